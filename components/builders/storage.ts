@@ -1,0 +1,92 @@
+// Pure builders of the namespace-level objects: the jobs' Namespace, the Hugging Face token
+// Secret and each job's PersistentVolumeClaims. No Pulumi runtime is needed to call them.
+import type * as pulumi from "@pulumi/pulumi";
+import type { NewVolume } from "../config";
+import { claimName, HF_TOKEN_SECRET, standardLabels, type VolumeRole } from "../names";
+
+/** A Namespace manifest. */
+export interface NamespaceManifest {
+  readonly apiVersion: "v1";
+  readonly kind: "Namespace";
+  readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
+}
+
+/** The Namespace the jobs run in. */
+export function buildNamespace(name: string): NamespaceManifest {
+  return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: standardLabels("namespace") } };
+}
+
+/** A Secret manifest whose values may be secret Outputs. */
+export interface SecretManifest {
+  readonly apiVersion: "v1";
+  readonly kind: "Secret";
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly labels: Record<string, string>;
+  };
+  readonly type: "Opaque";
+  readonly stringData: Record<string, pulumi.Input<string>>;
+}
+
+/**
+ * The Secret holding the Hugging Face token. The token stays a secret Output: it is never
+ * unwrapped here, and containers reach it only through `secretKeyRef`.
+ */
+export function buildHfTokenSecret(namespace: pulumi.Input<string>, token: pulumi.Input<string>): SecretManifest {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: HF_TOKEN_SECRET.name, namespace, labels: standardLabels("credentials") },
+    type: "Opaque",
+    stringData: { [HF_TOKEN_SECRET.key]: token },
+  };
+}
+
+/** A PersistentVolumeClaim manifest. */
+export interface PersistentVolumeClaimManifest {
+  readonly apiVersion: "v1";
+  readonly kind: "PersistentVolumeClaim";
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly labels: Record<string, string>;
+    readonly annotations: Record<string, string>;
+  };
+  readonly spec: {
+    readonly accessModes: string[];
+    readonly resources: { readonly requests: { readonly storage: string } };
+    readonly storageClassName?: string;
+  };
+}
+
+/**
+ * A new PVC for one of a job's volumes.
+ *
+ * It carries `pulumi.com/skipAwait`: with a `WaitForFirstConsumer` StorageClass a claim binds only
+ * once a training pod uses it, and the pods are created after the claim, so waiting for `Bound`
+ * here would deadlock the deploy. The pods wait for their claims themselves.
+ * @see https://kubernetes.io/docs/concepts/storage/persistent-volumes/#persistentvolumeclaims
+ */
+export function buildPersistentVolumeClaim(
+  job: string,
+  role: VolumeRole,
+  volume: NewVolume,
+  namespace: pulumi.Input<string>,
+): PersistentVolumeClaimManifest {
+  return {
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: {
+      name: claimName(job, role),
+      namespace,
+      labels: standardLabels("storage", job),
+      annotations: { "pulumi.com/skipAwait": "true" },
+    },
+    spec: {
+      accessModes: [volume.accessMode],
+      resources: { requests: { storage: volume.size } },
+      ...(volume.storageClass !== undefined ? { storageClassName: volume.storageClass } : {}),
+    },
+  };
+}

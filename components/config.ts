@@ -1,0 +1,726 @@
+// The one place stack config is read and validated. Stack config (namespace `finetune:`) goes
+// in; a typed, defaulted `Config` comes out, or a `ConfigError` that lists every mistake at once,
+// each with its key path. No component reads `pulumi.Config` itself.
+import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+// The SDK's own test for "is this config key a secret" (what `Config.get` uses to warn). It is
+// marked internal, so it has no type declaration; test/config.test.ts pins its behaviour.
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { z } from "zod";
+import {
+  closestKey,
+  DNS1035_LABEL,
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
+  ENV_VAR_NAME,
+  IMAGE_REFERENCE,
+  isExtendedResourceName,
+  isQualifiedName,
+  LABEL_VALUE,
+  parseQuantity,
+} from "./validation";
+
+/** The config namespace of every key this program reads (`finetune:jobs`, ...). */
+export const CONFIG_NAMESPACE = "finetune";
+
+/** The default Kubeflow Training Operator release: the last of the v1 line (PyTorchJob `kubeflow.org/v1`). */
+export const DEFAULT_OPERATOR_VERSION = "v1.9.4";
+
+/** Config keys that may (and must) be stored as Pulumi secrets. */
+export const SECRET_KEYS = ["hfToken"] as const;
+
+/** Namespaces the program must not create: they exist already or belong to the cluster. */
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+/** Environment variables the training operator sets itself; a job may not override them. */
+const OPERATOR_ENV = ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK"];
+
+/** Environment variables this program sets itself. */
+const PROGRAM_ENV = ["HF_TOKEN"];
+
+/** Longest replica suffix the operator appends to a job name for its pods' Services. */
+const MAX_NAME_LENGTH = 63;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * An object schema that refuses unknown keys, naming the closest known key where one is near.
+ * The message is encoded so that `formatIssues` can report each unknown key on its own path.
+ */
+function strictObject<T extends z.ZodRawShape>(shape: T) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (iss) => {
+      if (iss.code !== "unrecognized_keys") return undefined;
+      const perKey = iss.keys.map((key) => {
+        const near = closestKey(key, known);
+        const hint = near ? `did you mean "${near}"? ` : "";
+        return [key, `unknown key; ${hint}valid keys: ${known.join(", ")}`];
+      });
+      return JSON.stringify(perKey);
+    },
+  });
+}
+
+/** A string without NUL characters (no process can receive one in argv or env). */
+const text = () => z.string().refine((s) => !s.includes("\u0000"), { error: "must not contain NUL characters" });
+
+/** A Kubernetes quantity, `what` naming the kind of value expected in messages. */
+const quantity = (what: string) =>
+  z.string().refine(
+    (s) => {
+      const q = parseQuantity(s);
+      return q !== undefined && q > 0;
+    },
+    { error: `must be a positive Kubernetes quantity, ${what}` },
+  );
+
+const dns1123Subdomain = (what: string) =>
+  z
+    .string()
+    .max(253, { error: `must be at most 253 characters (${what})` })
+    .regex(DNS1123_SUBDOMAIN, {
+      error: `must be ${what}: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit`,
+    });
+
+const labelKey = z.string().refine(isQualifiedName, {
+  error: "must be a label key such as 'example.com/gpu-type' or 'accelerator'",
+});
+
+const labelValue = z
+  .string()
+  .max(63, { error: "must be at most 63 characters (a label value)" })
+  .regex(LABEL_VALUE, { error: "must be a label value: letters, digits, '-', '_' and '.'" });
+
+// ---------------------------------------------------------------------------------------------
+// Volumes
+
+/** PersistentVolumeClaim access modes. */
+export const ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"] as const;
+
+/** Access modes that a set of pods on several nodes cannot share. */
+const SINGLE_NODE_MODES: readonly string[] = ["ReadWriteOnce", "ReadWriteOncePod"];
+
+const volumeSchema = strictObject({
+  existingClaim: dns1123Subdomain("a PersistentVolumeClaim name").optional(),
+  size: quantity("a storage size such as 100Gi").optional(),
+  storageClass: dns1123Subdomain("a StorageClass name").optional(),
+  accessMode: z.enum(ACCESS_MODES, { error: `must be one of ${ACCESS_MODES.join(", ")}` }).optional(),
+}).superRefine(
+  (v, ctx) => {
+    const isNew = v.size !== undefined || v.storageClass !== undefined || v.accessMode !== undefined;
+    if (v.existingClaim !== undefined) {
+      for (const key of ["size", "storageClass", "accessMode"] as const) {
+        if (v[key] !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message:
+              "cannot be combined with existingClaim: set existingClaim to use a PVC as it is, or size (with storageClass, accessMode) to create one",
+          });
+        }
+      }
+    } else if (!isNew) {
+      ctx.addIssue({
+        code: "custom",
+        message: "set existingClaim (an existing PVC) or size (a new PVC, e.g. size: 100Gi)",
+      });
+    } else if (v.size === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["size"],
+        message: "is required for a new PVC (e.g. 100Gi), or set existingClaim instead",
+      });
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+/** A volume as the user wrote it. */
+type VolumeInput = z.output<typeof volumeSchema>;
+
+/** A volume: an existing PersistentVolumeClaim, used as it is. */
+export interface ExistingVolume {
+  readonly kind: "existing";
+  /** Name of the PVC in the job namespace. */
+  readonly claimName: string;
+}
+
+/** A volume: a new PersistentVolumeClaim that the program creates. */
+export interface NewVolume {
+  readonly kind: "new";
+  /** Requested storage, a Kubernetes quantity. */
+  readonly size: string;
+  /** StorageClass; the cluster default when unset. */
+  readonly storageClass?: string;
+  /**
+   * Access mode.
+   * @default ReadWriteOnce for a 1-node job, ReadWriteMany when the job spans several nodes
+   */
+  readonly accessMode: (typeof ACCESS_MODES)[number];
+}
+
+/** A job volume: model, dataset or output. */
+export type Volume = ExistingVolume | NewVolume;
+
+function resolveVolume(v: VolumeInput, nodes: number): Volume {
+  if (v.existingClaim !== undefined) return { kind: "existing", claimName: v.existingClaim };
+  return {
+    kind: "new",
+    size: v.size as string,
+    ...(v.storageClass !== undefined ? { storageClass: v.storageClass } : {}),
+    accessMode: v.accessMode ?? (nodes > 1 ? "ReadWriteMany" : "ReadWriteOnce"),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Trainers
+
+const loraSchema = strictObject({
+  rank: z.int().min(1).max(1024),
+  alpha: z.int().min(1).max(4096).default(32),
+  dropout: z.number().min(0).max(1).default(0.1),
+  targetModules: z
+    .array(text().regex(/^[A-Za-z0-9_.]+$/, { error: "must be a module name such as q_proj" }))
+    .min(1)
+    .optional(),
+});
+
+const instructlabSchema = strictObject({
+  type: z.literal("instructlab"),
+  epochs: z.int().min(1).max(10_000).default(1),
+  learningRate: z.number().gt(0).max(1).default(2e-5),
+  effectiveBatchSize: z.int().min(1).max(1_000_000).default(128),
+  maxSeqLen: z.int().min(1).max(1_048_576).default(4096),
+  maxBatchLen: z.int().min(1).max(10_000_000).default(60_000),
+  warmupSteps: z.int().min(0).max(1_000_000).default(25),
+  saveSamples: z.int().min(0).default(0),
+  checkpointAtEpoch: z.boolean().default(true),
+  seed: z
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .default(42),
+  distributedBackend: z.enum(["fsdp", "deepspeed"], { error: "must be fsdp or deepspeed" }).default("fsdp"),
+  isGranite: z.boolean().default(false),
+  dataFile: text()
+    .min(1)
+    .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
+      error: "must be a relative path inside the dataset volume, without '..'",
+    })
+    .default("data.jsonl"),
+  lora: loraSchema.optional(),
+  extraArgs: z.array(text()).default([]),
+});
+
+const commandSchema = strictObject({
+  type: z.literal("command"),
+  command: z.array(text()).min(1, { error: "must list the program and its arguments, e.g. [torchrun, train.py]" }),
+});
+
+const trainerSchema = z.discriminatedUnion("type", [instructlabSchema, commandSchema], {
+  error: (iss) => (iss.code === "invalid_union" ? "type must be one of: instructlab, command" : undefined),
+});
+
+/** The InstructLab training library's distributed entry point and its hyperparameters. */
+export type InstructLabTrainer = z.output<typeof instructlabSchema>;
+/** The user's own argv. */
+export type CommandTrainer = z.output<typeof commandSchema>;
+/** What the training containers run. */
+export type Trainer = InstructLabTrainer | CommandTrainer;
+
+// ---------------------------------------------------------------------------------------------
+// Scheduling and run policy
+
+const tolerationSchema = strictObject({
+  key: labelKey.optional(),
+  operator: z.enum(["Exists", "Equal"], { error: "must be Exists or Equal" }).optional(),
+  value: labelValue.optional(),
+  effect: z
+    .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], {
+      error: "must be NoSchedule, PreferNoSchedule or NoExecute",
+    })
+    .optional(),
+  tolerationSeconds: z.int().min(0).optional(),
+}).superRefine(
+  (t, ctx) => {
+    if (t.operator === "Exists" && t.value !== undefined && t.value !== "") {
+      ctx.addIssue({ code: "custom", path: ["value"], message: "must be empty when operator is Exists" });
+    }
+    if (t.key === undefined && t.operator !== "Exists") {
+      ctx.addIssue({ code: "custom", path: ["operator"], message: "must be Exists when key is empty" });
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+const affinityTerm = z.record(z.string(), z.unknown());
+
+const schedulingSchema = strictObject({
+  nodeSelector: z.record(labelKey, labelValue).optional(),
+  tolerations: z.array(tolerationSchema).optional(),
+  affinity: strictObject({
+    nodeAffinity: affinityTerm.optional(),
+    podAffinity: affinityTerm.optional(),
+    podAntiAffinity: affinityTerm.optional(),
+  }).optional(),
+  priorityClassName: dns1123Subdomain("a PriorityClass name").optional(),
+  schedulerName: dns1123Subdomain("a scheduler name").optional(),
+});
+
+/** Where the job's pods may run. */
+export type Scheduling = z.output<typeof schedulingSchema>;
+
+const runPolicySchema = strictObject({
+  cleanPodPolicy: z.enum(["None", "Running", "All"], { error: "must be None, Running or All" }).default("Running"),
+  backoffLimit: z.int().min(0).max(100).default(3),
+  activeDeadlineSeconds: z.int().min(1).optional(),
+  ttlSecondsAfterFinished: z.int().min(0).optional(),
+});
+
+/** The PyTorchJob's `runPolicy`. */
+export type RunPolicy = z.output<typeof runPolicySchema>;
+
+// ---------------------------------------------------------------------------------------------
+// Jobs
+
+const envSchema = z.record(
+  z.string().regex(ENV_VAR_NAME, { error: "must be an environment variable name (letters, digits, '_', '-', '.')" }),
+  text(),
+);
+
+const jobSchema = strictObject({
+  image: z.string().max(1024).regex(IMAGE_REFERENCE, {
+    error: "must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
+  }),
+  nodes: z.int().min(1).max(1000).default(1),
+  gpusPerNode: z.int().min(1).max(64).default(1),
+  gpuResource: z
+    .string()
+    .refine(isExtendedResourceName, {
+      error: "must be an extended resource name such as nvidia.com/gpu, amd.com/gpu or habana.ai/gaudi",
+    })
+    .default("nvidia.com/gpu"),
+  resources: strictObject({
+    cpu: quantity("CPU cores such as 8 or 7500m").optional(),
+    memory: quantity("memory such as 64Gi").optional(),
+  }).default({}),
+  shmSize: quantity("the size of /dev/shm such as 16Gi").optional(),
+  env: envSchema.default({}),
+  model: volumeSchema.optional(),
+  dataset: volumeSchema.optional(),
+  output: volumeSchema,
+  trainer: trainerSchema,
+  scheduling: schedulingSchema.default({}),
+  runPolicy: runPolicySchema.default({ cleanPodPolicy: "Running", backoffLimit: 3 }),
+}).superRefine(
+  (job, ctx) => {
+    const trainer = job.trainer as { type?: unknown } | undefined;
+    if (isPlainObject(trainer) && trainer.type === "instructlab") {
+      for (const key of ["model", "dataset"] as const) {
+        if (job[key] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: "is required by trainer type instructlab (existingClaim or size)",
+          });
+        }
+      }
+    }
+    const nodes = typeof job.nodes === "number" ? job.nodes : 1;
+    if (nodes > 1) {
+      for (const key of ["model", "dataset", "output"] as const) {
+        const v = job[key] as Record<string, unknown> | undefined;
+        if (isPlainObject(v) && v.existingClaim === undefined && SINGLE_NODE_MODES.includes(v.accessMode as string)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key, "accessMode"],
+            message: `is ${String(v.accessMode)}, but the job runs on ${nodes} nodes and pods on several nodes cannot attach it: use ${key === "output" ? "ReadWriteMany" : "ReadWriteMany or ReadOnlyMany"}`,
+          });
+        }
+      }
+      const out = job.output as Record<string, unknown> | undefined;
+      if (isPlainObject(out) && out.accessMode === "ReadOnlyMany") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["output", "accessMode"],
+          message: "is ReadOnlyMany, but training writes checkpoints to the output volume: use ReadWriteMany",
+        });
+      }
+    } else {
+      const out = job.output as Record<string, unknown> | undefined;
+      if (isPlainObject(out) && out.accessMode === "ReadOnlyMany") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["output", "accessMode"],
+          message:
+            "is ReadOnlyMany, but training writes checkpoints to the output volume: use ReadWriteOnce or ReadWriteMany",
+        });
+      }
+    }
+    const resources = job.resources as Record<string, unknown> | undefined;
+    if (typeof job.shmSize === "string" && isPlainObject(resources) && typeof resources.memory === "string") {
+      const shm = parseQuantity(job.shmSize);
+      const memory = parseQuantity(resources.memory);
+      if (shm !== undefined && memory !== undefined && shm > memory) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["shmSize"],
+          message: `is ${job.shmSize}, more than resources.memory (${resources.memory}): /dev/shm is memory-backed and counts against the memory limit`,
+        });
+      }
+    }
+    if (isPlainObject(job.env)) {
+      for (const name of Object.keys(job.env)) {
+        if (OPERATOR_ENV.includes(name) || name.startsWith("PET_") || PROGRAM_ENV.includes(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["env", name],
+            message: PROGRAM_ENV.includes(name)
+              ? "is set by the program from finetune:hfToken; set that secret instead"
+              : "is set by the training operator for torchrun and cannot be overridden",
+          });
+        }
+      }
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+/** A job as validated, before its volumes are resolved. */
+type JobInput = z.output<typeof jobSchema>;
+
+/** One fine-tune run: a PyTorchJob and its volumes. */
+export interface Job extends Omit<JobInput, "model" | "dataset" | "output"> {
+  /** The base model, mounted read-only at `/mnt/model`. */
+  readonly model?: Volume;
+  /** The training data, mounted read-only at `/mnt/dataset`. */
+  readonly dataset?: Volume;
+  /** Where checkpoints go, mounted read-write at `/mnt/output`. */
+  readonly output: Volume;
+}
+
+/**
+ * The longest name a job may have: the operator names each replica's Service
+ * `<job>-master-0` / `<job>-worker-<i>`, and those must be DNS-1035 labels too.
+ */
+export function maxJobNameLength(nodes: number): number {
+  const suffix = nodes > 1 ? `-worker-${nodes - 2}` : "-master-0";
+  return MAX_NAME_LENGTH - suffix.length;
+}
+
+const jobsSchema = z.record(z.string(), jobSchema).superRefine(
+  (jobs, ctx) => {
+    const names = Object.keys(jobs);
+    if (names.length === 0) {
+      ctx.addIssue({ code: "custom", message: "must declare at least one job (a map from job name to job)" });
+    }
+    for (const name of names) {
+      if (!DNS1035_LABEL.test(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message:
+            "is not a valid job name: use a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit), as the training operator requires",
+        });
+        continue;
+      }
+      const job = jobs[name] as { nodes?: unknown };
+      const nodes = isPlainObject(job) && typeof job.nodes === "number" ? job.nodes : 1;
+      const max = maxJobNameLength(nodes);
+      if (name.length > max) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `job name is ${name.length} characters; at most ${max} fit, since the operator names the pods' Services "${name}-${nodes > 1 ? "worker" : "master"}-N" and those must stay within 63 characters`,
+        });
+      }
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+// ---------------------------------------------------------------------------------------------
+// The stack
+
+/** Where the training operator's manifests come from. */
+export type OperatorSource =
+  /** A kustomize overlay fetched by the provider (the upstream default, or a URL). */
+  | { readonly kind: "remote"; readonly location: string }
+  /** A local multi-document YAML file (an air-gapped copy of the rendered bundle). */
+  | { readonly kind: "file"; readonly location: string }
+  /** A local kustomize folder. */
+  | { readonly kind: "directory"; readonly location: string };
+
+/** The upstream kustomize overlay of kubeflow/trainer at `version`. */
+export function upstreamOperatorSource(version: string): string {
+  return `https://github.com/kubeflow/trainer.git/manifests/overlays/standalone?ref=${version}`;
+}
+
+function isRemote(source: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^(github\.com|gitlab\.com|git@|git::)/.test(source);
+}
+
+function classifySource(source: string): OperatorSource | undefined {
+  if (isRemote(source)) return { kind: "remote", location: source };
+  try {
+    const stat = fs.statSync(source);
+    if (stat.isDirectory()) return { kind: "directory", location: source };
+    if (stat.isFile()) return { kind: "file", location: source };
+  } catch {
+    // Not found: reported by the caller.
+  }
+  return undefined;
+}
+
+const operatorSchema = strictObject({
+  install: z.boolean({ error: "must be true or false" }).default(true),
+  version: z
+    .string()
+    .regex(/^v1\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, {
+      error: `must be a v1 release tag of kubeflow/trainer such as ${DEFAULT_OPERATOR_VERSION} (PyTorchJob kubeflow.org/v1 is served by the v1 line only)`,
+    })
+    .default(DEFAULT_OPERATOR_VERSION),
+  source: text()
+    .min(1)
+    .refine((s) => classifySource(s) !== undefined, {
+      error:
+        "is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
+    })
+    .optional(),
+});
+
+const stackSchema = strictObject({
+  namespace: z
+    .string()
+    .max(63, { error: "must be at most 63 characters (a DNS-1123 label)" })
+    .regex(DNS1123_LABEL, {
+      error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+    })
+    .refine((ns) => !RESERVED_NAMESPACES.includes(ns), {
+      error: `must be a namespace the program can create and own, not one of ${RESERVED_NAMESPACES.join(", ")}`,
+    }),
+  cluster: strictObject({
+    context: text().min(1).optional(),
+    kubeconfig: text().min(1).optional(),
+  }).default({}),
+  trainingOperator: operatorSchema.default({ install: true, version: DEFAULT_OPERATOR_VERSION }),
+  hfToken: z
+    .string()
+    .min(1, { error: "must not be empty" })
+    .refine((s) => !/\s/.test(s), { error: "must not contain whitespace" })
+    .optional(),
+  jobs: jobsSchema,
+}).superRefine(
+  (stack, ctx) => {
+    const op = stack.trainingOperator as Record<string, unknown> | undefined;
+    const install = !isPlainObject(op) || op.install !== false;
+    if (install && stack.namespace === "kubeflow") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["namespace"],
+        message:
+          "is kubeflow, which the training operator install owns: pick another namespace for the jobs, or set trainingOperator.install: false",
+      });
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+type StackInput = z.output<typeof stackSchema>;
+
+/** The validated, defaulted stack config: what the components are built from. */
+export interface Config {
+  /** Namespace of the jobs; the program creates it. */
+  readonly namespace: string;
+  /** The cluster the stack deploys to. */
+  readonly cluster: StackInput["cluster"];
+  /** The Kubeflow Training Operator install. */
+  readonly trainingOperator: {
+    readonly install: boolean;
+    readonly version: string;
+    readonly source: OperatorSource;
+  };
+  /** The Hugging Face token, a secret Output; undefined when not configured. */
+  readonly hfToken?: pulumi.Output<string>;
+  /** Jobs by name. */
+  readonly jobs: Readonly<Record<string, Job>>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/**
+ * Bad stack config: every problem, each `finetune:<key path>: <what is wrong>`. A `RunError`, so
+ * the Pulumi CLI prints the message without a stack trace.
+ */
+export class ConfigError extends pulumi.RunError {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      `Invalid stack config (${problems.length} problem${problems.length === 1 ? "" : "s"}); nothing was deployed:\n` +
+        problems.map((p) => `  ${p}`).join("\n"),
+    );
+    this.name = "ConfigError";
+  }
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = `${CONFIG_NAMESPACE}:`;
+  path.forEach((segment, i) => {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += (i === 0 ? "" : ".") + String(segment);
+  });
+  return out;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string[] {
+  const here = keyPath(issue.path);
+  switch (issue.code) {
+    case "unrecognized_keys": {
+      let perKey: [string, string][];
+      try {
+        perKey = JSON.parse(issue.message);
+      } catch {
+        perKey = issue.keys.map((k) => [k, "unknown key"]);
+      }
+      return perKey.map(([key, msg]) => `${keyPath([...issue.path, key])}: ${msg}`);
+    }
+    case "invalid_type": {
+      if (/received undefined$/.test(issue.message)) return [`${here}: is required (a ${issue.expected})`];
+      return [`${here}: ${issue.message.replace(/^Invalid input: /, "")}`];
+    }
+    case "invalid_union":
+      // A discriminated union reports a bad `type` on the path of `type` itself.
+      return [`${here}: ${issue.message.replace(/^type /, "")}`];
+    case "too_small":
+    case "too_big": {
+      if (!/^Too (small|big)/.test(issue.message)) return [`${here}: ${issue.message}`];
+      const bound = issue.code === "too_small" ? issue.minimum : issue.maximum;
+      const inclusive = issue.inclusive !== false;
+      const word =
+        issue.code === "too_small" ? (inclusive ? "at least" : "more than") : inclusive ? "at most" : "less than";
+      if (issue.origin === "array") return [`${here}: must have ${word} ${bound} item(s)`];
+      if (issue.origin === "string") return [`${here}: must be ${word} ${bound} character(s) long`];
+      return [`${here}: must be ${word} ${bound}`];
+    }
+    default:
+      return [`${here}: ${issue.message.replace(/^Invalid input: /, "")}`];
+  }
+}
+
+/** Turns zod issues into one line per problem, each naming its stack key path. */
+export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
+  return issues.flatMap(describeIssue);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+/**
+ * Validates raw stack config (keys without the `finetune:` prefix, values as the engine passes
+ * them after JSON decoding) and returns the typed config without its secrets.
+ * `secretKeys` are the keys stored as secrets; only `SECRET_KEYS` may be, and those must be.
+ * Throws `ConfigError` listing every problem.
+ */
+export function parseConfig(
+  raw: Readonly<Record<string, unknown>>,
+  secretKeys: ReadonlySet<string>,
+): Omit<Config, "hfToken"> & { readonly hasHfToken: boolean } {
+  const problems: string[] = [];
+  for (const key of secretKeys) {
+    if (!(SECRET_KEYS as readonly string[]).includes(key)) {
+      problems.push(
+        `${keyPath([key])}: is stored as a secret, but only ${SECRET_KEYS.map((k) => keyPath([k])).join(", ")} may hold secrets; the program would have to read it as plain config and the secret would leak`,
+      );
+    }
+  }
+  for (const key of SECRET_KEYS) {
+    if (raw[key] !== undefined && !secretKeys.has(key)) {
+      problems.push(`${keyPath([key])}: must be stored as a secret: pulumi config set --secret ${key} <value>`);
+    }
+  }
+  const result = stackSchema.safeParse(raw);
+  if (!result.success) problems.push(...formatIssues(result.error.issues));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+
+  const stack = result.data;
+  const jobs: Record<string, Job> = {};
+  for (const [name, job] of Object.entries(stack.jobs)) {
+    jobs[name] = {
+      ...job,
+      model: job.model && resolveVolume(job.model, job.nodes),
+      dataset: job.dataset && resolveVolume(job.dataset, job.nodes),
+      output: resolveVolume(job.output, job.nodes),
+    };
+  }
+  const op = stack.trainingOperator;
+  const source = classifySource(op.source ?? upstreamOperatorSource(op.version)) as OperatorSource;
+  return {
+    namespace: stack.namespace,
+    cluster: stack.cluster,
+    trainingOperator: { install: op.install, version: op.version, source },
+    hasHfToken: stack.hfToken !== undefined,
+    jobs,
+  };
+}
+
+/**
+ * Decodes config values as the engine hands them over: objects and arrays arrive as JSON text,
+ * everything else as plain strings. Values that look like JSON but are not become problems.
+ */
+export function decodeConfigValues(all: Readonly<Record<string, string>>): {
+  values: Record<string, unknown>;
+  problems: string[];
+} {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const [fullKey, value] of Object.entries(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (/^\s*[[{]/.test(value)) {
+      try {
+        values[key] = JSON.parse(value);
+      } catch {
+        problems.push(`${fullKey}: is not valid structured config (JSON or YAML map/list)`);
+      }
+    } else {
+      values[key] = value;
+    }
+  }
+  return { values, problems };
+}
+
+/**
+ * Reads the stack's config from the Pulumi runtime, validates it, and returns the typed config.
+ * Secrets are read only with `getSecret`, so they stay secret Outputs.
+ */
+export function loadConfig(): Config {
+  const all = pulumi.runtime.allConfig();
+  const secretKeys = new Set(
+    Object.keys(all)
+      .filter(
+        (k) =>
+          k.startsWith(`${CONFIG_NAMESPACE}:`) &&
+          (runtimeConfig as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret(k),
+      )
+      .map((k) => k.slice(CONFIG_NAMESPACE.length + 1)),
+  );
+  const { values, problems } = decodeConfigValues(all);
+  let parsed: ReturnType<typeof parseConfig>;
+  try {
+    parsed = parseConfig(values, secretKeys);
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError([...problems, ...e.problems]);
+    throw e;
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  const { hasHfToken, ...config } = parsed;
+  const hfToken = hasHfToken ? new pulumi.Config(CONFIG_NAMESPACE).requireSecret("hfToken") : undefined;
+  return { ...config, ...(hfToken ? { hfToken } : {}) };
+}

@@ -1,0 +1,64 @@
+// The whole program, from validated config to resources: one explicit Kubernetes provider, the
+// jobs' namespace, the training operator (unless disabled) and one FineTuneJob per job.
+// `index.ts` and the offline render both call `declareStack(loadConfig())`.
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { Config } from "./config";
+import { FineTuneJob } from "./fineTuneJob";
+import { JobNamespace } from "./jobNamespace";
+import { TrainingOperator } from "./trainingOperator";
+
+/** What the stack exports for one job. */
+export interface JobOutputs {
+  /** The PyTorchJob's name. */
+  readonly name: pulumi.Output<string>;
+  /** Its namespace. */
+  readonly namespace: pulumi.Output<string>;
+  /** The PVC holding its checkpoints. */
+  readonly outputClaim: pulumi.Output<string>;
+}
+
+/** The stack's outputs. */
+export interface StackOutputs {
+  readonly namespace: pulumi.Output<string>;
+  readonly jobs: Record<string, JobOutputs>;
+}
+
+/** Declares every resource of the stack from its validated config. */
+export function declareStack(config: Config): StackOutputs {
+  // Every resource names its cluster through this provider, never the ambient kubeconfig alone.
+  const provider = new k8s.Provider("cluster", {
+    ...(config.cluster.context !== undefined ? { context: config.cluster.context } : {}),
+    ...(config.cluster.kubeconfig !== undefined ? { kubeconfig: config.cluster.kubeconfig } : {}),
+    enableServerSideApply: true,
+  });
+
+  const namespace = new JobNamespace(
+    config.namespace,
+    { name: config.namespace, hfToken: config.hfToken },
+    { provider },
+  );
+
+  const operator = config.trainingOperator.install
+    ? new TrainingOperator(
+        "training-operator",
+        { version: config.trainingOperator.version, source: config.trainingOperator.source },
+        { provider },
+      )
+    : undefined;
+
+  const after: pulumi.Resource[] = [
+    ...(operator ? [operator] : []),
+    ...(namespace.hfTokenSecret ? [namespace.hfTokenSecret] : []),
+  ];
+  const jobs: Record<string, JobOutputs> = {};
+  for (const [name, job] of Object.entries(config.jobs)) {
+    const ftj = new FineTuneJob(
+      name,
+      { namespace: namespace.name, job, hfToken: config.hfToken !== undefined, after },
+      { provider },
+    );
+    jobs[name] = { name: ftj.jobName, namespace: ftj.namespace, outputClaim: ftj.outputClaim };
+  }
+  return { namespace: namespace.name, jobs };
+}

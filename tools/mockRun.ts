@@ -1,0 +1,129 @@
+// Runs the real program (`declareStack(loadConfig())`, as index.ts does) under the Pulumi SDK's
+// mock runtime, with no engine and no cluster, and records every resource it registers with its
+// inputs and lifecycle options. The offline render and the unit tests both use it.
+import * as pulumi from "@pulumi/pulumi";
+import { loadConfig } from "../components/config";
+import { declareStack } from "../components/stack";
+
+/** Pulumi's marker for a secret value in serialized inputs. */
+export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+const SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** The lifecycle options of a registered resource, with resources given by name. */
+export interface RecordedOptions {
+  readonly parent?: string;
+  readonly provider?: string;
+  readonly dependsOn: string[];
+  readonly protect?: boolean;
+  readonly retainOnDelete?: boolean;
+  readonly deleteBeforeReplace?: boolean;
+  readonly replaceOnChanges?: string[];
+  readonly ignoreChanges?: string[];
+  readonly customTimeouts?: pulumi.CustomTimeouts;
+  readonly transforms: pulumi.ResourceTransform[];
+}
+
+/** One resource the program registered. */
+export interface RecordedResource {
+  /** Type token, e.g. `kubernetes:core/v1:Namespace`. */
+  readonly type: string;
+  /** Pulumi resource name. */
+  readonly name: string;
+  /** Whether the engine's provider manages it (false for components). */
+  readonly custom: boolean;
+  /** Inputs as the engine would receive them; secrets wrapped in Pulumi's secret marker. */
+  inputs: Record<string, unknown>;
+  readonly options: RecordedOptions;
+}
+
+/** The result of a program run. */
+export interface ProgramRun {
+  /** Resources in registration order (the stack resource excluded). */
+  readonly resources: RecordedResource[];
+  /** The stack outputs, resolved. */
+  readonly outputs: Record<string, unknown>;
+}
+
+/** A stack's config: `finetune:key` to the value as the engine passes it (objects as JSON text). */
+export type StackConfig = Record<string, string>;
+
+function resourceName(r: unknown): string | undefined {
+  return (r as { __name?: string } | undefined)?.__name;
+}
+
+function names(input: unknown): string[] {
+  if (!Array.isArray(input)) return input === undefined ? [] : [resourceName(input) ?? "?"];
+  return input.map((r) => resourceName(r) ?? "?");
+}
+
+/** True for a value that Pulumi serialized as a secret. */
+export function isSecretValue(v: unknown): v is { value: unknown } {
+  return (
+    typeof v === "object" && v !== null && (v as Record<string, unknown>)[SECRET_SIGNATURE] === SECRET_SIGNATURE_VALUE
+  );
+}
+
+/**
+ * Runs the program against `config` (`secretKeys` marks which keys are secrets) and records what
+ * it declares. Rejects with the program's error (a `ConfigError` for bad config).
+ */
+export async function runProgram(config: StackConfig, secretKeys: string[] = [], stack = "test"): Promise<ProgramRun> {
+  const byKey = new Map<string, RecordedResource>();
+  const order: RecordedResource[] = [];
+  const key = (type: string, name: string) => `${type}::${name}`;
+  let nextId = 0;
+
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        const entry = byKey.get(key(args.type, args.name));
+        if (entry) entry.inputs = args.inputs;
+        const metadata = args.inputs?.metadata as { name?: string; namespace?: string } | undefined;
+        const id = metadata?.name
+          ? [metadata.namespace, metadata.name].filter(Boolean).join("/")
+          : `${args.name}-id-${nextId++}`;
+        return { id, state: args.inputs };
+      },
+      call(args) {
+        return args.inputs;
+      },
+    },
+    "finetune",
+    stack,
+    false,
+  );
+  pulumi.runtime.setAllConfig(config, secretKeys);
+  // Validated before the stack starts, as index.ts does at load: bad config declares nothing.
+  const validated = loadConfig();
+
+  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const o = args.opts as pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+      const recorded: RecordedResource = {
+        type: args.type,
+        name: args.name,
+        custom: args.resource instanceof pulumi.CustomResource,
+        inputs: {},
+        options: {
+          parent: resourceName(o.parent),
+          provider: resourceName(o.provider),
+          dependsOn: names(o.dependsOn),
+          protect: o.protect,
+          retainOnDelete: o.retainOnDelete,
+          deleteBeforeReplace: o.deleteBeforeReplace,
+          replaceOnChanges: o.replaceOnChanges,
+          ignoreChanges: o.ignoreChanges,
+          customTimeouts: o.customTimeouts,
+          transforms: (o.transforms ?? []) as pulumi.ResourceTransform[],
+        },
+      };
+      byKey.set(key(args.type, args.name), recorded);
+      order.push(recorded);
+      return undefined;
+    });
+    return declareStack(validated);
+  });
+  // Wait for every outstanding registration (the stack's outputs among them) before the next run.
+  await pulumi.runtime.disconnect();
+  return { resources: order, outputs: (outputs ?? {}) as Record<string, unknown> };
+}
