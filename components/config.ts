@@ -578,6 +578,17 @@ function keyPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
+/** How an expected type is named in messages. */
+const EXPECTED_NAMES: Record<string, string> = {
+  int: "a whole number",
+  number: "a number",
+  string: "a string",
+  boolean: "true or false",
+  record: "a map of keys to values",
+  object: "a map of keys to values",
+  array: "a list",
+};
+
 function describeIssue(issue: z.core.$ZodIssue): string[] {
   const here = keyPath(issue.path);
   switch (issue.code) {
@@ -591,9 +602,14 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
       return perKey.map(([key, msg]) => `${keyPath([...issue.path, key])}: ${msg}`);
     }
     case "invalid_type": {
-      if (/received undefined$/.test(issue.message)) return [`${here}: is required (a ${issue.expected})`];
-      return [`${here}: ${issue.message.replace(/^Invalid input: /, "")}`];
+      const expected = EXPECTED_NAMES[issue.expected] ?? `a ${issue.expected}`;
+      const received = /received (\w+)$/.exec(issue.message)?.[1];
+      if (received === "undefined") return [`${here}: is required (${expected})`];
+      return [`${here}: must be ${expected}${received ? `, got ${received}` : ""}`];
     }
+    case "invalid_key":
+      // A record key that fails its schema: the key schema's own message says what is valid.
+      return issue.issues.flatMap((inner) => [`${here}: ${inner.message}`]);
     case "invalid_union":
       // A discriminated union reports a bad `type` on the path of `type` itself.
       return [`${here}: ${issue.message.replace(/^type /, "")}`];
@@ -683,7 +699,8 @@ export function decodeConfigValues(all: Readonly<Record<string, string>>): {
   for (const [fullKey, value] of Object.entries(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    if (/^\s*[[{]/.test(value)) {
+    // Secrets are plain strings whatever they look like; they are never decoded (or echoed).
+    if (!(SECRET_KEYS as readonly string[]).includes(key) && /^\s*[[{]/.test(value)) {
       try {
         values[key] = JSON.parse(value);
       } catch {

@@ -25,7 +25,7 @@ export function operatorTransform(args: pulumi.ResourceTransformArgs): pulumi.Re
   const fields = operatorManagedFields(kind, name);
   if (fields.length === 0) return undefined;
   return {
-    props: withoutOperatorManagedValues(args.props),
+    props: withoutOperatorManagedValues(kind, args.props),
     opts: pulumi.mergeOptions(args.opts, { ignoreChanges: fields }),
   };
 }
@@ -48,7 +48,7 @@ export class TrainingOperator extends pulumi.ComponentResource {
         new k8s.yaml.ConfigGroup(
           name,
           {
-            objs: objects.map(withoutOperatorManagedValues),
+            objs: objects.map((o) => withoutOperatorManagedValues(o.kind, o)),
             transformations: [
               (obj: { kind?: string; metadata?: { name?: string } }, objOpts: pulumi.CustomResourceOptions) => {
                 const fields = operatorManagedFields(obj.kind ?? "", obj.metadata?.name);

@@ -33,6 +33,8 @@ export interface RecordedResource {
   readonly custom: boolean;
   /** Inputs as the engine would receive them; secrets wrapped in Pulumi's secret marker. */
   inputs: Record<string, unknown>;
+  /** The provider reference the engine would use (`urn::id`), for custom resources. */
+  providerRef?: string;
   readonly options: RecordedOptions;
 }
 
@@ -77,7 +79,10 @@ export async function runProgram(config: StackConfig, secretKeys: string[] = [],
     {
       newResource(args) {
         const entry = byKey.get(key(args.type, args.name));
-        if (entry) entry.inputs = args.inputs;
+        if (entry) {
+          entry.inputs = args.inputs;
+          entry.providerRef = args.provider;
+        }
         const metadata = args.inputs?.metadata as { name?: string; namespace?: string } | undefined;
         const id = metadata?.name
           ? [metadata.namespace, metadata.name].filter(Boolean).join("/")

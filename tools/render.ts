@@ -43,14 +43,17 @@ export function readStackFile(file: string): { config: StackConfig; secretKeys: 
   return { config, secretKeys };
 }
 
-/** Replaces every secret value with the placeholder. */
-export function redact(value: unknown): unknown {
-  if (isSecretValue(value)) return SECRET_PLACEHOLDER;
-  if (Array.isArray(value)) return value.map(redact);
+/**
+ * Replaces every secret value with the placeholder. A secret map (a Secret's `stringData`) keeps
+ * its keys, so the rendered object still has its shape; only the values are hidden.
+ */
+export function redact(value: unknown, inSecret = false): unknown {
+  if (isSecretValue(value)) return redact(value.value, true);
+  if (Array.isArray(value)) return value.map((v) => redact(v, inSecret));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v)]));
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redact(v, inSecret)]));
   }
-  return value;
+  return inSecret ? SECRET_PLACEHOLDER : value;
 }
 
 /** The comment line above an object: its Pulumi type and name, and lifecycle options where set. */

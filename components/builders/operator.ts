@@ -56,12 +56,10 @@ export function operatorManagedFields(kind: string, name: string | undefined): s
 
 /**
  * The object as Pulumi should declare it: without the values the operator manages (the bundle's
- * placeholder `data: {}` would otherwise claim the field on every apply).
+ * placeholder `data: {}` would otherwise claim the field on every apply). `kind` is passed apart
+ * because a provider-rendered object's kind comes from its resource type.
  */
-export function withoutOperatorManagedValues<T extends { readonly kind?: unknown; readonly metadata?: unknown }>(
-  obj: T,
-): T {
-  const kind = typeof obj.kind === "string" ? obj.kind : "";
+export function withoutOperatorManagedValues<T extends { readonly metadata?: unknown }>(kind: string, obj: T): T {
   const name = (obj.metadata as { name?: string } | undefined)?.name;
   if (!isWebhookCertSecret(kind, name)) return obj;
   const { data: _data, stringData: _stringData, ...rest } = obj as T & { data?: unknown; stringData?: unknown };

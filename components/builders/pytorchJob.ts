@@ -15,11 +15,12 @@ import {
   type VolumeRole,
 } from "../names";
 
-type PodTemplateSpec = k8s.types.input.core.v1.PodTemplateSpec;
-type Container = k8s.types.input.core.v1.Container;
-type EnvVar = k8s.types.input.core.v1.EnvVar;
-type PodVolume = k8s.types.input.core.v1.Volume;
-type VolumeMount = k8s.types.input.core.v1.VolumeMount;
+// The SDK's input types, unwrapped: builders return plain values, never Outputs or Promises.
+type PodTemplateSpec = pulumi.Unwrap<k8s.types.input.core.v1.PodTemplateSpec>;
+type Container = pulumi.Unwrap<k8s.types.input.core.v1.Container>;
+type EnvVar = pulumi.Unwrap<k8s.types.input.core.v1.EnvVar>;
+type PodVolume = pulumi.Unwrap<k8s.types.input.core.v1.Volume>;
+type VolumeMount = pulumi.Unwrap<k8s.types.input.core.v1.VolumeMount>;
 
 /** One replica type of a PyTorchJob. */
 export interface ReplicaSpec {

@@ -1,0 +1,470 @@
+// The config schema, rule by rule: what is accepted (with its defaults) and what is refused, with
+// the exact message and key path.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import {
+  ConfigError,
+  decodeConfigValues,
+  maxJobNameLength,
+  parseConfig,
+  upstreamOperatorSource,
+} from "../components/config";
+
+const job = (extra: Record<string, unknown> = {}) => ({
+  image: "quay.io/acme/trainer:1.0",
+  output: { size: "100Gi" },
+  trainer: { type: "command", command: ["torchrun", "train.py"] },
+  ...extra,
+});
+
+const stack = (extra: Record<string, unknown> = {}) => ({ namespace: "ml", jobs: { granite: job() }, ...extra });
+
+function problemsOf(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
+  try {
+    parseConfig(raw, new Set(secretKeys));
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
+    return [...e.problems];
+  }
+  return [];
+}
+
+describe("defaults", () => {
+  it("fills every default of a minimal job", () => {
+    const config = parseConfig(stack(), new Set());
+    assert.equal(config.namespace, "ml");
+    assert.deepEqual(config.cluster, {});
+    assert.deepEqual(config.trainingOperator, {
+      install: true,
+      version: "v1.9.4",
+      source: { kind: "remote", location: upstreamOperatorSource("v1.9.4") },
+    });
+    assert.equal(config.hasHfToken, false);
+    assert.deepEqual(config.jobs.granite, {
+      image: "quay.io/acme/trainer:1.0",
+      nodes: 1,
+      gpusPerNode: 1,
+      gpuResource: "nvidia.com/gpu",
+      resources: {},
+      env: {},
+      model: undefined,
+      dataset: undefined,
+      output: { kind: "new", size: "100Gi", accessMode: "ReadWriteOnce" },
+      trainer: { type: "command", command: ["torchrun", "train.py"] },
+      scheduling: {},
+      runPolicy: { cleanPodPolicy: "Running", backoffLimit: 3 },
+    });
+  });
+
+  it("defaults the upstream source to the standalone overlay at the version", () => {
+    assert.equal(
+      upstreamOperatorSource("v1.9.4"),
+      "https://github.com/kubeflow/trainer.git/manifests/overlays/standalone?ref=v1.9.4",
+    );
+    const config = parseConfig(stack({ trainingOperator: { version: "v1.8.1" } }), new Set());
+    assert.deepEqual(config.trainingOperator.source, { kind: "remote", location: upstreamOperatorSource("v1.8.1") });
+  });
+
+  it("defaults a new volume of a multi-node job to ReadWriteMany", () => {
+    const config = parseConfig(
+      stack({ jobs: { big: job({ nodes: 3, dataset: { size: "1Ti", storageClass: "nfs" } }) } }),
+      new Set(),
+    );
+    assert.deepEqual(config.jobs.big.output, { kind: "new", size: "100Gi", accessMode: "ReadWriteMany" });
+    assert.deepEqual(config.jobs.big.dataset, {
+      kind: "new",
+      size: "1Ti",
+      storageClass: "nfs",
+      accessMode: "ReadWriteMany",
+    });
+  });
+
+  it("fills the InstructLab hyperparameter defaults", () => {
+    const config = parseConfig(
+      stack({
+        jobs: {
+          granite: job({
+            model: { existingClaim: "models" },
+            dataset: { size: "10Gi" },
+            trainer: { type: "instructlab" },
+          }),
+        },
+      }),
+      new Set(),
+    );
+    assert.deepEqual(config.jobs.granite.trainer, {
+      type: "instructlab",
+      epochs: 1,
+      learningRate: 2e-5,
+      effectiveBatchSize: 128,
+      maxSeqLen: 4096,
+      maxBatchLen: 60000,
+      warmupSteps: 25,
+      saveSamples: 0,
+      checkpointAtEpoch: true,
+      seed: 42,
+      distributedBackend: "fsdp",
+      isGranite: false,
+      dataFile: "data.jsonl",
+      extraArgs: [],
+    });
+    assert.deepEqual(config.jobs.granite.model, { kind: "existing", claimName: "models" });
+  });
+
+  it("resolves a local operator bundle to a file source and a folder to a kustomize directory", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-config-"));
+    const file = path.join(dir, "operator.yaml");
+    fs.writeFileSync(file, "");
+    const fromFile = parseConfig(stack({ trainingOperator: { source: file } }), new Set());
+    assert.deepEqual(fromFile.trainingOperator.source, { kind: "file", location: file });
+    const fromDir = parseConfig(stack({ trainingOperator: { source: dir } }), new Set());
+    assert.deepEqual(fromDir.trainingOperator.source, { kind: "directory", location: dir });
+  });
+});
+
+// Each row: the config, and the exact problems it must produce.
+const REJECTED: [string, Record<string, unknown>, string[]][] = [
+  [
+    "missing namespace and jobs",
+    {},
+    ["finetune:namespace: is required (a string)", "finetune:jobs: is required (a map of keys to values)"],
+  ],
+  [
+    "namespace not a DNS-1123 label",
+    stack({ namespace: "ML_Team" }),
+    [
+      "finetune:namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+    ],
+  ],
+  [
+    "namespace owned by the cluster",
+    stack({ namespace: "kube-system" }),
+    [
+      "finetune:namespace: must be a namespace the program can create and own, not one of default, kube-system, kube-public, kube-node-lease",
+    ],
+  ],
+  [
+    "namespace of the operator install",
+    stack({ namespace: "kubeflow" }),
+    [
+      "finetune:namespace: is kubeflow, which the training operator install owns: pick another namespace for the jobs, or set trainingOperator.install: false",
+    ],
+  ],
+  ["no jobs", stack({ jobs: {} }), ["finetune:jobs: must declare at least one job (a map from job name to job)"]],
+  [
+    "job name not a DNS-1035 label",
+    stack({ jobs: { "1st-run": job() } }),
+    [
+      "finetune:jobs.1st-run: is not a valid job name: use a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit), as the training operator requires",
+    ],
+  ],
+  [
+    "job name too long for the replica services",
+    stack({ jobs: { [`a${"b".repeat(54)}`]: job({ nodes: 2, output: { size: "1Gi" } }) } }),
+    [
+      `finetune:jobs.a${"b".repeat(54)}: job name is 55 characters; at most 54 fit, since the operator names the pods' Services "a${"b".repeat(54)}-worker-N" and those must stay within 63 characters`,
+    ],
+  ],
+  [
+    "unknown key with a near match",
+    stack({ jobs: { granite: job({ nodse: 2 }) } }),
+    [
+      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy',
+    ],
+  ],
+  [
+    "unknown top-level key without a near match",
+    stack({ zzzzzzzz: 1 }),
+    ["finetune:zzzzzzzz: unknown key; valid keys: namespace, cluster, trainingOperator, hfToken, jobs"],
+  ],
+  [
+    "nodes below 1",
+    stack({ jobs: { granite: job({ nodes: 0 }) } }),
+    ["finetune:jobs.granite.nodes: must be at least 1"],
+  ],
+  [
+    "nodes not an integer",
+    stack({ jobs: { granite: job({ nodes: 1.5 }) } }),
+    ["finetune:jobs.granite.nodes: must be a whole number, got number"],
+  ],
+  [
+    "nodes a string",
+    stack({ jobs: { granite: job({ nodes: "2" }) } }),
+    ["finetune:jobs.granite.nodes: must be a number, got string"],
+  ],
+  ["jobs a list", stack({ jobs: [job()] }), ["finetune:jobs: must be a map of keys to values, got array"]],
+  [
+    "gpusPerNode above 64",
+    stack({ jobs: { granite: job({ gpusPerNode: 65 }) } }),
+    ["finetune:jobs.granite.gpusPerNode: must be at most 64"],
+  ],
+  [
+    "gpuResource without a domain",
+    stack({ jobs: { granite: job({ gpuResource: "gpu" }) } }),
+    [
+      "finetune:jobs.granite.gpuResource: must be an extended resource name such as nvidia.com/gpu, amd.com/gpu or habana.ai/gaudi",
+    ],
+  ],
+  [
+    "gpuResource in the kubernetes.io domain",
+    stack({ jobs: { granite: job({ gpuResource: "kubernetes.io/gpu" }) } }),
+    [
+      "finetune:jobs.granite.gpuResource: must be an extended resource name such as nvidia.com/gpu, amd.com/gpu or habana.ai/gaudi",
+    ],
+  ],
+  [
+    "image with a shell metacharacter",
+    stack({ jobs: { granite: job({ image: "trainer:1.0; rm -rf /" }) } }),
+    [
+      "finetune:jobs.granite.image: must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
+    ],
+  ],
+  [
+    "bad quantities",
+    stack({ jobs: { granite: job({ resources: { cpu: "lots", memory: "-1Gi" }, shmSize: "big" }) } }),
+    [
+      "finetune:jobs.granite.resources.cpu: must be a positive Kubernetes quantity, CPU cores such as 8 or 7500m",
+      "finetune:jobs.granite.resources.memory: must be a positive Kubernetes quantity, memory such as 64Gi",
+      "finetune:jobs.granite.shmSize: must be a positive Kubernetes quantity, the size of /dev/shm such as 16Gi",
+    ],
+  ],
+  [
+    "shm larger than memory",
+    stack({ jobs: { granite: job({ resources: { memory: "32Gi" }, shmSize: "64Gi" }) } }),
+    [
+      "finetune:jobs.granite.shmSize: is 64Gi, more than resources.memory (32Gi): /dev/shm is memory-backed and counts against the memory limit",
+    ],
+  ],
+  [
+    "volume with neither claim nor size",
+    stack({ jobs: { granite: job({ output: {} }) } }),
+    ["finetune:jobs.granite.output: set existingClaim (an existing PVC) or size (a new PVC, e.g. size: 100Gi)"],
+  ],
+  [
+    "volume with both claim and size",
+    stack({ jobs: { granite: job({ output: { existingClaim: "ckpt", size: "1Gi" } }) } }),
+    [
+      "finetune:jobs.granite.output.size: cannot be combined with existingClaim: set existingClaim to use a PVC as it is, or size (with storageClass, accessMode) to create one",
+    ],
+  ],
+  [
+    "new volume without a size",
+    stack({ jobs: { granite: job({ output: { storageClass: "fast" } }) } }),
+    ["finetune:jobs.granite.output.size: is required for a new PVC (e.g. 100Gi), or set existingClaim instead"],
+  ],
+  [
+    "unknown access mode",
+    stack({ jobs: { granite: job({ output: { size: "1Gi", accessMode: "RWX" } }) } }),
+    [
+      "finetune:jobs.granite.output.accessMode: must be one of ReadWriteOnce, ReadOnlyMany, ReadWriteMany, ReadWriteOncePod",
+    ],
+  ],
+  [
+    "ReadWriteOnce output and dataset on several nodes",
+    stack({
+      jobs: {
+        granite: job({
+          nodes: 2,
+          output: { size: "1Gi", accessMode: "ReadWriteOnce" },
+          dataset: { size: "1Gi", accessMode: "ReadWriteOnce" },
+        }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.dataset.accessMode: is ReadWriteOnce, but the job runs on 2 nodes and pods on several nodes cannot attach it: use ReadWriteMany or ReadOnlyMany",
+      "finetune:jobs.granite.output.accessMode: is ReadWriteOnce, but the job runs on 2 nodes and pods on several nodes cannot attach it: use ReadWriteMany",
+    ],
+  ],
+  [
+    "read-only output",
+    stack({ jobs: { granite: job({ output: { size: "1Gi", accessMode: "ReadOnlyMany" } }) } }),
+    [
+      "finetune:jobs.granite.output.accessMode: is ReadOnlyMany, but training writes checkpoints to the output volume: use ReadWriteOnce or ReadWriteMany",
+    ],
+  ],
+  [
+    "instructlab without model and dataset",
+    stack({ jobs: { granite: job({ trainer: { type: "instructlab" } }) } }),
+    [
+      "finetune:jobs.granite.model: is required by trainer type instructlab (existingClaim or size)",
+      "finetune:jobs.granite.dataset: is required by trainer type instructlab (existingClaim or size)",
+    ],
+  ],
+  [
+    "unknown trainer type",
+    stack({ jobs: { granite: job({ trainer: { type: "axolotl" } }) } }),
+    ["finetune:jobs.granite.trainer.type: must be one of: instructlab, command"],
+  ],
+  [
+    "empty command",
+    stack({ jobs: { granite: job({ trainer: { type: "command", command: [] } }) } }),
+    ["finetune:jobs.granite.trainer.command: must list the program and its arguments, e.g. [torchrun, train.py]"],
+  ],
+  [
+    "NUL in an argument",
+    stack({ jobs: { granite: job({ trainer: { type: "command", command: ["python", "a\u0000b"] } }) } }),
+    ["finetune:jobs.granite.trainer.command[1]: must not contain NUL characters"],
+  ],
+  [
+    "hyperparameters out of range",
+    stack({
+      jobs: {
+        granite: job({
+          model: { existingClaim: "m" },
+          dataset: { existingClaim: "d" },
+          trainer: { type: "instructlab", epochs: 0, learningRate: -1, dataFile: "../etc/passwd" },
+        }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.trainer.epochs: must be at least 1",
+      "finetune:jobs.granite.trainer.learningRate: must be more than 0",
+      "finetune:jobs.granite.trainer.dataFile: must be a relative path inside the dataset volume, without '..'",
+    ],
+  ],
+  [
+    "env overriding operator variables",
+    stack({ jobs: { granite: job({ env: { MASTER_ADDR: "x", PET_NNODES: "2", HF_TOKEN: "t", "bad name": "v" } }) } }),
+    [
+      "finetune:jobs.granite.env.bad name: must be an environment variable name (letters, digits, '_', '-', '.')",
+      "finetune:jobs.granite.env.MASTER_ADDR: is set by the training operator for torchrun and cannot be overridden",
+      "finetune:jobs.granite.env.PET_NNODES: is set by the training operator for torchrun and cannot be overridden",
+      "finetune:jobs.granite.env.HF_TOKEN: is set by the program from finetune:hfToken; set that secret instead",
+    ],
+  ],
+  [
+    "scheduling mistakes",
+    stack({
+      jobs: {
+        granite: job({
+          scheduling: {
+            nodeSelector: { "bad key!": "v" },
+            tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", value: "x" }, { effect: "Sometimes" }],
+            priorityClassName: "High",
+          },
+        }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.scheduling.nodeSelector.bad key!: must be a label key such as 'example.com/gpu-type' or 'accelerator'",
+      "finetune:jobs.granite.scheduling.tolerations[0].value: must be empty when operator is Exists",
+      "finetune:jobs.granite.scheduling.tolerations[1].effect: must be NoSchedule, PreferNoSchedule or NoExecute",
+      "finetune:jobs.granite.scheduling.tolerations[1].operator: must be Exists when key is empty",
+      "finetune:jobs.granite.scheduling.priorityClassName: must be a PriorityClass name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+    ],
+  ],
+  [
+    "run policy mistakes",
+    stack({
+      jobs: {
+        granite: job({ runPolicy: { cleanPodPolicy: "Sometimes", backoffLimit: -1, activeDeadlineSeconds: 0 } }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.runPolicy.cleanPodPolicy: must be None, Running or All",
+      "finetune:jobs.granite.runPolicy.backoffLimit: must be at least 0",
+      "finetune:jobs.granite.runPolicy.activeDeadlineSeconds: must be at least 1",
+    ],
+  ],
+  [
+    "operator mistakes",
+    stack({ trainingOperator: { install: "yes", version: "v2.0.0", source: "/no/such/bundle.yaml" } }),
+    [
+      "finetune:trainingOperator.install: must be true or false",
+      "finetune:trainingOperator.version: must be a v1 release tag of kubeflow/trainer such as v1.9.4 (PyTorchJob kubeflow.org/v1 is served by the v1 line only)",
+      "finetune:trainingOperator.source: is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
+    ],
+  ],
+];
+
+describe("rejected config", () => {
+  for (const [title, raw, expected] of REJECTED) {
+    it(title, () => {
+      assert.deepEqual(problemsOf(raw), expected);
+    });
+  }
+
+  it("reports every mistake of a stack at once", () => {
+    const problems = problemsOf({
+      namespace: "Bad",
+      jobs: { a: job({ nodes: 0 }), b: job({ image: "" }) },
+      clusterr: {},
+    });
+    assert.deepEqual(problems, [
+      "finetune:namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+      "finetune:jobs.a.nodes: must be at least 1",
+      "finetune:jobs.b.image: must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
+      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, cluster, trainingOperator, hfToken, jobs',
+    ]);
+  });
+
+  it("is a RunError, so the CLI prints no stack trace", () => {
+    const error = new ConfigError(["finetune:x: y"]);
+    assert.equal((error as unknown as { __pulumiRunError: boolean }).__pulumiRunError, true);
+    assert.equal(error.message, "Invalid stack config (1 problem); nothing was deployed:\n  finetune:x: y");
+  });
+});
+
+describe("secrets in config", () => {
+  it("requires hfToken to be stored as a secret", () => {
+    assert.deepEqual(problemsOf(stack({ hfToken: "hf_abc" })), [
+      "finetune:hfToken: must be stored as a secret: pulumi config set --secret hfToken <value>",
+    ]);
+  });
+
+  it("accepts hfToken stored as a secret, without exposing its value", () => {
+    const config = parseConfig(stack({ hfToken: "hf_abc" }), new Set(["hfToken"]));
+    assert.equal(config.hasHfToken, true);
+    assert.equal(JSON.stringify(config).includes("hf_abc"), false);
+  });
+
+  it("refuses secrets in keys the program reads as plain config", () => {
+    assert.deepEqual(problemsOf(stack(), ["jobs"]), [
+      "finetune:jobs: is stored as a secret, but only finetune:hfToken may hold secrets; the program would have to read it as plain config and the secret would leak",
+    ]);
+  });
+
+  it("never echoes a bad token in its message", () => {
+    const problems = problemsOf(stack({ hfToken: "hf abc secret" }), ["hfToken"]);
+    assert.deepEqual(problems, ["finetune:hfToken: must not contain whitespace"]);
+  });
+
+  it("relies on the SDK's isConfigSecret, which reads the engine's secret keys", () => {
+    const isConfigSecret = (runtimeConfig as unknown as { isConfigSecret(k: string): boolean }).isConfigSecret;
+    runtimeConfig.setAllConfig({ "finetune:hfToken": "x", "finetune:namespace": "ml" }, ["finetune:hfToken"]);
+    assert.equal(isConfigSecret("finetune:hfToken"), true);
+    assert.equal(isConfigSecret("finetune:namespace"), false);
+  });
+});
+
+describe("decodeConfigValues", () => {
+  it("decodes JSON objects, keeps strings, drops other namespaces", () => {
+    assert.deepEqual(
+      decodeConfigValues({
+        "finetune:namespace": "ml",
+        "finetune:jobs": '{"a":{"nodes":2}}',
+        "kubernetes:context": "kind",
+      }),
+      { values: { namespace: "ml", jobs: { a: { nodes: 2 } } }, problems: [] },
+    );
+  });
+
+  it("reports structured values that are not JSON", () => {
+    assert.deepEqual(decodeConfigValues({ "finetune:jobs": "{not json" }), {
+      values: {},
+      problems: ["finetune:jobs: is not valid structured config (JSON or YAML map/list)"],
+    });
+  });
+});
+
+describe("maxJobNameLength", () => {
+  it("leaves room for the operator's replica service names", () => {
+    assert.equal(maxJobNameLength(1), 63 - "-master-0".length);
+    assert.equal(maxJobNameLength(2), 63 - "-worker-0".length);
+    assert.equal(maxJobNameLength(12), 63 - "-worker-10".length);
+  });
+});

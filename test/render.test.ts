@@ -1,0 +1,182 @@
+// The offline render, run as users run it (`npm run render -- ...` is `tsx tools/render.ts ...`).
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { describe, it } from "node:test";
+import { parse } from "yaml";
+import { describeOptions, readStackFile, redact, SECRET_PLACEHOLDER } from "../tools/render";
+import { OPERATOR_BUNDLE } from "./support/structuralSchema";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function render(...args: string[]) {
+  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", ...args], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** Splits a render into [comment line, object] pairs. */
+function documents(text: string): { comment: string; object: Record<string, any> | null }[] {
+  return text
+    .split(/^---\n/m)
+    .filter((doc) => doc.length > 0)
+    .map((doc) => ({ comment: doc.split("\n")[0], object: parse(doc) ?? null }));
+}
+
+describe("npm run render -- --stack dev", () => {
+  const { code, stdout, stderr } = render("--stack", "dev");
+
+  it("exits 0 with nothing on stderr", () => {
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, "");
+  });
+
+  it("prints each object once, behind a comment naming its Pulumi resource", () => {
+    const docs = documents(stdout);
+    assert.deepEqual(
+      docs.map((d) => d.comment.split(" | ")[0].replace(/^# /, "")),
+      [
+        "kubernetes:core/v1:Namespace llm-finetune",
+        "kubernetes:kustomize/v2:Directory training-operator",
+        "kubernetes:core/v1:PersistentVolumeClaim granite-model",
+        "kubernetes:core/v1:PersistentVolumeClaim granite-dataset",
+        "kubernetes:core/v1:PersistentVolumeClaim granite-output",
+        "kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob",
+        "kubernetes:core/v1:PersistentVolumeClaim llama-sweep-dataset",
+        "kubernetes:core/v1:PersistentVolumeClaim llama-sweep-output",
+        "kubernetes:kubeflow.org/v1:PyTorchJob llama-sweep-pytorchjob",
+      ],
+    );
+    assert.equal(docs[1].object, null, "the provider-rendered install is a comment only");
+    assert.match(
+      stdout,
+      /rendered by the Kubernetes provider at deploy time from "https:\/\/github.com\/kubeflow\/trainer.git\/manifests\/overlays\/standalone\?ref=v1.9.4"/,
+    );
+    for (const d of docs.filter((d) => d.object !== null)) {
+      assert.equal(typeof d.object?.apiVersion, "string");
+      assert.equal(typeof d.object?.kind, "string");
+      assert.equal(typeof d.object?.metadata?.name, "string");
+    }
+  });
+
+  it("shows the dependencies of each PyTorchJob in its comment", () => {
+    assert.match(
+      stdout,
+      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-dataset, granite-output, training-operator\]\n/,
+    );
+  });
+
+  it("is the same on a second run (no random or time values)", () => {
+    assert.equal(render("--stack", "dev").stdout, stdout);
+  });
+});
+
+describe("render of a bad stack", () => {
+  it("exits 1, names every key on stderr and writes nothing", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-render-")), "out.yaml");
+    const { code, stdout, stderr } = render("--config", "test/fixtures/Pulumi.mistakes.yaml", "--out", out);
+    assert.equal(code, 1);
+    assert.equal(stdout, "");
+    assert.equal(fs.existsSync(out), false);
+    assert.equal(stderr.includes("    at "), false, "no stack trace");
+    const lines = stderr.trim().split("\n");
+    assert.equal(lines[0], "Invalid stack config (14 problems); nothing was deployed:");
+    assert.deepEqual(
+      lines
+        .slice(1)
+        .map((l) => l.trim().split(": ")[0])
+        .sort(),
+      [
+        "finetune:hfToken",
+        "finetune:jobs.Granite",
+        "finetune:jobs.llama.dataset",
+        "finetune:jobs.llama.gpuResource",
+        "finetune:jobs.llama.gpusPerNode",
+        "finetune:jobs.llama.image",
+        "finetune:jobs.llama.model",
+        "finetune:jobs.llama.output.accessMode",
+        "finetune:jobs.llama.runPolicy.cleanPodPolicy",
+        "finetune:jobs.llama.shmSize",
+        "finetune:jobs.llama.trainer.epochs",
+        "finetune:namespace",
+        "finetune:trainingOperator.install",
+        "finetune:trainingOperator.verison",
+      ],
+    );
+    assert.equal(stderr.includes("hf_plaintext_token"), false, "the plaintext token is not echoed");
+  });
+
+  it("refuses unknown arguments and a missing stack file", () => {
+    assert.equal(render("--stak", "dev").code, 2);
+    const missing = render("--stack", "nope");
+    assert.equal(missing.code, 2);
+    assert.match(missing.stderr, /no stack config at .*Pulumi\.nope\.yaml/);
+  });
+});
+
+describe("render with secrets", { skip: !fs.existsSync(OPERATOR_BUNDLE) && "no operator bundle" }, () => {
+  it("prints the secret as a placeholder, keeping the Secret's shape, and writes --out", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-render-")), "gaudi.yaml");
+    const { code, stdout, stderr } = render("--config", "test/fixtures/Pulumi.gaudi.yaml", "--out", out);
+    assert.equal(code, 0, stderr);
+    assert.equal(stdout, "");
+    const text = fs.readFileSync(out, "utf8");
+    assert.equal(text.includes("bm90LWEtcmVhbC1jaXBoZXJ0ZXh0"), false);
+    const secret = documents(text).find((d) => d.object?.kind === "Secret" && d.object.metadata.name === "hf-token");
+    assert.deepEqual(secret?.object?.stringData, { token: SECRET_PLACEHOLDER });
+    // The local bundle is rendered object by object: 14 operator objects, 2 jobs, their PVCs.
+    assert.equal(documents(text).filter((d) => d.object?.metadata?.namespace === "kubeflow").length, 4);
+    assert.match(
+      text,
+      /# kubernetes:core\/v1:Secret kubeflow\/training-operator-webhook-cert \| ignoreChanges=\[data, stringData\]\n/,
+    );
+  });
+});
+
+describe("render helpers", () => {
+  it("reads a stack file: objects as JSON, scalars as strings, secure values as secrets", () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-stack-")), "Pulumi.x.yaml");
+    fs.writeFileSync(
+      file,
+      "config:\n  finetune:namespace: ml\n  finetune:jobs:\n    a: {nodes: 2}\n  finetune:hfToken:\n    secure: v1:abc\n",
+    );
+    assert.deepEqual(readStackFile(file), {
+      config: { "finetune:namespace": "ml", "finetune:jobs": '{"a":{"nodes":2}}', "finetune:hfToken": "[secret]" },
+      secretKeys: ["finetune:hfToken"],
+    });
+  });
+
+  it("redacts nested secrets and leaves the rest", () => {
+    const sig = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+    assert.deepEqual(redact({ a: 1, s: { ...sig, value: { token: "t", n: ["x"] } } }), {
+      a: 1,
+      s: { token: "[secret]", n: ["[secret]"] },
+    });
+  });
+
+  it("lists every lifecycle option that is set", () => {
+    const line = describeOptions({
+      type: "t",
+      name: "n",
+      custom: true,
+      inputs: {},
+      options: {
+        dependsOn: ["a", "b"],
+        protect: true,
+        retainOnDelete: true,
+        deleteBeforeReplace: true,
+        replaceOnChanges: ["spec"],
+        ignoreChanges: ["data"],
+        transforms: [],
+      },
+    });
+    assert.equal(
+      line,
+      "# t n | dependsOn=[a, b] | protect | retainOnDelete | deleteBeforeReplace | replaceOnChanges=[spec] | ignoreChanges=[data]",
+    );
+  });
+});
