@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 // marked internal, so it has no type declaration; test/config.test.ts pins its behaviour.
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
+import { type FetchedSource, parseSource, type Source } from "./sources";
 import {
   closestKey,
   DNS1035_LABEL,
@@ -27,7 +28,10 @@ export const CONFIG_NAMESPACE = "finetune";
 export const DEFAULT_OPERATOR_VERSION = "v1.9.4";
 
 /** Config keys that may (and must) be stored as Pulumi secrets. */
-export const SECRET_KEYS = ["hfToken"] as const;
+export const SECRET_KEYS = ["hfToken", "s3AccessKeyId", "s3SecretAccessKey"] as const;
+
+/** The image that runs `aws s3 sync` in staging Jobs, unless `staging.s3Image` is set. */
+export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
 
 /** Namespaces the program must not create: they exist already or belong to the cluster. */
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -36,7 +40,7 @@ const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node
 const OPERATOR_ENV = ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK"];
 
 /** Environment variables this program sets itself. */
-const PROGRAM_ENV = ["HF_TOKEN"];
+const PROGRAM_ENV = ["HF_TOKEN", "CHECKPOINT_DIR"];
 
 /** Longest replica suffix the operator appends to a job name for its pods' Services. */
 const MAX_NAME_LENGTH = 63;
@@ -106,49 +110,105 @@ export const ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "
 /** Access modes that a set of pods on several nodes cannot share. */
 const SINGLE_NODE_MODES: readonly string[] = ["ReadWriteOnce", "ReadWriteOncePod"];
 
-const volumeSchema = strictObject({
+const volumeShape = {
   existingClaim: dns1123Subdomain("a PersistentVolumeClaim name").optional(),
   size: quantity("a storage size such as 100Gi").optional(),
   storageClass: dns1123Subdomain("a StorageClass name").optional(),
   accessMode: z.enum(ACCESS_MODES, { error: `must be one of ${ACCESS_MODES.join(", ")}` }).optional(),
-}).superRefine(
-  (v, ctx) => {
-    const isNew = v.size !== undefined || v.storageClass !== undefined || v.accessMode !== undefined;
-    if (v.existingClaim !== undefined) {
-      for (const key of ["size", "storageClass", "accessMode"] as const) {
-        if (v[key] !== undefined) {
-          ctx.addIssue({
-            code: "custom",
-            path: [key],
-            message:
-              "cannot be combined with existingClaim: set existingClaim to use a PVC as it is, or size (with storageClass, accessMode) to create one",
-          });
+};
+
+/** Checks the claim keys of a volume: an existing claim, or a new one with a size. */
+function checkClaim(v: Record<string, unknown>, ctx: z.RefinementCtx, what: string): void {
+  const isNew = v.size !== undefined || v.storageClass !== undefined || v.accessMode !== undefined;
+  if (v.existingClaim !== undefined) {
+    for (const key of ["size", "storageClass", "accessMode"]) {
+      if (v[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message:
+            "cannot be combined with existingClaim: set existingClaim to use a PVC as it is, or size (with storageClass, accessMode) to create one",
+        });
+      }
+    }
+  } else if (!isNew) {
+    ctx.addIssue({
+      code: "custom",
+      message: `set existingClaim (an existing PVC) or size (a new PVC, e.g. size: 100Gi)${what}`,
+    });
+  } else if (v.size === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["size"],
+      message: "is required for a new PVC (e.g. 100Gi), or set existingClaim instead",
+    });
+  }
+}
+
+/** A model or dataset volume: a claim, optionally filled from a source. */
+const inputVolumeSchema = (role: "model" | "dataset") =>
+  strictObject({
+    ...volumeShape,
+    source: text().optional(),
+    endpoint: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be an http(s) URL of an S3-compatible endpoint, e.g. https://minio.example.com:9000",
+      })
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, { error: "must be a region name such as us-east-1" })
+      .optional(),
+  }).superRefine(
+    (v, ctx) => {
+      const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
+      if (typeof source === "string") ctx.addIssue({ code: "custom", path: ["source"], message: source });
+      const kind = typeof source === "object" ? source.kind : undefined;
+      if (kind !== "s3") {
+        for (const key of ["endpoint", "region"] as const) {
+          if (v[key] !== undefined) {
+            ctx.addIssue({ code: "custom", path: [key], message: "applies only to an s3:// source" });
+          }
         }
       }
-    } else if (!isNew) {
-      ctx.addIssue({
-        code: "custom",
-        message: "set existingClaim (an existing PVC) or size (a new PVC, e.g. size: 100Gi)",
-      });
-    } else if (v.size === undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["size"],
-        message: "is required for a new PVC (e.g. 100Gi), or set existingClaim instead",
-      });
-    }
-  },
-  { when: (payload) => isPlainObject(payload.value) },
-);
+      if (kind === "pvc") {
+        for (const key of ["existingClaim", "size", "storageClass", "accessMode"] as const) {
+          if (v[key] !== undefined) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: "cannot be combined with a pvc:// source, which names the claim to mount",
+            });
+          }
+        }
+        return;
+      }
+      if (v.source !== undefined && typeof source === "string") return;
+      checkClaim(v, ctx, kind ? ` to stage ${kind}:// into` : "");
+    },
+    { when: (payload) => isPlainObject(payload.value) },
+  );
 
-/** A volume as the user wrote it. */
-type VolumeInput = z.output<typeof volumeSchema>;
+/** The output volume: a claim that receives checkpoints, kept when the stack is destroyed. */
+const outputVolumeSchema = strictObject({
+  ...volumeShape,
+  retain: z.boolean({ error: "must be true or false" }).default(true),
+  protect: z.boolean({ error: "must be true or false" }).default(false),
+}).superRefine((v, ctx) => checkClaim(v, ctx, ""), { when: (payload) => isPlainObject(payload.value) });
+
+type InputVolumeInput = z.output<ReturnType<typeof inputVolumeSchema>>;
+type OutputVolumeInput = z.output<typeof outputVolumeSchema>;
 
 /** A volume: an existing PersistentVolumeClaim, used as it is. */
 export interface ExistingVolume {
   readonly kind: "existing";
   /** Name of the PVC in the job namespace. */
   readonly claimName: string;
+  /** Path inside the claim to mount (a `pvc://CLAIM/PATH` source); its root when unset. */
+  readonly subPath?: string;
+  /** What a staging Job fetches into the claim before training; nothing when unset. */
+  readonly fetch?: FetchedSource;
 }
 
 /** A volume: a new PersistentVolumeClaim that the program creates. */
@@ -163,18 +223,65 @@ export interface NewVolume {
    * @default ReadWriteOnce for a 1-node job, ReadWriteMany when the job spans several nodes
    */
   readonly accessMode: (typeof ACCESS_MODES)[number];
+  /** What a staging Job fetches into the claim before training; nothing when unset. */
+  readonly fetch?: FetchedSource;
+  /**
+   * Keep the PVC (and its data) when the stack is destroyed or the volume removed.
+   * @default true for the output volume, false for model and dataset
+   */
+  readonly retain: boolean;
+  /**
+   * Refuse to delete the PVC at all (Pulumi `protect`).
+   * @default false
+   */
+  readonly protect: boolean;
 }
 
 /** A job volume: model, dataset or output. */
 export type Volume = ExistingVolume | NewVolume;
 
-function resolveVolume(v: VolumeInput, nodes: number): Volume {
+function defaultAccessMode(nodes: number): NewVolume["accessMode"] {
+  return nodes > 1 ? "ReadWriteMany" : "ReadWriteOnce";
+}
+
+function resolveInputVolume(v: InputVolumeInput, role: "model" | "dataset", nodes: number): Volume {
+  const source = v.source !== undefined ? (parseSource(v.source, role) as Source) : undefined;
+  if (source?.kind === "pvc") {
+    return { kind: "existing", claimName: source.claim, ...(source.path ? { subPath: source.path } : {}) };
+  }
+  const fetch: { fetch?: FetchedSource } =
+    source?.kind === "s3"
+      ? {
+          fetch: {
+            ...source,
+            ...(v.endpoint !== undefined ? { endpoint: v.endpoint } : {}),
+            ...(v.region !== undefined ? { region: v.region } : {}),
+          },
+        }
+      : source
+        ? { fetch: source }
+        : {};
+  if (v.existingClaim !== undefined) return { kind: "existing", claimName: v.existingClaim, ...fetch };
+  return {
+    kind: "new",
+    size: v.size as string,
+    ...(v.storageClass !== undefined ? { storageClass: v.storageClass } : {}),
+    accessMode: v.accessMode ?? defaultAccessMode(nodes),
+    ...fetch,
+    retain: false,
+    protect: false,
+  };
+}
+
+function resolveOutputVolume(v: OutputVolumeInput, nodes: number): Volume {
   if (v.existingClaim !== undefined) return { kind: "existing", claimName: v.existingClaim };
   return {
     kind: "new",
     size: v.size as string,
     ...(v.storageClass !== undefined ? { storageClass: v.storageClass } : {}),
-    accessMode: v.accessMode ?? (nodes > 1 ? "ReadWriteMany" : "ReadWriteOnce"),
+    accessMode: v.accessMode ?? defaultAccessMode(nodes),
+    retain: v.retain,
+    protect: v.protect,
   };
 }
 
@@ -208,6 +315,7 @@ const instructlabSchema = strictObject({
     .default(42),
   distributedBackend: z.enum(["fsdp", "deepspeed"], { error: "must be fsdp or deepspeed" }).default("fsdp"),
   isGranite: z.boolean().default(false),
+  processData: z.boolean({ error: "must be true or false" }).default(true),
   dataFile: text()
     .min(1)
     .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$)).+$/, {
@@ -271,6 +379,8 @@ const schedulingSchema = strictObject({
   }).optional(),
   priorityClassName: dns1123Subdomain("a PriorityClass name").optional(),
   schedulerName: dns1123Subdomain("a scheduler name").optional(),
+  gang: z.boolean({ error: "must be true or false" }).default(false),
+  queue: dns1123Subdomain("a queue name").optional(),
 });
 
 /** Where the job's pods may run. */
@@ -294,10 +404,96 @@ const envSchema = z.record(
   text(),
 );
 
+const imageReference = z.string().max(1024).regex(IMAGE_REFERENCE, {
+  error: "must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
+});
+
+/** How long `pulumi up` waits for a job, by wait mode, when `timeout` is unset. */
+export const WAIT_MODES = ["none", "running", "succeeded"] as const;
+
+/** What `pulumi up` waits for. */
+export type WaitMode = (typeof WAIT_MODES)[number];
+
+/** Default wait timeouts: long enough to pull a large image and get GPUs, or to train. */
+export const DEFAULT_TIMEOUTS: Readonly<Record<WaitMode, string | undefined>> = {
+  none: undefined,
+  running: "1h",
+  succeeded: "24h",
+};
+
+/** A finished PyTorchJob is deleted by the operator after this long (7 days) unless overridden. */
+export const DEFAULT_TTL_SECONDS = 604_800;
+
+/** A duration as Pulumi custom timeouts take it: `90m`, `2h`, `1h30m`, `45s`. */
+const duration = z
+  .string()
+  .regex(/^(?=.)(\d+h)?(\d+m)?(\d+s)?$/, { error: "must be a duration such as 90m, 2h or 1h30m" })
+  .refine((d) => durationSeconds(d) > 0, { error: "must be longer than 0s" });
+
+/** Seconds in a duration accepted by the schema. */
+export function durationSeconds(d: string): number {
+  const m = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/.exec(d);
+  if (!m) return Number.NaN;
+  return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
+}
+
+/** Label and annotation prefixes the program sets itself; user metadata may not use them. */
+const RESERVED_METADATA_PREFIXES = ["app.kubernetes.io/", "pulumi.com/", "finetune/"];
+
+function checkJobMetadata(job: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const key of ["labels", "annotations"] as const) {
+    const map = job[key];
+    if (!isPlainObject(map)) continue;
+    for (const name of Object.keys(map)) {
+      const prefix = RESERVED_METADATA_PREFIXES.find((p) => name.startsWith(p));
+      if (prefix) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key, name],
+          message: `uses the prefix ${prefix}, which the program sets itself (labels, waits, run fingerprints)`,
+        });
+      }
+    }
+  }
+  const scheduling = job.scheduling;
+  if (isPlainObject(scheduling) && scheduling.queue !== undefined && scheduling.gang !== true) {
+    ctx.addIssue({ code: "custom", path: ["scheduling", "queue"], message: "applies only with scheduling.gang: true" });
+  }
+  if (job.wait === "none" && job.timeout !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["timeout"],
+      message: "has no effect with wait: none; remove it or set wait",
+    });
+  }
+}
+
+/** Staging and data preparation write into the model and dataset volumes: they must be writable. */
+function checkWrites(job: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const trainer = job.trainer;
+  const prepares = isPlainObject(trainer) && trainer.type === "instructlab" && trainer.processData !== false;
+  for (const role of ["model", "dataset"] as const) {
+    const v = job[role];
+    if (!isPlainObject(v) || v.accessMode !== "ReadOnlyMany") continue;
+    const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
+    const writer =
+      typeof source === "object" && source.kind !== "pvc"
+        ? `staging of ${source.kind}:// writes into it`
+        : role === "dataset" && prepares
+          ? "data preparation writes the processed data into it"
+          : undefined;
+    if (writer) {
+      ctx.addIssue({
+        code: "custom",
+        path: [role, "accessMode"],
+        message: `is ReadOnlyMany, but ${writer}: use ReadWriteMany (or ReadWriteOnce for one node)`,
+      });
+    }
+  }
+}
+
 const jobSchema = strictObject({
-  image: z.string().max(1024).regex(IMAGE_REFERENCE, {
-    error: "must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
-  }),
+  image: imageReference,
   nodes: z.int().min(1).max(1000).default(1),
   gpusPerNode: z.int().min(1).max(64).default(1),
   gpuResource: z
@@ -312,14 +508,25 @@ const jobSchema = strictObject({
   }).default({}),
   shmSize: quantity("the size of /dev/shm such as 16Gi").optional(),
   env: envSchema.default({}),
-  model: volumeSchema.optional(),
-  dataset: volumeSchema.optional(),
-  output: volumeSchema,
+  model: inputVolumeSchema("model").optional(),
+  dataset: inputVolumeSchema("dataset").optional(),
+  output: outputVolumeSchema,
   trainer: trainerSchema,
-  scheduling: schedulingSchema.default({}),
-  runPolicy: runPolicySchema.default({ cleanPodPolicy: "Running", backoffLimit: 3 }),
+  scheduling: schedulingSchema.default({ gang: false }),
+  runPolicy: runPolicySchema.default({
+    cleanPodPolicy: "Running",
+    backoffLimit: 3,
+    ttlSecondsAfterFinished: DEFAULT_TTL_SECONDS,
+  }),
+  wait: z.enum(WAIT_MODES, { error: `must be one of ${WAIT_MODES.join(", ")}` }).default("running"),
+  timeout: duration.optional(),
+  rerun: text().max(1024).optional(),
+  labels: z.record(labelKey, labelValue).default({}),
+  annotations: z.record(labelKey, text().max(65_536)).default({}),
 }).superRefine(
   (job, ctx) => {
+    checkJobMetadata(job, ctx);
+    checkWrites(job, ctx);
     const trainer = job.trainer as { type?: unknown } | undefined;
     if (isPlainObject(trainer) && trainer.type === "instructlab") {
       for (const key of ["model", "dataset"] as const) {
@@ -382,7 +589,9 @@ const jobSchema = strictObject({
             code: "custom",
             path: ["env", name],
             message: PROGRAM_ENV.includes(name)
-              ? "is set by the program from finetune:hfToken; set that secret instead"
+              ? name === "HF_TOKEN"
+                ? "is set by the program from finetune:hfToken; set that secret instead"
+                : "is set by the program to the checkpoint directory on the output volume"
               : "is set by the training operator for torchrun and cannot be overridden",
           });
         }
@@ -396,7 +605,9 @@ const jobSchema = strictObject({
 type JobInput = z.output<typeof jobSchema>;
 
 /** One fine-tune run: a PyTorchJob and its volumes. */
-export interface Job extends Omit<JobInput, "model" | "dataset" | "output"> {
+export interface Job extends Omit<JobInput, "model" | "dataset" | "output" | "timeout"> {
+  /** How long `pulumi up` waits (a duration); undefined with `wait: none`. */
+  readonly timeout?: string;
   /** The base model, mounted read-only at `/mnt/model`. */
   readonly model?: Volume;
   /** The training data, mounted read-only at `/mnt/dataset`. */
@@ -409,9 +620,33 @@ export interface Job extends Omit<JobInput, "model" | "dataset" | "output"> {
  * The longest name a job may have: the operator names each replica's Service
  * `<job>-master-0` / `<job>-worker-<i>`, and those must be DNS-1035 labels too.
  */
-export function maxJobNameLength(nodes: number): number {
-  const suffix = nodes > 1 ? `-worker-${nodes - 2}` : "-master-0";
-  return MAX_NAME_LENGTH - suffix.length;
+export function maxJobNameLength(nodes: number, suffixes: readonly string[] = []): number {
+  const replica = nodes > 1 ? `-worker-${nodes - 2}` : "-master-0";
+  return MAX_NAME_LENGTH - Math.max(replica.length, ...suffixes.map((s) => s.length));
+}
+
+/** Suffixes of the other objects named after a job (staging and data preparation Jobs). */
+export const JOB_SUFFIXES = {
+  stageModel: "-stage-model",
+  stageDataset: "-stage-dataset",
+  prepare: "-prepare",
+} as const;
+
+/** The suffixes a raw (not yet validated) job will use, to bound its name. */
+function rawJobSuffixes(job: Record<string, unknown>): string[] {
+  const suffixes: string[] = [];
+  for (const [role, suffix] of [
+    ["model", JOB_SUFFIXES.stageModel],
+    ["dataset", JOB_SUFFIXES.stageDataset],
+  ] as const) {
+    const v = job[role];
+    if (isPlainObject(v) && typeof v.source === "string" && /^(hf|s3):\/\//.test(v.source)) suffixes.push(suffix);
+  }
+  const trainer = job.trainer;
+  if (isPlainObject(trainer) && trainer.type === "instructlab" && trainer.processData !== false) {
+    suffixes.push(JOB_SUFFIXES.prepare);
+  }
+  return suffixes;
 }
 
 const jobsSchema = z.record(z.string(), jobSchema).superRefine(
@@ -430,14 +665,20 @@ const jobsSchema = z.record(z.string(), jobSchema).superRefine(
         });
         continue;
       }
-      const job = jobs[name] as { nodes?: unknown };
-      const nodes = isPlainObject(job) && typeof job.nodes === "number" ? job.nodes : 1;
-      const max = maxJobNameLength(nodes);
+      const job = jobs[name] as unknown;
+      if (!isPlainObject(job)) continue;
+      const nodes = typeof job.nodes === "number" ? job.nodes : 1;
+      const suffixes = rawJobSuffixes(job);
+      const max = maxJobNameLength(nodes, suffixes);
       if (name.length > max) {
+        const named = [
+          `"${name}-${nodes > 1 ? "worker" : "master"}-N" (the operator's pod Services)`,
+          ...suffixes.map((s) => `"${name}${s}"`),
+        ];
         ctx.addIssue({
           code: "custom",
           path: [name],
-          message: `job name is ${name.length} characters; at most ${max} fit, since the operator names the pods' Services "${name}-${nodes > 1 ? "worker" : "master"}-N" and those must stay within 63 characters`,
+          message: `job name is ${name.length} characters; at most ${max} fit, since ${named.join(", ")} must stay within 63 characters`,
         });
       }
     }
@@ -515,11 +756,27 @@ const stackSchema = strictObject({
     .min(1, { error: "must not be empty" })
     .refine((s) => !/\s/.test(s), { error: "must not contain whitespace" })
     .optional(),
+  s3AccessKeyId: z.string().min(1, { error: "must not be empty" }).optional(),
+  s3SecretAccessKey: z.string().min(1, { error: "must not be empty" }).optional(),
+  staging: strictObject({
+    hfImage: imageReference.optional(),
+    s3Image: imageReference.default(DEFAULT_S3_IMAGE),
+    timeout: duration.default("2h"),
+  }).default({ s3Image: DEFAULT_S3_IMAGE, timeout: "2h" }),
   jobs: jobsSchema,
 }).superRefine(
   (stack, ctx) => {
     const op = stack.trainingOperator as Record<string, unknown> | undefined;
     const install = !isPlainObject(op) || op.install !== false;
+    if ((stack.s3AccessKeyId === undefined) !== (stack.s3SecretAccessKey === undefined)) {
+      const missing = stack.s3AccessKeyId === undefined ? "s3AccessKeyId" : "s3SecretAccessKey";
+      ctx.addIssue({
+        code: "custom",
+        path: [missing],
+        message:
+          "is required with the other S3 credential: set both s3AccessKeyId and s3SecretAccessKey (as secrets), or neither",
+      });
+    }
     if (install && stack.namespace === "kubeflow") {
       ctx.addIssue({
         code: "custom",
@@ -533,6 +790,22 @@ const stackSchema = strictObject({
 );
 
 type StackInput = z.output<typeof stackSchema>;
+
+/** S3 credentials, as secret Outputs. */
+export interface S3Credentials {
+  readonly accessKeyId: pulumi.Output<string>;
+  readonly secretAccessKey: pulumi.Output<string>;
+}
+
+/** How staging Jobs fetch sources. */
+export interface StagingConfig {
+  /** Image with `huggingface_hub` for hf:// sources; the job's own image when unset. */
+  readonly hfImage?: string;
+  /** Image with the AWS CLI for s3:// sources. */
+  readonly s3Image: string;
+  /** How long `pulumi up` waits for a staging Job to complete. */
+  readonly timeout: string;
+}
 
 /** The validated, defaulted stack config: what the components are built from. */
 export interface Config {
@@ -548,6 +821,10 @@ export interface Config {
   };
   /** The Hugging Face token, a secret Output; undefined when not configured. */
   readonly hfToken?: pulumi.Output<string>;
+  /** S3 credentials for s3:// sources, secret Outputs; undefined when not configured. */
+  readonly s3Credentials?: S3Credentials;
+  /** How staging Jobs fetch model and dataset sources. */
+  readonly staging: StagingConfig;
   /** Jobs by name. */
   readonly jobs: Readonly<Record<string, Job>>;
 }
@@ -646,7 +923,7 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 export function parseConfig(
   raw: Readonly<Record<string, unknown>>,
   secretKeys: ReadonlySet<string>,
-): Omit<Config, "hfToken"> & { readonly hasHfToken: boolean } {
+): Omit<Config, "hfToken" | "s3Credentials"> & { readonly hasHfToken: boolean; readonly hasS3Credentials: boolean } {
   const problems: string[] = [];
   for (const key of secretKeys) {
     if (!(SECRET_KEYS as readonly string[]).includes(key)) {
@@ -669,9 +946,10 @@ export function parseConfig(
   for (const [name, job] of Object.entries(stack.jobs)) {
     jobs[name] = {
       ...job,
-      model: job.model && resolveVolume(job.model, job.nodes),
-      dataset: job.dataset && resolveVolume(job.dataset, job.nodes),
-      output: resolveVolume(job.output, job.nodes),
+      timeout: job.wait === "none" ? undefined : (job.timeout ?? DEFAULT_TIMEOUTS[job.wait]),
+      model: job.model && resolveInputVolume(job.model, "model", job.nodes),
+      dataset: job.dataset && resolveInputVolume(job.dataset, "dataset", job.nodes),
+      output: resolveOutputVolume(job.output, job.nodes),
     };
   }
   const op = stack.trainingOperator;
@@ -681,6 +959,8 @@ export function parseConfig(
     cluster: stack.cluster,
     trainingOperator: { install: op.install, version: op.version, source },
     hasHfToken: stack.hfToken !== undefined,
+    hasS3Credentials: stack.s3AccessKeyId !== undefined,
+    staging: stack.staging,
     jobs,
   };
 }
@@ -737,7 +1017,18 @@ export function loadConfig(): Config {
     throw e;
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const { hasHfToken, ...config } = parsed;
-  const hfToken = hasHfToken ? new pulumi.Config(CONFIG_NAMESPACE).requireSecret("hfToken") : undefined;
-  return { ...config, ...(hfToken ? { hfToken } : {}) };
+  const { hasHfToken, hasS3Credentials, ...config } = parsed;
+  const secrets = new pulumi.Config(CONFIG_NAMESPACE);
+  return {
+    ...config,
+    ...(hasHfToken ? { hfToken: secrets.requireSecret("hfToken") } : {}),
+    ...(hasS3Credentials
+      ? {
+          s3Credentials: {
+            accessKeyId: secrets.requireSecret("s3AccessKeyId"),
+            secretAccessKey: secrets.requireSecret("s3SecretAccessKey"),
+          },
+        }
+      : {}),
+  };
 }

@@ -1,10 +1,21 @@
-// One fine-tune run: its new PersistentVolumeClaims and its PyTorchJob.
+// One fine-tune run: its new PersistentVolumeClaims, the Jobs that stage its data and prepare
+// it (once, before training), and its PyTorchJob, with the lifecycle options that make
+// `pulumi preview` honest about reruns and `pulumi destroy` careful with checkpoints.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { buildPrepareJob, buildStagingJob } from "./builders/dataJobs";
 import { buildPyTorchJob } from "./builders/pytorchJob";
+import { type JobCondition, runVerdict } from "./builders/status";
 import { buildPersistentVolumeClaim } from "./builders/storage";
-import type { Job } from "./config";
-import { childResourceName, claimName, type VolumeRole } from "./names";
+import type { InstructLabTrainer, Job, StagingConfig, Volume } from "./config";
+import {
+  CHECKPOINT_SUBDIR,
+  childResourceName,
+  claimName,
+  masterPodName,
+  TRAINING_CONTAINER,
+  type VolumeRole,
+} from "./names";
 
 /** Arguments of a `FineTuneJob`. */
 export interface FineTuneJobArgs {
@@ -12,22 +23,47 @@ export interface FineTuneJobArgs {
   readonly namespace: pulumi.Input<string>;
   /** The validated job config. */
   readonly job: Job;
+  /** How staging Jobs fetch sources. */
+  readonly staging: StagingConfig;
   /**
-   * Whether the namespace has the Hugging Face token Secret (exposed as `HF_TOKEN`).
-   * @default false
+   * The Hugging Face token Secret, when the stack has a token: pods read it as `HF_TOKEN`.
+   * @default no token
    */
-  readonly hfToken?: boolean;
+  readonly hfTokenSecret?: pulumi.Resource;
   /**
-   * Resources the PyTorchJob must wait for: the training operator (its CRD and webhook) and the
-   * Secrets its pods read.
-   * @default none
+   * The S3 credentials Secret, when the stack has credentials: s3:// staging reads it.
+   * @default no credentials
    */
-  readonly after?: pulumi.Resource[];
+  readonly s3Secret?: pulumi.Resource;
+  /**
+   * The training operator install: the PyTorchJob needs its CRD and webhook.
+   * @default none (the operator is already there)
+   */
+  readonly operator?: pulumi.Resource;
+
+  /**
+   * The kubeconfig context, for the `kubectl logs` command in the outputs.
+   * @default the current context
+   */
+  readonly context?: string;
 }
 
 const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
 
-/** A fine-tune job: a PyTorchJob and the PVCs it needs. */
+/**
+ * Options of a resource that is one run of something: any change to its spec is a new run, so it
+ * is replaced (deleted first: its name is fixed) rather than patched under running pods.
+ */
+function runOptions(): pulumi.CustomResourceOptions {
+  return { replaceOnChanges: ["spec"], deleteBeforeReplace: true };
+}
+
+/** The PyTorchJob resource with the `status` output it is given (see below). */
+type PyTorchJobResource = k8s.apiextensions.CustomResource & {
+  readonly status: pulumi.Output<{ conditions?: JobCondition[] } | undefined>;
+};
+
+/** A fine-tune job: its PVCs, data staging and preparation Jobs, and PyTorchJob. */
 export class FineTuneJob extends pulumi.ComponentResource {
   /** The PyTorchJob's name. */
   public readonly jobName: pulumi.Output<string>;
@@ -35,33 +71,133 @@ export class FineTuneJob extends pulumi.ComponentResource {
   public readonly namespace: pulumi.Output<string>;
   /** The PVC that receives the checkpoints. */
   public readonly outputClaim: pulumi.Output<string>;
-  /** The PVCs this job created, by volume. */
-  public readonly claims: Partial<Record<VolumeRole, k8s.core.v1.PersistentVolumeClaim>>;
+  /** Where the checkpoints are inside the output claim. */
+  public readonly checkpointPath: pulumi.Output<string>;
+  /** The PyTorchJob's status conditions as seen when `pulumi up` returned. */
+  public readonly conditions: pulumi.Output<JobCondition[]>;
+  /** The command that follows the Master's logs. */
+  public readonly logs: pulumi.Output<string>;
+  /** Why the deploy failed (a failed run, or one that did not reach what `wait` asked for). */
+  public readonly failure: pulumi.Output<string | undefined>;
 
   constructor(name: string, args: FineTuneJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:index:FineTuneJob", name, {}, opts);
-    const { job } = args;
+    const { job, namespace } = args;
+    const hfToken = args.hfTokenSecret !== undefined;
+    const hfSecret = args.hfTokenSecret ? [args.hfTokenSecret] : [];
 
-    this.claims = {};
+    const claims: Partial<Record<VolumeRole, k8s.core.v1.PersistentVolumeClaim>> = {};
     for (const role of ROLES) {
       const volume = job[role];
       if (volume?.kind !== "new") continue;
-      this.claims[role] = new k8s.core.v1.PersistentVolumeClaim(
+      claims[role] = new k8s.core.v1.PersistentVolumeClaim(
         childResourceName(name, role),
-        buildPersistentVolumeClaim(name, role, volume, args.namespace),
-        { parent: this },
+        buildPersistentVolumeClaim(name, role, volume, namespace),
+        { parent: this, retainOnDelete: volume.retain, protect: volume.protect },
+      );
+    }
+    const claimsOf = (...roles: VolumeRole[]) => roles.flatMap((r) => (claims[r] ? [claims[r]] : []));
+
+    // Staging: one Job per volume whose source must be fetched, waited for to completion.
+    const dataTimeouts = { create: args.staging.timeout, update: args.staging.timeout };
+    const staged: Partial<Record<"model" | "dataset", k8s.batch.v1.Job>> = {};
+    for (const role of ["model", "dataset"] as const) {
+      const volume: Volume | undefined = job[role];
+      if (volume?.fetch === undefined) continue;
+      const image = volume.fetch.kind === "hf" ? (args.staging.hfImage ?? job.image) : args.staging.s3Image;
+      staged[role] = new k8s.batch.v1.Job(
+        childResourceName(name, `stage-${role}`),
+        buildStagingJob({
+          job: name,
+          role,
+          volume,
+          source: volume.fetch,
+          image,
+          namespace,
+          secrets: { hfToken, s3Credentials: args.s3Secret !== undefined },
+        }),
+        {
+          parent: this,
+          dependsOn: [
+            ...claimsOf(role),
+            ...(volume.fetch.kind === "hf" ? hfSecret : args.s3Secret ? [args.s3Secret] : []),
+          ],
+          customTimeouts: dataTimeouts,
+          ...runOptions(),
+        },
+      );
+    }
+    const stagingJobs = Object.values(staged);
+
+    // Data preparation: once per run of the InstructLab trainer, after staging.
+    let prepare: k8s.batch.v1.Job | undefined;
+    if (job.trainer.type === "instructlab" && job.trainer.processData && job.model && job.dataset) {
+      prepare = new k8s.batch.v1.Job(
+        childResourceName(name, "prepare"),
+        buildPrepareJob({
+          name,
+          namespace,
+          job: { ...job, trainer: job.trainer as InstructLabTrainer, model: job.model, dataset: job.dataset },
+        }),
+        {
+          parent: this,
+          dependsOn: [...claimsOf("model", "dataset"), ...stagingJobs],
+          customTimeouts: dataTimeouts,
+          ...runOptions(),
+        },
       );
     }
 
-    const manifest = buildPyTorchJob({ name, namespace: args.namespace, job, hfToken: args.hfToken ?? false });
-    const pytorchJob = new k8s.apiextensions.CustomResource(childResourceName(name, "pytorchjob"), manifest, {
-      parent: this,
-      dependsOn: [...Object.values(this.claims), ...(args.after ?? [])],
-    });
+    const manifest = buildPyTorchJob({ name, namespace, job, hfToken });
+    const pytorchJob = new k8s.apiextensions.CustomResource(
+      childResourceName(name, "pytorchjob"),
+      // `status` is declared so that the provider's view of it becomes an output.
+      { ...manifest, status: undefined },
+      {
+        parent: this,
+        dependsOn: [
+          ...claimsOf("model", "dataset", "output"),
+          ...stagingJobs,
+          ...(prepare ? [prepare] : []),
+          ...(args.operator ? [args.operator] : []),
+          ...hfSecret,
+        ],
+        ...runOptions(),
+        ...(job.timeout !== undefined ? { customTimeouts: { create: job.timeout, update: job.timeout } } : {}),
+      },
+    ) as PyTorchJobResource;
 
     this.jobName = pytorchJob.metadata.name;
     this.namespace = pytorchJob.metadata.namespace;
     this.outputClaim = pulumi.output(job.output.kind === "existing" ? job.output.claimName : claimName(name, "output"));
-    this.registerOutputs({ jobName: this.jobName, namespace: this.namespace, outputClaim: this.outputClaim });
+    this.checkpointPath = pulumi.output(CHECKPOINT_SUBDIR);
+    this.conditions = pulumi.output(pytorchJob.status).apply((status) =>
+      (status?.conditions ?? []).map((c) => ({
+        type: c.type,
+        status: c.status,
+        ...(c.reason !== undefined ? { reason: c.reason } : {}),
+        ...(c.message !== undefined ? { message: c.message } : {}),
+      })),
+    );
+    const context = args.context !== undefined ? ` --context ${args.context}` : "";
+    this.logs = pulumi.interpolate`kubectl${context} -n ${this.namespace} logs -f pod/${masterPodName(name)} -c ${TRAINING_CONTAINER}`;
+    this.failure = pulumi.output(pytorchJob.status).apply((status) => {
+      // No status: nothing was observed (a preview, or `wait: none`), so there is nothing to judge.
+      if (status === undefined) return undefined;
+      const verdict = runVerdict(name, job.wait, status.conditions);
+      if (verdict.ok) return undefined;
+      // An error diagnostic fails `pulumi up`, promptly, with the run's own reason.
+      pulumi.log.error(verdict.error, this);
+      return verdict.error;
+    });
+    this.registerOutputs({
+      jobName: this.jobName,
+      namespace: this.namespace,
+      outputClaim: this.outputClaim,
+      checkpointPath: this.checkpointPath,
+      conditions: this.conditions,
+      logs: this.logs,
+      failure: this.failure,
+    });
   }
 }

@@ -13,14 +13,57 @@ export const MOUNT_PATHS: Readonly<Record<VolumeRole | "shm", string>> = {
   shm: "/dev/shm",
 };
 
-/** Where the InstructLab trainer writes checkpoints: on the output volume, never pod-local. */
-export const CHECKPOINT_DIR = `${MOUNT_PATHS.output}/checkpoints`;
+/** Where checkpoints go inside the output volume. */
+export const CHECKPOINT_SUBDIR = "checkpoints";
+
+/** Where the trainer writes checkpoints: on the output volume, never pod-local. */
+export const CHECKPOINT_DIR = `${MOUNT_PATHS.output}/${CHECKPOINT_SUBDIR}`;
+
+/** The environment variable that tells any trainer where checkpoints go. */
+export const CHECKPOINT_ENV = "CHECKPOINT_DIR";
+
+/** Where a staging Job mounts the volume it fills. */
+export const STAGING_TARGET = "/mnt/target";
+
+/** Where data preparation writes a job's processed data, inside the dataset volume. */
+export function processedDataDir(job: string): string {
+  return `processed/${job}`;
+}
 
 /** The container the training operator requires in every replica. */
 export const TRAINING_CONTAINER = "pytorch";
 
 /** The Secret that holds the Hugging Face token, and its key. */
 export const HF_TOKEN_SECRET = { name: "hf-token", key: "token" } as const;
+
+/** The Secret that holds the S3 credentials, and its keys. */
+export const S3_SECRET = {
+  name: "s3-credentials",
+  accessKeyId: "accessKeyId",
+  secretAccessKey: "secretAccessKey",
+} as const;
+
+/** Kubernetes name of a job's staging Job for one volume. */
+export function stagingJobName(job: string, role: "model" | "dataset"): string {
+  return `${job}-stage-${role}`;
+}
+
+/** Kubernetes name of a job's data preparation Job. */
+export function prepareJobName(job: string): string {
+  return `${job}-prepare`;
+}
+
+/** The pod of the Master replica, as the training operator names it. */
+export function masterPodName(job: string): string {
+  return `${job}-master-0`;
+}
+
+/** Annotations on the training pod template that make a run's inputs part of its spec. */
+export const RUN_ANNOTATIONS = {
+  modelSource: "finetune/model-source",
+  datasetSource: "finetune/dataset-source",
+  rerun: "finetune/rerun",
+} as const;
 
 /** Name of the PVC the program creates for a job's volume. */
 export function claimName(job: string, role: VolumeRole): string {
@@ -33,7 +76,7 @@ export function childResourceName(job: string, child: string): string {
 }
 
 /** The part a labelled object plays. */
-export type Component = "training" | "storage" | "credentials" | "namespace";
+export type Component = "training" | "storage" | "credentials" | "namespace" | "staging" | "data-preparation";
 
 /**
  * The recommended `app.kubernetes.io/*` labels.

@@ -1,8 +1,9 @@
 // The whole program, from validated config to resources: one explicit Kubernetes provider, the
-// jobs' namespace, the training operator (unless disabled) and one FineTuneJob per job.
-// `index.ts` and the offline render both call `declareStack(loadConfig())`.
+// jobs' namespace and credentials, the training operator (unless disabled) and one FineTuneJob
+// per job. `index.ts` and the offline render both call `declareStack(loadConfig())`.
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { JobCondition } from "./builders/status";
 import type { Config } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { JobNamespace } from "./jobNamespace";
@@ -16,6 +17,12 @@ export interface JobOutputs {
   readonly namespace: pulumi.Output<string>;
   /** The PVC holding its checkpoints. */
   readonly outputClaim: pulumi.Output<string>;
+  /** Where the checkpoints are inside that PVC. */
+  readonly checkpointPath: pulumi.Output<string>;
+  /** The PyTorchJob's status conditions when `pulumi up` returned. */
+  readonly conditions: pulumi.Output<JobCondition[]>;
+  /** `kubectl logs` command that follows the Master. */
+  readonly logs: pulumi.Output<string>;
 }
 
 /** The stack's outputs. */
@@ -33,9 +40,10 @@ export function declareStack(config: Config): StackOutputs {
     enableServerSideApply: true,
   });
 
+  const retainsOutputs = Object.values(config.jobs).some((j) => j.output.kind === "new" && j.output.retain);
   const namespace = new JobNamespace(
     config.namespace,
-    { name: config.namespace, hfToken: config.hfToken },
+    { name: config.namespace, hfToken: config.hfToken, s3Credentials: config.s3Credentials, retain: retainsOutputs },
     { provider },
   );
 
@@ -47,18 +55,29 @@ export function declareStack(config: Config): StackOutputs {
       )
     : undefined;
 
-  const after: pulumi.Resource[] = [
-    ...(operator ? [operator] : []),
-    ...(namespace.hfTokenSecret ? [namespace.hfTokenSecret] : []),
-  ];
   const jobs: Record<string, JobOutputs> = {};
   for (const [name, job] of Object.entries(config.jobs)) {
     const ftj = new FineTuneJob(
       name,
-      { namespace: namespace.name, job, hfToken: config.hfToken !== undefined, after },
+      {
+        namespace: namespace.name,
+        job,
+        staging: config.staging,
+        hfTokenSecret: namespace.hfTokenSecret,
+        s3Secret: namespace.s3Secret,
+        operator,
+        context: config.cluster.context,
+      },
       { provider },
     );
-    jobs[name] = { name: ftj.jobName, namespace: ftj.namespace, outputClaim: ftj.outputClaim };
+    jobs[name] = {
+      name: ftj.jobName,
+      namespace: ftj.namespace,
+      outputClaim: ftj.outputClaim,
+      checkpointPath: ftj.checkpointPath,
+      conditions: ftj.conditions,
+      logs: ftj.logs,
+    };
   }
   return { namespace: namespace.name, jobs };
 }

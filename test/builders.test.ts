@@ -31,9 +31,21 @@ describe("buildPyTorchJob", () => {
     const pj = buildPyTorchJob({ name: "granite", namespace: "ml", job: commandJob(), hfToken: false });
     assert.equal(pj.apiVersion, "kubeflow.org/v1");
     assert.equal(pj.kind, "PyTorchJob");
-    assert.deepEqual(pj.metadata, { name: "granite", namespace: "ml", labels: LABELS });
+    assert.deepEqual(pj.metadata, {
+      name: "granite",
+      namespace: "ml",
+      labels: LABELS,
+      annotations: {
+        "pulumi.com/waitFor":
+          'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Running" || @.type=="Succeeded" || @.type=="Failed")].type}',
+      },
+    });
     assert.equal(pj.spec.nprocPerNode, "1");
-    assert.deepEqual(pj.spec.runPolicy, { cleanPodPolicy: "Running", backoffLimit: 3 });
+    assert.deepEqual(pj.spec.runPolicy, {
+      cleanPodPolicy: "Running",
+      backoffLimit: 3,
+      ttlSecondsAfterFinished: 604800,
+    });
     assert.deepEqual(Object.keys(pj.spec.pytorchReplicaSpecs), ["Master"]);
     assert.equal(pj.spec.pytorchReplicaSpecs.Master.replicas, 1);
     assert.equal(pj.spec.pytorchReplicaSpecs.Master.restartPolicy, "OnFailure");
@@ -94,7 +106,7 @@ describe("buildPodTemplate", () => {
     assert.equal(containers[0].image, "quay.io/acme/trainer:1.0");
     assert.deepEqual(containers[0].command, ["torchrun", "train.py", "--lr=1e-5"]);
     assert.equal(containers[0].args, undefined);
-    assert.equal(containers[0].env, undefined);
+    assert.deepEqual(containers[0].env, [{ name: "CHECKPOINT_DIR", value: "/mnt/output/checkpoints" }]);
   });
 
   it("puts GPUs under the configured resource, with cpu and memory", () => {
@@ -117,6 +129,7 @@ describe("buildPodTemplate", () => {
     const [container] = (t.spec?.containers ?? []) as Record<string, unknown>[];
     assert.deepEqual(container.env, [
       { name: "NCCL_DEBUG", value: "INFO" },
+      { name: "CHECKPOINT_DIR", value: "/mnt/output/checkpoints" },
       { name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf-token", key: "token" } } },
     ]);
   });
@@ -156,12 +169,12 @@ describe("trainer argv", () => {
         extraArgs: ["--use_liger"],
       },
     });
-    assert.deepEqual(trainerArgv(job.trainer), [
+    assert.deepEqual(trainerArgv("granite", job.trainer), [
       "torchrun",
       "--module",
       "instructlab.training.main_ds",
       "--model_name_or_path=/mnt/model",
-      "--data_path=/mnt/dataset/data.jsonl",
+      "--data_path=/mnt/dataset/processed/granite/data.jsonl",
       "--output_dir=/mnt/output/checkpoints",
       "--num_epochs=3",
       "--effective_batch_size=64",
@@ -187,7 +200,7 @@ describe("trainer argv", () => {
   it("keeps hostile strings as single arguments", () => {
     const hostile = ["python", "-c", "$(rm -rf /); `id` && echo 'x' \"y\"\nz"];
     const job = commandJob({ trainer: { type: "command", command: hostile } });
-    assert.deepEqual(trainerArgv(job.trainer), hostile);
+    assert.deepEqual(trainerArgv("granite", job.trainer), hostile);
   });
 });
 
@@ -212,7 +225,7 @@ describe("storage builders", () => {
     const pvc = buildPersistentVolumeClaim(
       "granite",
       "output",
-      { kind: "new", size: "100Gi", storageClass: "fast", accessMode: "ReadWriteMany" },
+      { kind: "new", size: "100Gi", storageClass: "fast", accessMode: "ReadWriteMany", retain: true, protect: false },
       "ml",
     );
     assert.deepEqual(pvc, {
@@ -232,7 +245,7 @@ describe("storage builders", () => {
     const pvc = buildPersistentVolumeClaim(
       "granite",
       "model",
-      { kind: "new", size: "1Gi", accessMode: "ReadWriteOnce" },
+      { kind: "new", size: "1Gi", accessMode: "ReadWriteOnce", retain: false, protect: false },
       "ml",
     );
     assert.equal("storageClassName" in pvc.spec, false);

@@ -44,6 +44,8 @@ describe("defaults", () => {
       source: { kind: "remote", location: upstreamOperatorSource("v1.9.4") },
     });
     assert.equal(config.hasHfToken, false);
+    assert.equal(config.hasS3Credentials, false);
+    assert.deepEqual(config.staging, { s3Image: "docker.io/amazon/aws-cli:2.22.35", timeout: "2h" });
     assert.deepEqual(config.jobs.granite, {
       image: "quay.io/acme/trainer:1.0",
       nodes: 1,
@@ -53,10 +55,14 @@ describe("defaults", () => {
       env: {},
       model: undefined,
       dataset: undefined,
-      output: { kind: "new", size: "100Gi", accessMode: "ReadWriteOnce" },
+      output: { kind: "new", size: "100Gi", accessMode: "ReadWriteOnce", retain: true, protect: false },
       trainer: { type: "command", command: ["torchrun", "train.py"] },
-      scheduling: {},
-      runPolicy: { cleanPodPolicy: "Running", backoffLimit: 3 },
+      scheduling: { gang: false },
+      runPolicy: { cleanPodPolicy: "Running", backoffLimit: 3, ttlSecondsAfterFinished: 604800 },
+      wait: "running",
+      timeout: "1h",
+      labels: {},
+      annotations: {},
     });
   });
 
@@ -74,12 +80,20 @@ describe("defaults", () => {
       stack({ jobs: { big: job({ nodes: 3, dataset: { size: "1Ti", storageClass: "nfs" } }) } }),
       new Set(),
     );
-    assert.deepEqual(config.jobs.big.output, { kind: "new", size: "100Gi", accessMode: "ReadWriteMany" });
+    assert.deepEqual(config.jobs.big.output, {
+      kind: "new",
+      size: "100Gi",
+      accessMode: "ReadWriteMany",
+      retain: true,
+      protect: false,
+    });
     assert.deepEqual(config.jobs.big.dataset, {
       kind: "new",
       size: "1Ti",
       storageClass: "nfs",
       accessMode: "ReadWriteMany",
+      retain: false,
+      protect: false,
     });
   });
 
@@ -109,6 +123,7 @@ describe("defaults", () => {
       seed: 42,
       distributedBackend: "fsdp",
       isGranite: false,
+      processData: true,
       dataFile: "data.jsonl",
       extraArgs: [],
     });
@@ -166,20 +181,22 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "job name too long for the replica services",
     stack({ jobs: { [`a${"b".repeat(54)}`]: job({ nodes: 2, output: { size: "1Gi" } }) } }),
     [
-      `finetune:jobs.a${"b".repeat(54)}: job name is 55 characters; at most 54 fit, since the operator names the pods' Services "a${"b".repeat(54)}-worker-N" and those must stay within 63 characters`,
+      `finetune:jobs.a${"b".repeat(54)}: job name is 55 characters; at most 54 fit, since "a${"b".repeat(54)}-worker-N" (the operator's pod Services) must stay within 63 characters`,
     ],
   ],
   [
     "unknown key with a near match",
     stack({ jobs: { granite: job({ nodse: 2 }) } }),
     [
-      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy',
+      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations',
     ],
   ],
   [
     "unknown top-level key without a near match",
     stack({ zzzzzzzz: 1 }),
-    ["finetune:zzzzzzzz: unknown key; valid keys: namespace, cluster, trainingOperator, hfToken, jobs"],
+    [
+      "finetune:zzzzzzzz: unknown key; valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, staging, jobs",
+    ],
   ],
   [
     "nodes below 1",
@@ -398,7 +415,7 @@ describe("rejected config", () => {
       "finetune:namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
       "finetune:jobs.a.nodes: must be at least 1",
       "finetune:jobs.b.image: must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
-      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, cluster, trainingOperator, hfToken, jobs',
+      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, staging, jobs',
     ]);
   });
 
@@ -424,7 +441,7 @@ describe("secrets in config", () => {
 
   it("refuses secrets in keys the program reads as plain config", () => {
     assert.deepEqual(problemsOf(stack(), ["jobs"]), [
-      "finetune:jobs: is stored as a secret, but only finetune:hfToken may hold secrets; the program would have to read it as plain config and the secret would leak",
+      "finetune:jobs: is stored as a secret, but only finetune:hfToken, finetune:s3AccessKeyId, finetune:s3SecretAccessKey may hold secrets; the program would have to read it as plain config and the secret would leak",
     ]);
   });
 

@@ -45,6 +45,7 @@ describe("npm run render -- --stack dev", () => {
         "kubernetes:core/v1:PersistentVolumeClaim granite-model",
         "kubernetes:core/v1:PersistentVolumeClaim granite-dataset",
         "kubernetes:core/v1:PersistentVolumeClaim granite-output",
+        "kubernetes:batch/v1:Job granite-prepare",
         "kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob",
         "kubernetes:core/v1:PersistentVolumeClaim llama-sweep-dataset",
         "kubernetes:core/v1:PersistentVolumeClaim llama-sweep-output",
@@ -66,7 +67,7 @@ describe("npm run render -- --stack dev", () => {
   it("shows the dependencies of each PyTorchJob in its comment", () => {
     assert.match(
       stdout,
-      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-dataset, granite-output, training-operator\]\n/,
+      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-dataset, granite-output, granite-prepare, training-operator\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| customTimeouts=\{"create":"1h","update":"1h"\}\n/,
     );
   });
 

@@ -28,7 +28,16 @@ describe("a stack with defaults", () => {
     ]);
     assert.deepEqual(run.outputs, {
       namespace: "ml",
-      jobs: { granite: { name: "granite", namespace: "ml", outputClaim: "granite-output" } },
+      jobs: {
+        granite: {
+          name: "granite",
+          namespace: "ml",
+          outputClaim: "granite-output",
+          checkpointPath: "checkpoints",
+          conditions: [],
+          logs: "kubectl -n ml logs -f pod/granite-master-0 -c pytorch",
+        },
+      },
     });
   });
 
@@ -137,9 +146,7 @@ describe("job shapes", () => {
       volumes.map((v: Json) => v.persistentVolumeClaim?.claimName ?? v.name),
       ["dshm", "base-models", "granite-dataset", "checkpoints"],
     );
-    assert.deepEqual(run.outputs.jobs, {
-      granite: { name: "granite", namespace: "ml", outputClaim: "checkpoints" },
-    });
+    assert.deepEqual((run.outputs.jobs as Json).granite.outputClaim, "checkpoints");
     assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
       "granite-dataset",
       "training-operator",
@@ -296,7 +303,10 @@ describe("secrets", () => {
 
     const env = (one(run, T.pytorchJob, "granite-pytorchjob").inputs as Json).spec.pytorchReplicaSpecs.Master.template
       .spec.containers[0].env;
-    assert.deepEqual(env, [{ name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf-token", key: "token" } } }]);
+    assert.deepEqual(env, [
+      { name: "CHECKPOINT_DIR", value: "/mnt/output/checkpoints" },
+      { name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf-token", key: "token" } } },
+    ]);
     assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
       "granite-output",
       "training-operator",
@@ -317,7 +327,7 @@ describe("secrets", () => {
     );
     const container = (one(run, T.pytorchJob, "granite-pytorchjob").inputs as Json).spec.pytorchReplicaSpecs.Master
       .template.spec.containers[0];
-    assert.equal(container.env, undefined);
+    assert.deepEqual(container.env, [{ name: "CHECKPOINT_DIR", value: "/mnt/output/checkpoints" }]);
   });
 });
 

@@ -4,16 +4,19 @@
 
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { InstructLabTrainer, Job, RunPolicy, Trainer, Volume } from "../config";
+import type { InstructLabTrainer, Job, RunPolicy, Trainer } from "../config";
 import {
   CHECKPOINT_DIR,
-  claimName,
+  CHECKPOINT_ENV,
   HF_TOKEN_SECRET,
   MOUNT_PATHS,
+  processedDataDir,
+  RUN_ANNOTATIONS,
   standardLabels,
   TRAINING_CONTAINER,
-  type VolumeRole,
 } from "../names";
+import { runSourceAnnotations, volumeClaim, volumeMountOf } from "./dataJobs";
+import { waitAnnotations } from "./status";
 
 // The SDK's input types, unwrapped: builders return plain values, never Outputs or Promises.
 type PodTemplateSpec = pulumi.Unwrap<k8s.types.input.core.v1.PodTemplateSpec>;
@@ -30,6 +33,17 @@ export interface ReplicaSpec {
   readonly template: PodTemplateSpec;
 }
 
+/** `runPolicy.schedulingPolicy`: gang scheduling for Volcano or scheduler-plugins. */
+export interface SchedulingPolicy {
+  /** Pods that must be placed together before any starts. */
+  readonly minAvailable: number;
+  readonly queue?: string;
+  readonly priorityClass?: string;
+}
+
+/** The PyTorchJob's run policy as rendered. */
+export type RenderedRunPolicy = RunPolicy & { readonly schedulingPolicy?: SchedulingPolicy };
+
 /**
  * A PyTorchJob manifest, as the CRD of the v1 training operator types it.
  * @see https://www.kubeflow.org/docs/components/trainer/legacy-v1/user-guides/pytorch/
@@ -41,11 +55,12 @@ export interface PyTorchJobManifest {
     readonly name: string;
     readonly namespace: pulumi.Input<string>;
     readonly labels: Record<string, string>;
+    readonly annotations: Record<string, string>;
   };
   readonly spec: {
     /** Processes per node; the CRD types it as a string. */
     readonly nprocPerNode: string;
-    readonly runPolicy: RunPolicy;
+    readonly runPolicy: RenderedRunPolicy;
     readonly pytorchReplicaSpecs: { readonly Master: ReplicaSpec; readonly Worker?: ReplicaSpec };
   };
 }
@@ -60,8 +75,15 @@ export interface PyTorchJobInputs {
   readonly hfToken: boolean;
 }
 
+/** Where the InstructLab trainer reads its (processed) training data. */
+export function instructlabDataPath(name: string, trainer: InstructLabTrainer): string {
+  return trainer.processData
+    ? `${MOUNT_PATHS.dataset}/${processedDataDir(name)}/data.jsonl`
+    : `${MOUNT_PATHS.dataset}/${trainer.dataFile}`;
+}
+
 /** The argv of the InstructLab training library's distributed entry point, launched by torchrun. */
-export function instructlabArgv(trainer: InstructLabTrainer): string[] {
+export function instructlabArgv(name: string, trainer: InstructLabTrainer): string[] {
   // torchrun takes --nnodes, --nproc_per_node, --node_rank and the rendezvous endpoint from the
   // PET_* variables the training operator sets, so none of them is repeated here.
   const argv = [
@@ -69,7 +91,7 @@ export function instructlabArgv(trainer: InstructLabTrainer): string[] {
     "--module",
     "instructlab.training.main_ds",
     `--model_name_or_path=${MOUNT_PATHS.model}`,
-    `--data_path=${MOUNT_PATHS.dataset}/${trainer.dataFile}`,
+    `--data_path=${instructlabDataPath(name, trainer)}`,
     `--output_dir=${CHECKPOINT_DIR}`,
     `--num_epochs=${trainer.epochs}`,
     `--effective_batch_size=${trainer.effectiveBatchSize}`,
@@ -96,40 +118,48 @@ export function instructlabArgv(trainer: InstructLabTrainer): string[] {
 }
 
 /** The argv the training container runs: each element one argument, no shell in between. */
-export function trainerArgv(trainer: Trainer): string[] {
+export function trainerArgv(name: string, trainer: Trainer): string[] {
   switch (trainer.type) {
     case "instructlab":
-      return instructlabArgv(trainer);
+      return instructlabArgv(name, trainer);
     case "command":
       return [...trainer.command];
   }
 }
 
-const VOLUME_ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
-
-function claimOf(job: string, role: VolumeRole, volume: Volume): string {
-  return volume.kind === "existing" ? volume.claimName : claimName(job, role);
+/**
+ * Pod template annotations that put a run's other inputs into its spec: the sources its data
+ * came from and the user's `rerun` token. Any change to them replaces the PyTorchJob, which is a
+ * new run.
+ */
+export function runAnnotations(job: Job): Record<string, string> {
+  return {
+    ...runSourceAnnotations(job),
+    ...(job.rerun !== undefined ? { [RUN_ANNOTATIONS.rerun]: job.rerun } : {}),
+  };
 }
 
 /** The pod template shared by the Master and the Workers. */
 export function buildPodTemplate(inputs: PyTorchJobInputs): PodTemplateSpec {
   const { name, job } = inputs;
   const volumes: PodVolume[] = [
-    { name: "dshm", emptyDir: { medium: "Memory", ...(job.shmSize !== undefined ? { sizeLimit: job.shmSize } : {}) } },
+    {
+      name: "dshm",
+      emptyDir: { medium: "Memory", ...(job.shmSize !== undefined ? { sizeLimit: job.shmSize } : {}) },
+    },
   ];
   const mounts: VolumeMount[] = [{ name: "dshm", mountPath: MOUNT_PATHS.shm }];
-  for (const role of VOLUME_ROLES) {
+  for (const role of ["model", "dataset"] as const) {
     const volume = job[role];
     if (volume === undefined) continue;
-    const readOnly = role !== "output";
-    volumes.push({
-      name: role,
-      persistentVolumeClaim: { claimName: claimOf(name, role, volume), ...(readOnly ? { readOnly: true } : {}) },
-    });
-    mounts.push({ name: role, mountPath: MOUNT_PATHS[role], ...(readOnly ? { readOnly: true } : {}) });
+    volumes.push({ name: role, persistentVolumeClaim: { claimName: volumeClaim(name, role, volume), readOnly: true } });
+    mounts.push(volumeMountOf(role, volume, true));
   }
+  volumes.push({ name: "output", persistentVolumeClaim: { claimName: volumeClaim(name, "output", job.output) } });
+  mounts.push({ name: "output", mountPath: MOUNT_PATHS.output });
 
   const env: EnvVar[] = Object.entries(job.env).map(([envName, value]) => ({ name: envName, value }));
+  env.push({ name: CHECKPOINT_ENV, value: CHECKPOINT_DIR });
   if (inputs.hfToken) {
     env.push({
       name: "HF_TOKEN",
@@ -148,15 +178,19 @@ export function buildPodTemplate(inputs: PyTorchJobInputs): PodTemplateSpec {
   const container: Container = {
     name: TRAINING_CONTAINER,
     image: job.image,
-    command: trainerArgv(job.trainer),
-    ...(env.length > 0 ? { env } : {}),
+    command: trainerArgv(name, job.trainer),
+    env,
     resources: { ...(Object.keys(requests).length > 0 ? { requests } : {}), limits },
     volumeMounts: mounts,
   };
 
   const { nodeSelector, tolerations, affinity, priorityClassName, schedulerName } = job.scheduling;
+  const annotations = runAnnotations(job);
   return {
-    metadata: { labels: standardLabels("training", name) },
+    metadata: {
+      labels: standardLabels("training", name),
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
     spec: {
       containers: [container],
       volumes,
@@ -169,28 +203,44 @@ export function buildPodTemplate(inputs: PyTorchJobInputs): PodTemplateSpec {
   };
 }
 
+/** The run policy: config values, plus gang scheduling when asked for. */
+export function buildRunPolicy(job: Job): RenderedRunPolicy {
+  const p = job.runPolicy;
+  const s = job.scheduling;
+  return {
+    cleanPodPolicy: p.cleanPodPolicy,
+    backoffLimit: p.backoffLimit,
+    ...(p.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: p.activeDeadlineSeconds } : {}),
+    ...(p.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: p.ttlSecondsAfterFinished } : {}),
+    ...(s.gang
+      ? {
+          schedulingPolicy: {
+            minAvailable: job.nodes,
+            ...(s.queue !== undefined ? { queue: s.queue } : {}),
+            ...(s.priorityClassName !== undefined ? { priorityClass: s.priorityClassName } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
 /** The PyTorchJob of one job. */
 export function buildPyTorchJob(inputs: PyTorchJobInputs): PyTorchJobManifest {
   const { name, namespace, job } = inputs;
   const template = buildPodTemplate(inputs);
   const replica = (replicas: number): ReplicaSpec => ({ replicas, restartPolicy: "OnFailure", template });
-  const runPolicy: RunPolicy = {
-    cleanPodPolicy: job.runPolicy.cleanPodPolicy,
-    backoffLimit: job.runPolicy.backoffLimit,
-    ...(job.runPolicy.activeDeadlineSeconds !== undefined
-      ? { activeDeadlineSeconds: job.runPolicy.activeDeadlineSeconds }
-      : {}),
-    ...(job.runPolicy.ttlSecondsAfterFinished !== undefined
-      ? { ttlSecondsAfterFinished: job.runPolicy.ttlSecondsAfterFinished }
-      : {}),
-  };
   return {
     apiVersion: "kubeflow.org/v1",
     kind: "PyTorchJob",
-    metadata: { name, namespace, labels: standardLabels("training", name) },
+    metadata: {
+      name,
+      namespace,
+      labels: { ...job.labels, ...standardLabels("training", name) },
+      annotations: { ...job.annotations, ...waitAnnotations(job.wait) },
+    },
     spec: {
       nprocPerNode: String(job.gpusPerNode),
-      runPolicy,
+      runPolicy: buildRunPolicy(job),
       pytorchReplicaSpecs: {
         Master: replica(1),
         ...(job.nodes > 1 ? { Worker: replica(job.nodes - 1) } : {}),

@@ -2,7 +2,7 @@
 // Secret and each job's PersistentVolumeClaims. No Pulumi runtime is needed to call them.
 import type * as pulumi from "@pulumi/pulumi";
 import type { NewVolume } from "../config";
-import { claimName, HF_TOKEN_SECRET, standardLabels, type VolumeRole } from "../names";
+import { claimName, HF_TOKEN_SECRET, S3_SECRET, standardLabels, type VolumeRole } from "../names";
 
 /** A Namespace manifest. */
 export interface NamespaceManifest {
@@ -40,6 +40,21 @@ export function buildHfTokenSecret(namespace: pulumi.Input<string>, token: pulum
     metadata: { name: HF_TOKEN_SECRET.name, namespace, labels: standardLabels("credentials") },
     type: "Opaque",
     stringData: { [HF_TOKEN_SECRET.key]: token },
+  };
+}
+
+/** The Secret holding the S3 credentials of s3:// sources, read by staging Jobs via secretKeyRef. */
+export function buildS3CredentialsSecret(
+  namespace: pulumi.Input<string>,
+  accessKeyId: pulumi.Input<string>,
+  secretAccessKey: pulumi.Input<string>,
+): SecretManifest {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: S3_SECRET.name, namespace, labels: standardLabels("credentials") },
+    type: "Opaque",
+    stringData: { [S3_SECRET.accessKeyId]: accessKeyId, [S3_SECRET.secretAccessKey]: secretAccessKey },
   };
 }
 

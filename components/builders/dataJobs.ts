@@ -1,0 +1,258 @@
+// Pure builders of the batch/v1 Jobs that prepare a run's data, once, before training:
+// a staging Job per fetched volume (hf:// or s3://) that writes into its PVC, and for the
+// InstructLab trainer a data preparation Job that processes the dataset. Every value from config
+// reaches the containers as one argv element or one env value; tokens only through secretKeyRef.
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { InstructLabTrainer, Job, Volume } from "../config";
+import {
+  claimName,
+  HF_TOKEN_SECRET,
+  MOUNT_PATHS,
+  prepareJobName,
+  processedDataDir,
+  RUN_ANNOTATIONS,
+  S3_SECRET,
+  STAGING_TARGET,
+  stagingJobName,
+  standardLabels,
+} from "../names";
+import { type FetchedSource, formatSource } from "../sources";
+
+type PodSpec = pulumi.Unwrap<k8s.types.input.core.v1.PodSpec>;
+type EnvVar = pulumi.Unwrap<k8s.types.input.core.v1.EnvVar>;
+
+/** A batch/v1 Job manifest. */
+export interface BatchJobManifest {
+  readonly apiVersion: "batch/v1";
+  readonly kind: "Job";
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace: pulumi.Input<string>;
+    readonly labels: Record<string, string>;
+  };
+  readonly spec: {
+    readonly backoffLimit: number;
+    readonly template: {
+      readonly metadata: { readonly labels: Record<string, string>; readonly annotations?: Record<string, string> };
+      readonly spec: PodSpec;
+    };
+  };
+}
+
+/**
+ * The Python program a staging Job runs for hf:// sources. It is a constant: the repository,
+ * revision and target arrive as argv elements, never inside the program text.
+ */
+export const HF_DOWNLOAD_PROGRAM = [
+  "import sys",
+  "from huggingface_hub import snapshot_download",
+  "repo_type, repo_id, revision, target = sys.argv[1:5]",
+  "path = snapshot_download(repo_id=repo_id, repo_type=repo_type, revision=revision or None, local_dir=target)",
+  'print("staged", repo_type, repo_id, revision or "(default branch)", "into", path)',
+].join("\n");
+
+/** The argv that fetches `source` into the staging target. */
+export function fetchArgv(source: FetchedSource): string[] {
+  switch (source.kind) {
+    case "hf":
+      return [
+        "python3",
+        "-c",
+        HF_DOWNLOAD_PROGRAM,
+        source.repoType,
+        source.repo,
+        source.revision ?? "",
+        STAGING_TARGET,
+      ];
+    case "s3":
+      return [
+        "aws",
+        "s3",
+        "sync",
+        `s3://${source.bucket}/${source.prefix}`,
+        STAGING_TARGET,
+        "--no-progress",
+        ...(source.endpoint !== undefined ? ["--endpoint-url", source.endpoint] : []),
+        ...(source.region !== undefined ? ["--region", source.region] : []),
+      ];
+  }
+}
+
+/** Credentials and client settings a fetch needs, all secrets through secretKeyRef. */
+export function fetchEnv(source: FetchedSource, secrets: { hfToken: boolean; s3Credentials: boolean }): EnvVar[] {
+  // HOME and the Hub cache point at a scratch volume: the image's own home may not be writable.
+  const env: EnvVar[] = [{ name: "HOME", value: "/tmp" }];
+  if (source.kind === "hf") {
+    env.push({ name: "HF_HOME", value: "/tmp/huggingface" }, { name: "HF_HUB_DISABLE_TELEMETRY", value: "1" });
+    if (secrets.hfToken) {
+      env.push({
+        name: "HF_TOKEN",
+        valueFrom: { secretKeyRef: { name: HF_TOKEN_SECRET.name, key: HF_TOKEN_SECRET.key } },
+      });
+    }
+  } else if (secrets.s3Credentials) {
+    env.push(
+      { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: S3_SECRET.name, key: S3_SECRET.accessKeyId } } },
+      {
+        name: "AWS_SECRET_ACCESS_KEY",
+        valueFrom: { secretKeyRef: { name: S3_SECRET.name, key: S3_SECRET.secretAccessKey } },
+      },
+    );
+  }
+  return env;
+}
+
+/** The claim a job volume lives on. */
+export function volumeClaim(job: string, role: "model" | "dataset" | "output", volume: Volume): string {
+  return volume.kind === "existing" ? volume.claimName : claimName(job, role);
+}
+
+/** What a staging Job needs. */
+export interface StagingJobInputs {
+  readonly job: string;
+  readonly role: "model" | "dataset";
+  readonly volume: Volume;
+  readonly source: FetchedSource;
+  /** The image that runs the fetch. */
+  readonly image: string;
+  readonly namespace: pulumi.Input<string>;
+  readonly secrets: { readonly hfToken: boolean; readonly s3Credentials: boolean };
+}
+
+/**
+ * The staging Job of one volume: fetches its source into its PVC, once. A failure fails the Job
+ * (after 2 retries), and the Kubernetes provider, which waits for Jobs to complete, fails the
+ * deploy with the Job's reason.
+ */
+export function buildStagingJob(inputs: StagingJobInputs): BatchJobManifest {
+  const { job, role, volume, source } = inputs;
+  const labels = standardLabels("staging", job);
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: stagingJobName(job, role), namespace: inputs.namespace, labels },
+    spec: {
+      backoffLimit: 2,
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          containers: [
+            {
+              name: "stage",
+              image: inputs.image,
+              command: fetchArgv(source),
+              env: fetchEnv(source, inputs.secrets),
+              volumeMounts: [
+                { name: "target", mountPath: STAGING_TARGET },
+                { name: "scratch", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "target", persistentVolumeClaim: { claimName: volumeClaim(job, role, volume) } },
+            { name: "scratch", emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The argv of InstructLab's data processing step: chat template, tokenization, max length. */
+export function prepareArgv(job: string, trainer: InstructLabTrainer): string[] {
+  return [
+    "python3",
+    "-m",
+    "instructlab.training.data_process",
+    `--data_path=${MOUNT_PATHS.dataset}/${trainer.dataFile}`,
+    `--data_output_path=${MOUNT_PATHS.dataset}/${processedDataDir(job)}`,
+    `--max_seq_len=${trainer.maxSeqLen}`,
+    `--model_name_or_path=${MOUNT_PATHS.model}`,
+  ];
+}
+
+/** The sources a job's data came from, as pod template annotations (part of the spec). */
+export function runSourceAnnotations(job: Job): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  const model = job.model?.fetch;
+  const dataset = job.dataset?.fetch;
+  if (model) annotations[RUN_ANNOTATIONS.modelSource] = formatSource(model);
+  if (dataset) annotations[RUN_ANNOTATIONS.datasetSource] = formatSource(dataset);
+  return annotations;
+}
+
+/** The mount of a model or dataset volume, at its subPath for a pvc:// source. */
+export function volumeMountOf(
+  role: "model" | "dataset",
+  volume: Volume,
+  readOnly: boolean,
+): pulumi.Unwrap<k8s.types.input.core.v1.VolumeMount> {
+  return {
+    name: role,
+    mountPath: MOUNT_PATHS[role],
+    ...(volume.kind === "existing" && volume.subPath !== undefined ? { subPath: volume.subPath } : {}),
+    ...(readOnly ? { readOnly: true } : {}),
+  };
+}
+
+/** What the data preparation Job needs. */
+export interface PrepareJobInputs {
+  readonly name: string;
+  readonly job: Job & { readonly trainer: InstructLabTrainer; readonly model: Volume; readonly dataset: Volume };
+  readonly namespace: pulumi.Input<string>;
+}
+
+/**
+ * The data preparation Job of an InstructLab run: processes the dataset once (not on every
+ * node), with the model's tokenizer, into the dataset volume. Its pod template carries the
+ * sources, so it runs again when a source changes.
+ */
+export function buildPrepareJob(inputs: PrepareJobInputs): BatchJobManifest {
+  const { name, job } = inputs;
+  const labels = standardLabels("data-preparation", name);
+  const annotations = runSourceAnnotations(job);
+  const requests: Record<string, string> = {};
+  if (job.resources.cpu !== undefined) requests.cpu = job.resources.cpu;
+  if (job.resources.memory !== undefined) requests.memory = job.resources.memory;
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: prepareJobName(name), namespace: inputs.namespace, labels },
+    spec: {
+      backoffLimit: 1,
+      template: {
+        metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+        spec: {
+          restartPolicy: "Never",
+          containers: [
+            {
+              name: "prepare",
+              image: job.image,
+              command: prepareArgv(name, job.trainer),
+              env: [
+                { name: "HOME", value: "/tmp" },
+                { name: "HF_HOME", value: "/tmp/huggingface" },
+              ],
+              ...(Object.keys(requests).length > 0 ? { resources: { requests } } : {}),
+              volumeMounts: [
+                volumeMountOf("model", job.model, true),
+                volumeMountOf("dataset", job.dataset, false),
+                { name: "scratch", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            {
+              name: "model",
+              persistentVolumeClaim: { claimName: volumeClaim(name, "model", job.model), readOnly: true },
+            },
+            { name: "dataset", persistentVolumeClaim: { claimName: volumeClaim(name, "dataset", job.dataset) } },
+            { name: "scratch", emptyDir: {} },
+          ],
+        },
+      },
+    },
+  };
+}
