@@ -428,7 +428,8 @@ export const DEFAULT_TTL_SECONDS = 604_800;
 const duration = z
   .string()
   .regex(/^(?=.)(\d+h)?(\d+m)?(\d+s)?$/, { error: "must be a duration such as 90m, 2h or 1h30m" })
-  .refine((d) => durationSeconds(d) > 0, { error: "must be longer than 0s" });
+  // A malformed duration is reported by the pattern above, once.
+  .refine((d) => Number.isNaN(durationSeconds(d)) || durationSeconds(d) > 0, { error: "must be longer than 0s" });
 
 /** Seconds in a duration accepted by the schema. */
 export function durationSeconds(d: string): number {

@@ -396,12 +396,122 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
       "finetune:trainingOperator.source: is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
     ],
   ],
+  [
+    "sources refused, each on its key",
+    stack({
+      jobs: {
+        granite: job({
+          model: { source: "hf://granite", size: "1Gi" },
+          dataset: { source: "s3://", size: "1Gi" },
+        }),
+        other: job({ model: { source: "ftp://x/y", size: "1Gi" } }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.model.source: hf:// needs ORG/NAME (letters, digits, '-', '_', '.'), e.g. hf://ibm-granite/granite-3.1-8b-base or hf://ORG/NAME@REVISION",
+      "finetune:jobs.granite.dataset.source: s3:// needs a bucket, e.g. s3://my-bucket/datasets/run-1",
+      'finetune:jobs.other.model.source: must start with hf://, s3:// or pvc:// (got "ftp://")',
+    ],
+  ],
+  [
+    "a fetched source without a claim to stage into",
+    stack({ jobs: { granite: job({ model: { source: "hf://org/name" } }) } }),
+    [
+      "finetune:jobs.granite.model: set existingClaim (an existing PVC) or size (a new PVC, e.g. size: 100Gi) to stage hf:// into",
+    ],
+  ],
+  [
+    "a pvc:// source with claim keys, and S3 keys without s3://",
+    stack({
+      jobs: {
+        granite: job({
+          model: { source: "pvc://models/granite", size: "1Gi" },
+          dataset: { source: "hf://org/data", size: "1Gi", endpoint: "https://minio:9000" },
+        }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.model.size: cannot be combined with a pvc:// source, which names the claim to mount",
+      "finetune:jobs.granite.dataset.endpoint: applies only to an s3:// source",
+    ],
+  ],
+  [
+    "an endpoint that is not an http(s) URL",
+    stack({ jobs: { granite: job({ dataset: { source: "s3://bucket/x", size: "1Gi", endpoint: "ftp://minio" } }) } }),
+    [
+      "finetune:jobs.granite.dataset.endpoint: must be an http(s) URL of an S3-compatible endpoint, e.g. https://minio.example.com:9000",
+    ],
+  ],
+  [
+    "the output volume has no source",
+    stack({ jobs: { granite: job({ output: { size: "1Gi", source: "hf://org/name" } }) } }),
+    [
+      "finetune:jobs.granite.output.source: unknown key; valid keys: existingClaim, size, storageClass, accessMode, retain, protect",
+    ],
+  ],
+  [
+    "a read-only dataset that staging or data preparation would write",
+    stack({
+      jobs: {
+        granite: job({
+          model: { source: "s3://bucket/m", size: "1Gi", accessMode: "ReadOnlyMany" },
+          dataset: { size: "1Gi", accessMode: "ReadOnlyMany" },
+          trainer: { type: "instructlab" },
+        }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.model.accessMode: is ReadOnlyMany, but staging of s3:// writes into it: use ReadWriteMany (or ReadWriteOnce for one node)",
+      "finetune:jobs.granite.dataset.accessMode: is ReadOnlyMany, but data preparation writes the processed data into it: use ReadWriteMany (or ReadWriteOnce for one node)",
+    ],
+  ],
+  [
+    "wait and timeout mistakes",
+    stack({ jobs: { a: job({ wait: "forever", timeout: "soon" }), b: job({ wait: "none", timeout: "1h" }) } }),
+    [
+      "finetune:jobs.a.wait: must be one of none, running, succeeded",
+      "finetune:jobs.a.timeout: must be a duration such as 90m, 2h or 1h30m",
+      "finetune:jobs.b.timeout: has no effect with wait: none; remove it or set wait",
+    ],
+  ],
+  [
+    "metadata under the program's prefixes, and a queue without gang scheduling",
+    stack({
+      jobs: {
+        granite: job({
+          labels: { "app.kubernetes.io/name": "x" },
+          annotations: { "pulumi.com/skipAwait": "true" },
+          scheduling: { queue: "research" },
+        }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.labels.app.kubernetes.io/name: uses the prefix app.kubernetes.io/, which the program sets itself (labels, waits, run fingerprints)",
+      "finetune:jobs.granite.annotations.pulumi.com/skipAwait: uses the prefix pulumi.com/, which the program sets itself (labels, waits, run fingerprints)",
+      "finetune:jobs.granite.scheduling.queue: applies only with scheduling.gang: true",
+    ],
+  ],
+  [
+    "job name too long for its staging Job",
+    stack({ jobs: { [`a${"b".repeat(49)}`]: job({ dataset: { source: "s3://bucket/x", size: "1Gi" } }) } }),
+    [
+      `finetune:jobs.a${"b".repeat(49)}: job name is 50 characters; at most 49 fit, since "a${"b".repeat(49)}-master-N" (the operator's pod Services), "a${"b".repeat(49)}-stage-dataset" must stay within 63 characters`,
+    ],
+  ],
+  [
+    "half the S3 credentials",
+    stack({ s3AccessKeyId: "AKIA" }),
+    [
+      "finetune:s3SecretAccessKey: is required with the other S3 credential: set both s3AccessKeyId and s3SecretAccessKey (as secrets), or neither",
+    ],
+  ],
 ];
 
 describe("rejected config", () => {
   for (const [title, raw, expected] of REJECTED) {
     it(title, () => {
-      assert.deepEqual(problemsOf(raw), expected);
+      const secrets = ["s3AccessKeyId", "s3SecretAccessKey"].filter((k) => k in raw);
+      assert.deepEqual(problemsOf(raw, secrets), expected);
     });
   }
 
@@ -423,6 +533,87 @@ describe("rejected config", () => {
     const error = new ConfigError(["finetune:x: y"]);
     assert.equal((error as unknown as { __pulumiRunError: boolean }).__pulumiRunError, true);
     assert.equal(error.message, "Invalid stack config (1 problem); nothing was deployed:\n  finetune:x: y");
+  });
+});
+
+describe("sources and lifecycle keys", () => {
+  it("resolves sources: fetched into a claim, or a pvc:// path mounted as it is", () => {
+    const config = parseConfig(
+      stack({
+        jobs: {
+          granite: job({
+            model: { source: "hf://ibm-granite/granite-3.1-8b-base@main", size: "40Gi" },
+            dataset: {
+              source: "s3://data/granite",
+              endpoint: "https://minio.example.com:9000",
+              region: "us-east-1",
+              existingClaim: "datasets",
+            },
+          }),
+          smoke: job({ model: { source: "pvc://shared-models/granite" } }),
+        },
+      }),
+      new Set(),
+    );
+    assert.deepEqual(config.jobs.granite.model, {
+      kind: "new",
+      size: "40Gi",
+      accessMode: "ReadWriteOnce",
+      fetch: { kind: "hf", repo: "ibm-granite/granite-3.1-8b-base", repoType: "model", revision: "main" },
+      retain: false,
+      protect: false,
+    });
+    assert.deepEqual(config.jobs.granite.dataset, {
+      kind: "existing",
+      claimName: "datasets",
+      fetch: {
+        kind: "s3",
+        bucket: "data",
+        prefix: "granite",
+        endpoint: "https://minio.example.com:9000",
+        region: "us-east-1",
+      },
+    });
+    assert.deepEqual(config.jobs.smoke.model, { kind: "existing", claimName: "shared-models", subPath: "granite" });
+  });
+
+  it("defaults the wait timeout by mode, and keeps an explicit one", () => {
+    const config = parseConfig(
+      stack({
+        jobs: {
+          a: job({ wait: "succeeded" }),
+          b: job({ wait: "none" }),
+          c: job({ wait: "running", timeout: "1h30m" }),
+        },
+      }),
+      new Set(),
+    );
+    assert.equal(config.jobs.a.timeout, "24h");
+    assert.equal(config.jobs.b.timeout, undefined);
+    assert.equal(config.jobs.c.timeout, "1h30m");
+  });
+
+  it("reads output retention and protection", () => {
+    const config = parseConfig(
+      stack({ jobs: { a: job({ output: { size: "1Gi", retain: false, protect: true } }) } }),
+      new Set(),
+    );
+    assert.deepEqual(config.jobs.a.output, {
+      kind: "new",
+      size: "1Gi",
+      accessMode: "ReadWriteOnce",
+      retain: false,
+      protect: true,
+    });
+  });
+
+  it("accepts S3 credentials stored as secrets", () => {
+    const config = parseConfig(
+      stack({ s3AccessKeyId: "AKIA", s3SecretAccessKey: "shh" }),
+      new Set(["s3AccessKeyId", "s3SecretAccessKey"]),
+    );
+    assert.equal(config.hasS3Credentials, true);
+    assert.equal(JSON.stringify(config).includes("shh"), false);
   });
 });
 

@@ -18,6 +18,7 @@ const STACK_FILES = [
   path.join(ROOT, "Pulumi.dev.yaml"),
   path.join(ROOT, "test/fixtures/Pulumi.multinode.yaml"),
   path.join(ROOT, "test/fixtures/Pulumi.gaudi.yaml"),
+  path.join(ROOT, "test/fixtures/Pulumi.sources.yaml"),
 ];
 
 describe("PyTorchJob conformance", { skip }, () => {

@@ -138,6 +138,58 @@ describe("render with secrets", { skip: !fs.existsSync(OPERATOR_BUNDLE) && "no o
   });
 });
 
+describe("render of a stack with hf:// and s3:// sources", () => {
+  const { code, stdout, stderr } = render("--config", "test/fixtures/Pulumi.sources.yaml");
+  const comments = documents(stdout).map((d) => d.comment);
+
+  it("shows one staging Job per fetched volume, one data preparation Job, and the PyTorchJob after them", () => {
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(
+      comments.filter((c) => c.includes("batch/v1:Job") || c.includes("PyTorchJob granite")),
+      [
+        '# kubernetes:batch/v1:Job granite-stage-model | dependsOn=[granite-model, llm-staging-hf-token] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
+        '# kubernetes:batch/v1:Job granite-stage-dataset | dependsOn=[granite-dataset, llm-staging-s3-credentials] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
+        '# kubernetes:batch/v1:Job granite-prepare | dependsOn=[granite-model, granite-dataset, granite-stage-model, granite-stage-dataset] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
+        '# kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob | dependsOn=[granite-model, granite-dataset, granite-output, granite-stage-model, granite-stage-dataset, granite-prepare, llm-staging-hf-token] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"36h","update":"36h"}',
+      ],
+    );
+  });
+
+  it("shows the waits as annotations", () => {
+    const jobs = documents(stdout).filter((d) => d.object?.kind === "PyTorchJob");
+    assert.deepEqual(
+      jobs.map((d) => d.object?.metadata.annotations),
+      [
+        {
+          "example.com/ticket": "ML-1234",
+          "pulumi.com/waitFor":
+            'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Succeeded" || @.type=="Failed")].type}',
+        },
+        { "pulumi.com/skipAwait": "true" },
+      ],
+    );
+  });
+
+  it("retains every output PVC on delete (unless opted out), protected where asked", () => {
+    assert.deepEqual(
+      comments.filter((c) => c.includes("PersistentVolumeClaim") && c.includes("-output")),
+      [
+        "# kubernetes:core/v1:PersistentVolumeClaim granite-output | protect | retainOnDelete",
+        "# kubernetes:core/v1:PersistentVolumeClaim smoke-output",
+      ],
+    );
+    assert.equal(comments[0], "# kubernetes:core/v1:Namespace llm-staging | retainOnDelete");
+  });
+
+  it("prints the credentials as placeholders", () => {
+    const secrets = documents(stdout).filter((d) => d.object?.kind === "Secret");
+    assert.deepEqual(
+      secrets.map((d) => d.object?.stringData),
+      [{ token: SECRET_PLACEHOLDER }, { accessKeyId: SECRET_PLACEHOLDER, secretAccessKey: SECRET_PLACEHOLDER }],
+    );
+  });
+});
+
 describe("render helpers", () => {
   it("reads a stack file: objects as JSON, scalars as strings, secure values as secrets", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-stack-")), "Pulumi.x.yaml");

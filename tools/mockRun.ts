@@ -65,11 +65,30 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
   );
 }
 
+/** Options of a program run. */
+export interface RunOptions {
+  /** The stack name. @default "test" */
+  readonly stack?: string;
+  /**
+   * Extra state the fake engine returns for a resource, as a provider would after creating it
+   * (a PyTorchJob's `status`, say). @default none: the state is the inputs
+   */
+  readonly state?: (resource: {
+    type: string;
+    name: string;
+    inputs: Record<string, unknown>;
+  }) => Record<string, unknown> | undefined;
+}
+
 /**
  * Runs the program against `config` (`secretKeys` marks which keys are secrets) and records what
  * it declares. Rejects with the program's error (a `ConfigError` for bad config).
  */
-export async function runProgram(config: StackConfig, secretKeys: string[] = [], stack = "test"): Promise<ProgramRun> {
+export async function runProgram(
+  config: StackConfig,
+  secretKeys: string[] = [],
+  options: RunOptions = {},
+): Promise<ProgramRun> {
   const byKey = new Map<string, RecordedResource>();
   const order: RecordedResource[] = [];
   const key = (type: string, name: string) => `${type}::${name}`;
@@ -87,14 +106,15 @@ export async function runProgram(config: StackConfig, secretKeys: string[] = [],
         const id = metadata?.name
           ? [metadata.namespace, metadata.name].filter(Boolean).join("/")
           : `${args.name}-id-${nextId++}`;
-        return { id, state: args.inputs };
+        const extra = options.state?.({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id, state: { ...args.inputs, ...extra } };
       },
       call(args) {
         return args.inputs;
       },
     },
     "finetune",
-    stack,
+    options.stack ?? "test",
     false,
   );
   pulumi.runtime.setAllConfig(config, secretKeys);

@@ -1,5 +1,11 @@
 // Helpers to run the program under mocks from a stack written as a plain object.
-import { type ProgramRun, type RecordedResource, runProgram, type StackConfig } from "../../tools/mockRun";
+import {
+  type ProgramRun,
+  type RecordedResource,
+  type RunOptions,
+  runProgram,
+  type StackConfig,
+} from "../../tools/mockRun";
 
 /** Turns `{ namespace: "ml", jobs: {...} }` into the engine's `finetune:` config map. */
 export function toStackConfig(stack: Record<string, unknown>): StackConfig {
@@ -11,10 +17,61 @@ export function toStackConfig(stack: Record<string, unknown>): StackConfig {
 }
 
 /** Runs the program on `stack`; `secrets` are keys stored as secrets. */
-export function runStack(stack: Record<string, unknown>, secrets: string[] = []): Promise<ProgramRun> {
+export function runStack(
+  stack: Record<string, unknown>,
+  secrets: string[] = [],
+  options: RunOptions = {},
+): Promise<ProgramRun> {
   return runProgram(
     toStackConfig(stack),
     secrets.map((k) => `finetune:${k}`),
+    options,
+  );
+}
+
+/**
+ * What `pulumi preview` would plan between two runs of the program, per resource
+ * (`type name`): `create`, `delete`, `replace` (an input changed under one of the resource's
+ * `replaceOnChanges` paths), `update` (any other input changed) or `same`. Follows the engine's
+ * rule for `replaceOnChanges`, on the program's inputs.
+ */
+export function plan(before: ProgramRun, after: ProgramRun): Record<string, string> {
+  const key = (r: RecordedResource) => `${r.type} ${r.name}`;
+  const old = new Map(before.resources.map((r) => [key(r), r]));
+  const result: Record<string, string> = {};
+  for (const r of after.resources) {
+    const prev = old.get(key(r));
+    old.delete(key(r));
+    if (!prev) {
+      result[key(r)] = "create";
+      continue;
+    }
+    const changed = changedPaths(prev.inputs, r.inputs);
+    if (changed.length === 0) result[key(r)] = "same";
+    else if (changed.some((p) => (r.options.replaceOnChanges ?? []).some((rp) => p === rp || p.startsWith(`${rp}.`))))
+      result[key(r)] = "replace";
+    else result[key(r)] = "update";
+  }
+  for (const k of old.keys()) result[k] = "delete";
+  return result;
+}
+
+/** Dotted paths where two JSON values differ. */
+export function changedPaths(a: unknown, b: unknown, path = ""): string[] {
+  if (JSON.stringify(a) === JSON.stringify(b)) return [];
+  if (
+    typeof a !== "object" ||
+    typeof b !== "object" ||
+    a === null ||
+    b === null ||
+    Array.isArray(a) ||
+    Array.isArray(b)
+  ) {
+    return [path];
+  }
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].flatMap((k) =>
+    changedPaths((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k], path ? `${path}.${k}` : k),
   );
 }
 

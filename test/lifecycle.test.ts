@@ -1,0 +1,379 @@
+// The job lifecycle under the SDK's mock runtime: staging and data preparation Jobs, waits,
+// reruns (what a config change replaces), retention, gang scheduling and run outputs.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
+import { HF_DOWNLOAD_PROGRAM } from "../components/builders/dataJobs";
+import { commandJob, one, plan, runStack, T } from "./support/stacks";
+
+type Json = Record<string, any>;
+const JOB = "kubernetes:batch/v1:Job";
+
+const ilabJob = (extra: Record<string, unknown> = {}) => ({
+  image: "quay.io/acme/ilab:1.0",
+  model: { source: "hf://ibm-granite/granite-3.1-8b-base@main", size: "40Gi" },
+  dataset: { source: "s3://training-data/granite", endpoint: "https://minio.example.com:9000", size: "10Gi" },
+  output: { size: "100Gi" },
+  trainer: { type: "instructlab", epochs: 2 },
+  ...extra,
+});
+
+const base = (jobs: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  namespace: "ml",
+  trainingOperator: { install: false },
+  jobs,
+  ...extra,
+});
+
+const SECRETS = ["hfToken", "s3AccessKeyId", "s3SecretAccessKey"];
+const withSecrets = { hfToken: "hf_canary", s3AccessKeyId: "AKIA_CANARY", s3SecretAccessKey: "s3_canary" };
+
+describe("staging and data preparation", () => {
+  it("stages each fetched volume once, prepares the data once, and trains after both", async () => {
+    const run = await runStack(base({ granite: ilabJob() }, withSecrets), SECRETS);
+    assert.deepEqual(
+      run.resources.filter((r) => r.type === JOB).map((r) => r.name),
+      ["granite-stage-model", "granite-stage-dataset", "granite-prepare"],
+    );
+    assert.deepEqual(one(run, JOB, "granite-stage-model").options.dependsOn, ["granite-model", "ml-hf-token"]);
+    assert.deepEqual(one(run, JOB, "granite-stage-dataset").options.dependsOn, [
+      "granite-dataset",
+      "ml-s3-credentials",
+    ]);
+    assert.deepEqual(one(run, JOB, "granite-prepare").options.dependsOn, [
+      "granite-model",
+      "granite-dataset",
+      "granite-stage-model",
+      "granite-stage-dataset",
+    ]);
+    assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
+      "granite-model",
+      "granite-dataset",
+      "granite-output",
+      "granite-stage-model",
+      "granite-stage-dataset",
+      "granite-prepare",
+      "ml-hf-token",
+    ]);
+    for (const name of ["granite-stage-model", "granite-stage-dataset", "granite-prepare"]) {
+      const options = one(run, JOB, name).options;
+      assert.deepEqual(options.customTimeouts, { create: "2h", update: "2h" }, name);
+      assert.deepEqual(options.replaceOnChanges, ["spec"], name);
+      assert.equal(options.deleteBeforeReplace, true, name);
+    }
+  });
+
+  it("fetches hf:// with a constant program and argv, the token only through secretKeyRef", async () => {
+    const run = await runStack(base({ granite: ilabJob() }, withSecrets), SECRETS);
+    const pod = (one(run, JOB, "granite-stage-model").inputs as Json).spec.template.spec;
+    const [container] = pod.containers;
+    assert.equal(container.image, "quay.io/acme/ilab:1.0");
+    assert.deepEqual(container.command, [
+      "python3",
+      "-c",
+      HF_DOWNLOAD_PROGRAM,
+      "model",
+      "ibm-granite/granite-3.1-8b-base",
+      "main",
+      "/mnt/target",
+    ]);
+    assert.deepEqual(container.env, [
+      { name: "HOME", value: "/tmp" },
+      { name: "HF_HOME", value: "/tmp/huggingface" },
+      { name: "HF_HUB_DISABLE_TELEMETRY", value: "1" },
+      { name: "HF_TOKEN", valueFrom: { secretKeyRef: { name: "hf-token", key: "token" } } },
+    ]);
+    assert.deepEqual(pod.volumes[0], { name: "target", persistentVolumeClaim: { claimName: "granite-model" } });
+    assert.equal(pod.restartPolicy, "Never");
+  });
+
+  it("fetches s3:// with aws s3 sync against the endpoint, credentials through secretKeyRef", async () => {
+    const run = await runStack(base({ granite: ilabJob() }, withSecrets), SECRETS);
+    const [container] = (one(run, JOB, "granite-stage-dataset").inputs as Json).spec.template.spec.containers;
+    assert.equal(container.image, "docker.io/amazon/aws-cli:2.22.35");
+    assert.deepEqual(container.command, [
+      "aws",
+      "s3",
+      "sync",
+      "s3://training-data/granite",
+      "/mnt/target",
+      "--no-progress",
+      "--endpoint-url",
+      "https://minio.example.com:9000",
+    ]);
+    assert.deepEqual(container.env, [
+      { name: "HOME", value: "/tmp" },
+      { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: "s3-credentials", key: "accessKeyId" } } },
+      {
+        name: "AWS_SECRET_ACCESS_KEY",
+        valueFrom: { secretKeyRef: { name: "s3-credentials", key: "secretAccessKey" } },
+      },
+    ]);
+    for (const r of run.resources.filter((r) => r.type !== T.secret)) {
+      const text = JSON.stringify(r.inputs);
+      for (const canary of Object.values(withSecrets)) assert.equal(text.includes(canary), false, `${r.name}`);
+    }
+  });
+
+  it("prepares data with InstructLab's data_process, writing into the dataset volume", async () => {
+    const run = await runStack(base({ granite: ilabJob({ trainer: { type: "instructlab", maxSeqLen: 8192 } }) }));
+    const pod = (one(run, JOB, "granite-prepare").inputs as Json).spec.template.spec;
+    assert.deepEqual(pod.containers[0].command, [
+      "python3",
+      "-m",
+      "instructlab.training.data_process",
+      "--data_path=/mnt/dataset/data.jsonl",
+      "--data_output_path=/mnt/dataset/processed/granite",
+      "--max_seq_len=8192",
+      "--model_name_or_path=/mnt/model",
+    ]);
+    assert.deepEqual(pod.containers[0].volumeMounts.slice(0, 2), [
+      { name: "model", mountPath: "/mnt/model", readOnly: true },
+      { name: "dataset", mountPath: "/mnt/dataset" },
+    ]);
+    const train = (one(run, T.pytorchJob, "granite-pytorchjob").inputs as Json).spec.pytorchReplicaSpecs.Master.template
+      .spec.containers[0].command;
+    assert.equal(train.includes("--data_path=/mnt/dataset/processed/granite/data.jsonl"), true);
+  });
+
+  it("declares no staging for claims and pvc:// sources, no preparation for commands or processData: false", async () => {
+    const run = await runStack(
+      base({
+        a: commandJob({ model: { source: "pvc://shared-models/granite" }, dataset: { existingClaim: "data" } }),
+        b: ilabJob({
+          model: { existingClaim: "models" },
+          dataset: { existingClaim: "data" },
+          trainer: { type: "instructlab", processData: false },
+        }),
+      }),
+    );
+    assert.equal(run.resources.filter((r) => r.type === JOB).length, 0);
+    const mounts = (one(run, T.pytorchJob, "a-pytorchjob").inputs as Json).spec.pytorchReplicaSpecs.Master.template.spec
+      .containers[0].volumeMounts;
+    assert.deepEqual(mounts[1], { name: "model", mountPath: "/mnt/model", subPath: "granite", readOnly: true });
+  });
+
+  it("uses staging.hfImage, staging.s3Image and staging.timeout when set", async () => {
+    const run = await runStack(
+      base(
+        { granite: ilabJob() },
+        { staging: { hfImage: "registry.example.com/hf:1", s3Image: "registry.example.com/aws:2", timeout: "45m" } },
+      ),
+    );
+    const image = (name: string) => (one(run, JOB, name).inputs as Json).spec.template.spec.containers[0].image;
+    assert.equal(image("granite-stage-model"), "registry.example.com/hf:1");
+    assert.equal(image("granite-stage-dataset"), "registry.example.com/aws:2");
+    assert.deepEqual(one(run, JOB, "granite-prepare").options.customTimeouts, { create: "45m", update: "45m" });
+  });
+});
+
+describe("waits", () => {
+  const annotations = async (extra: Record<string, unknown>) => {
+    const run = await runStack(base({ a: commandJob(extra) }));
+    const pj = one(run, T.pytorchJob, "a-pytorchjob");
+    return { annotations: (pj.inputs as Json).metadata.annotations, timeouts: pj.options.customTimeouts };
+  };
+
+  it("running (the default): waitFor Running/Succeeded/Failed, 1h", async () => {
+    assert.deepEqual(await annotations({}), {
+      annotations: {
+        "pulumi.com/waitFor":
+          'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Running" || @.type=="Succeeded" || @.type=="Failed")].type}',
+      },
+      timeouts: { create: "1h", update: "1h" },
+    });
+  });
+
+  it("succeeded: waitFor Succeeded/Failed, the configured timeout", async () => {
+    assert.deepEqual(await annotations({ wait: "succeeded", timeout: "36h" }), {
+      annotations: {
+        "pulumi.com/waitFor":
+          'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Succeeded" || @.type=="Failed")].type}',
+      },
+      timeouts: { create: "36h", update: "36h" },
+    });
+  });
+
+  it("none: skipAwait, no timeout", async () => {
+    assert.deepEqual(await annotations({ wait: "none" }), {
+      annotations: { "pulumi.com/skipAwait": "true" },
+      timeouts: undefined,
+    });
+  });
+});
+
+describe("reruns: what a config change replaces", () => {
+  const planFor = async (before: Record<string, unknown>, after: Record<string, unknown>) => {
+    const a = await runStack(base({ granite: ilabJob(before), other: commandJob() }));
+    const b = await runStack(base({ granite: ilabJob(after), other: commandJob() }));
+    return Object.fromEntries(Object.entries(plan(a, b)).filter(([, action]) => action !== "same"));
+  };
+
+  it("a hyperparameter replaces that job's PyTorchJob and nothing else", async () => {
+    assert.deepEqual(await planFor({}, { trainer: { type: "instructlab", epochs: 3 } }), {
+      [`${T.pytorchJob} granite-pytorchjob`]: "replace",
+    });
+  });
+
+  it("node or GPU count, and the rerun key, replace the PyTorchJob only", async () => {
+    const only = { [`${T.pytorchJob} granite-pytorchjob`]: "replace" };
+    assert.deepEqual(await planFor({}, { gpusPerNode: 2 }), only);
+    assert.deepEqual(await planFor({}, { rerun: "again" }), only);
+    assert.deepEqual(await planFor({ rerun: "1" }, { rerun: "2" }), only);
+  });
+
+  it("more nodes also widens the new volumes' default access mode", async () => {
+    const changes = await planFor({}, { nodes: 2 });
+    assert.equal(changes[`${T.pytorchJob} granite-pytorchjob`], "replace");
+  });
+
+  it("a source change re-stages that volume, re-prepares the data and reruns training", async () => {
+    assert.deepEqual(await planFor({}, { dataset: { source: "s3://training-data/granite-v2", size: "10Gi" } }), {
+      [`${JOB} granite-stage-dataset`]: "replace",
+      [`${JOB} granite-prepare`]: "replace",
+      [`${T.pytorchJob} granite-pytorchjob`]: "replace",
+    });
+  });
+
+  it("labels and annotations are updated in place", async () => {
+    assert.deepEqual(await planFor({}, { labels: { team: "a" }, annotations: { "example.com/ticket": "ML-1" } }), {
+      [`${T.pytorchJob} granite-pytorchjob`]: "update",
+    });
+  });
+
+  it("changing the wait is an in-place update", async () => {
+    assert.deepEqual(await planFor({}, { wait: "none" }), {
+      [`${T.pytorchJob} granite-pytorchjob`]: "update",
+    });
+  });
+
+  it("puts sources and the rerun token into the pod template", async () => {
+    const run = await runStack(base({ granite: ilabJob({ rerun: "2026-11-28" }) }));
+    const template = (one(run, T.pytorchJob, "granite-pytorchjob").inputs as Json).spec.pytorchReplicaSpecs.Master
+      .template;
+    assert.deepEqual(template.metadata.annotations, {
+      "finetune/model-source": "hf://ibm-granite/granite-3.1-8b-base@main",
+      "finetune/dataset-source": "s3://training-data/granite",
+      "finetune/rerun": "2026-11-28",
+    });
+  });
+});
+
+describe("cleanup and retention", () => {
+  it("retains output PVCs on delete by default, and the namespace that holds them", async () => {
+    const run = await runStack(base({ granite: ilabJob() }));
+    assert.equal(one(run, T.pvc, "granite-output").options.retainOnDelete, true);
+    assert.equal(one(run, T.pvc, "granite-output").options.protect, false);
+    assert.equal(one(run, T.pvc, "granite-model").options.retainOnDelete, false);
+    assert.equal(one(run, T.pvc, "granite-dataset").options.retainOnDelete, false);
+    assert.equal(one(run, T.namespace, "ml").options.retainOnDelete, true);
+    for (const name of ["granite-stage-model", "granite-stage-dataset", "granite-prepare"]) {
+      assert.equal(one(run, JOB, name).options.retainOnDelete, undefined, name);
+    }
+    assert.equal(one(run, T.pytorchJob, "granite-pytorchjob").options.retainOnDelete, undefined);
+  });
+
+  it("output.retain: false deletes the PVC, and then the namespace too", async () => {
+    const run = await runStack(base({ granite: ilabJob({ output: { size: "1Gi", retain: false } }) }));
+    assert.equal(one(run, T.pvc, "granite-output").options.retainOnDelete, false);
+    assert.equal(one(run, T.namespace, "ml").options.retainOnDelete, false);
+  });
+
+  it("output.protect: true protects the PVC", async () => {
+    const run = await runStack(base({ granite: ilabJob({ output: { size: "1Gi", protect: true } }) }));
+    assert.equal(one(run, T.pvc, "granite-output").options.protect, true);
+  });
+
+  it("run policy defaults free GPUs, expire the finished job and bound retries", async () => {
+    const run = await runStack(base({ a: commandJob() }));
+    assert.deepEqual((one(run, T.pytorchJob, "a-pytorchjob").inputs as Json).spec.runPolicy, {
+      cleanPodPolicy: "Running",
+      backoffLimit: 3,
+      ttlSecondsAfterFinished: 604800,
+    });
+  });
+});
+
+describe("gang scheduling", () => {
+  it("fills schedulingPolicy with minAvailable = nodes, queue and priority class", async () => {
+    const run = await runStack(
+      base({
+        a: commandJob({
+          nodes: 4,
+          scheduling: { gang: true, queue: "research", priorityClassName: "high", schedulerName: "volcano" },
+        }),
+      }),
+    );
+    const spec = (one(run, T.pytorchJob, "a-pytorchjob").inputs as Json).spec;
+    assert.deepEqual(spec.runPolicy.schedulingPolicy, { minAvailable: 4, queue: "research", priorityClass: "high" });
+    assert.equal(spec.pytorchReplicaSpecs.Worker.template.spec.schedulerName, "volcano");
+  });
+
+  it("leaves schedulingPolicy out without gang: true", async () => {
+    const run = await runStack(base({ a: commandJob({ nodes: 4 }) }));
+    assert.equal("schedulingPolicy" in (one(run, T.pytorchJob, "a-pytorchjob").inputs as Json).spec.runPolicy, false);
+  });
+});
+
+describe("outputs", () => {
+  const conditions = [
+    { type: "Created", status: "True", reason: "PyTorchJobCreated", message: "created", lastTransitionTime: "t0" },
+    { type: "Running", status: "True", reason: "PyTorchJobRunning", message: "running", lastTransitionTime: "t1" },
+  ];
+  const withStatus = (status: unknown) => ({
+    state: (r: { type: string }) => (r.type === T.pytorchJob ? { status } : undefined),
+  });
+
+  it("exports name, namespace, claim, checkpoint path, the conditions seen and the logs command", async () => {
+    const run = await runStack(
+      base({ granite: ilabJob() }, { cluster: { context: "gpu-east" } }),
+      [],
+      withStatus({ conditions }),
+    );
+    assert.deepEqual((run.outputs.jobs as Json).granite, {
+      name: "granite",
+      namespace: "ml",
+      outputClaim: "granite-output",
+      checkpointPath: "checkpoints",
+      conditions: [
+        { type: "Created", status: "True", reason: "PyTorchJobCreated", message: "created" },
+        { type: "Running", status: "True", reason: "PyTorchJobRunning", message: "running" },
+      ],
+      logs: "kubectl --context gpu-east -n ml logs -f pod/granite-master-0 -c pytorch",
+    });
+  });
+
+  /** Runs `fn` with `pulumi.log.error` recorded; the error diagnostics are what fail `pulumi up`. */
+  async function recordErrors(fn: () => Promise<unknown>): Promise<string[]> {
+    const errors: string[] = [];
+    const original = pulumi.log.error;
+    (pulumi.log as { error: typeof pulumi.log.error }).error = async (msg: string) => {
+      errors.push(msg);
+    };
+    try {
+      await fn();
+    } finally {
+      (pulumi.log as { error: typeof pulumi.log.error }).error = original;
+    }
+    return errors;
+  }
+
+  it("fails the deploy with the job's reason when the run failed", async () => {
+    const failed = [
+      conditions[0],
+      { type: "Failed", status: "True", reason: "PyTorchJobFailed", message: "1 Master replica(s) failed." },
+    ];
+    const errors = await recordErrors(() =>
+      runStack(base({ granite: ilabJob({ wait: "succeeded" }) }), [], withStatus({ conditions: failed })),
+    );
+    assert.deepEqual(errors, ["PyTorchJob granite failed: failed (PyTorchJobFailed: 1 Master replica(s) failed.)"]);
+  });
+
+  it("does not fail a run that reached what wait asked for, nor one with no status (a preview)", async () => {
+    assert.deepEqual(
+      await recordErrors(() => runStack(base({ granite: ilabJob() }), [], withStatus({ conditions }))),
+      [],
+    );
+    assert.deepEqual(await recordErrors(() => runStack(base({ granite: ilabJob() }))), []);
+  });
+});

@@ -1,0 +1,172 @@
+// Reading PyTorchJob status conditions, table-driven from condition lists as the training
+// operator writes them, and the wait annotations.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  type JobCondition,
+  readRunStatus,
+  runVerdict,
+  waitAnnotations,
+  waitForExpression,
+} from "../components/builders/status";
+
+const c = (type: string, status: string, reason?: string, message?: string): JobCondition => ({
+  type,
+  status,
+  ...(reason ? { reason } : {}),
+  ...(message ? { message } : {}),
+});
+
+// Condition lists in the order the operator appends them.
+const CREATED = [c("Created", "True", "PyTorchJobCreated", "PyTorchJob granite is created.")];
+const RUNNING = [...CREATED, c("Running", "True", "PyTorchJobRunning", "PyTorchJob granite is running.")];
+const RESTARTING = [
+  ...CREATED,
+  c("Running", "False", "PyTorchJobRunning", "PyTorchJob granite is running."),
+  c(
+    "Restarting",
+    "True",
+    "PyTorchJobRestarting",
+    "PyTorchJob granite is restarting because 1 Worker replica(s) failed.",
+  ),
+];
+const SUCCEEDED = [
+  ...CREATED,
+  c("Running", "False", "PyTorchJobRunning", "PyTorchJob granite is running."),
+  c("Succeeded", "True", "PyTorchJobSucceeded", "PyTorchJob granite is successfully completed."),
+];
+const FAILED = [
+  ...CREATED,
+  c("Running", "False", "PyTorchJobRunning", "PyTorchJob granite is running."),
+  c("Failed", "True", "PyTorchJobFailed", "PyTorchJob granite is failed because 1 Master replica(s) failed."),
+];
+const DEADLINE = [
+  ...RUNNING.slice(0, 1),
+  c(
+    "Failed",
+    "True",
+    "DeadlineExceeded",
+    "PyTorchJob granite has failed because it has reached the specified deadline",
+  ),
+];
+const SUSPENDED = [...CREATED, c("Suspended", "True", "PyTorchJobSuspended", "PyTorchJob granite is suspended.")];
+
+describe("readRunStatus", () => {
+  const table: [string, JobCondition[] | undefined, unknown][] = [
+    ["no status yet", undefined, { state: "pending" }],
+    ["no conditions", [], { state: "pending" }],
+    ["created", CREATED, { state: "created", reason: "PyTorchJobCreated", message: "PyTorchJob granite is created." }],
+    ["running", RUNNING, { state: "running", reason: "PyTorchJobRunning", message: "PyTorchJob granite is running." }],
+    [
+      "restarting",
+      RESTARTING,
+      {
+        state: "restarting",
+        reason: "PyTorchJobRestarting",
+        message: "PyTorchJob granite is restarting because 1 Worker replica(s) failed.",
+      },
+    ],
+    [
+      "succeeded",
+      SUCCEEDED,
+      { state: "succeeded", reason: "PyTorchJobSucceeded", message: "PyTorchJob granite is successfully completed." },
+    ],
+    [
+      "failed",
+      FAILED,
+      {
+        state: "failed",
+        reason: "PyTorchJobFailed",
+        message: "PyTorchJob granite is failed because 1 Master replica(s) failed.",
+      },
+    ],
+    [
+      "deadline exceeded",
+      DEADLINE,
+      {
+        state: "failed",
+        reason: "DeadlineExceeded",
+        message: "PyTorchJob granite has failed because it has reached the specified deadline",
+      },
+    ],
+    [
+      "suspended",
+      SUSPENDED,
+      { state: "suspended", reason: "PyTorchJobSuspended", message: "PyTorchJob granite is suspended." },
+    ],
+    ["a condition that is False does not count", [c("Running", "False")], { state: "pending" }],
+  ];
+  for (const [title, conditions, expected] of table) {
+    it(title, () => assert.deepEqual(readRunStatus(conditions), expected));
+  }
+});
+
+describe("runVerdict", () => {
+  const table: [string, "none" | "running" | "succeeded", JobCondition[], unknown][] = [
+    ["running: Running is enough", "running", RUNNING, { ok: true, status: readRunStatus(RUNNING) }],
+    ["running: already Succeeded is enough", "running", SUCCEEDED, { ok: true, status: readRunStatus(SUCCEEDED) }],
+    [
+      "running: Failed fails the deploy with the reason",
+      "running",
+      FAILED,
+      {
+        ok: false,
+        error:
+          "PyTorchJob granite failed: failed (PyTorchJobFailed: PyTorchJob granite is failed because 1 Master replica(s) failed.)",
+      },
+    ],
+    ["succeeded: Succeeded", "succeeded", SUCCEEDED, { ok: true, status: readRunStatus(SUCCEEDED) }],
+    [
+      "succeeded: Failed fails with the reason",
+      "succeeded",
+      DEADLINE,
+      {
+        ok: false,
+        error:
+          "PyTorchJob granite failed: failed (DeadlineExceeded: PyTorchJob granite has failed because it has reached the specified deadline)",
+      },
+    ],
+    [
+      "succeeded: still running is not success",
+      "succeeded",
+      RUNNING,
+      {
+        ok: false,
+        error: "PyTorchJob granite did not succeed: it is running (PyTorchJobRunning: PyTorchJob granite is running.)",
+      },
+    ],
+    [
+      "running: still created is not running",
+      "running",
+      CREATED,
+      {
+        ok: false,
+        error: "PyTorchJob granite is not running: it is created (PyTorchJobCreated: PyTorchJob granite is created.)",
+      },
+    ],
+    ["none: never fails", "none", FAILED, { ok: true, status: readRunStatus(FAILED) }],
+  ];
+  for (const [title, mode, conditions, expected] of table) {
+    it(title, () => assert.deepEqual(runVerdict("granite", mode, conditions), expected));
+  }
+});
+
+describe("wait annotations", () => {
+  it("none skips the provider's await", () => {
+    assert.deepEqual(waitAnnotations("none"), { "pulumi.com/skipAwait": "true" });
+  });
+
+  it("running waits for Running, Succeeded or Failed", () => {
+    assert.deepEqual(waitAnnotations("running"), {
+      "pulumi.com/waitFor":
+        'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Running" || @.type=="Succeeded" || @.type=="Failed")].type}',
+    });
+  });
+
+  it("succeeded waits for Succeeded or Failed, so a failure ends the wait at once", () => {
+    assert.equal(
+      waitForExpression("succeeded"),
+      'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Succeeded" || @.type=="Failed")].type}',
+    );
+  });
+});
