@@ -28,7 +28,7 @@ export const CONFIG_NAMESPACE = "finetune";
 export const DEFAULT_OPERATOR_VERSION = "v1.9.4";
 
 /** Config keys that may (and must) be stored as Pulumi secrets. */
-export const SECRET_KEYS = ["hfToken", "s3AccessKeyId", "s3SecretAccessKey"] as const;
+export const SECRET_KEYS = ["hfToken", "s3AccessKeyId", "s3SecretAccessKey", "imagePullSecrets"] as const;
 
 /** The image that runs `aws s3 sync` in staging Jobs, unless `staging.s3Image` is set. */
 export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
@@ -438,6 +438,16 @@ export function durationSeconds(d: string): number {
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
+/** True for the contents of a Docker config.json: a JSON object with an `auths` map. */
+function isDockerConfigJson(text: string): boolean {
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    return isPlainObject(parsed) && isPlainObject(parsed.auths);
+  } catch {
+    return false;
+  }
+}
+
 /** Label and annotation prefixes the program sets itself; user metadata may not use them. */
 const RESERVED_METADATA_PREFIXES = ["app.kubernetes.io/", "pulumi.com/", "finetune/"];
 
@@ -493,6 +503,33 @@ function checkWrites(job: Record<string, unknown>, ctx: z.RefinementCtx): void {
   }
 }
 
+const id = z
+  .int({ error: "must be a whole number" })
+  .min(0)
+  .max(2 ** 31 - 1);
+
+/** A per-job override of the pods' identity, for images that must run as root. */
+const securityContextSchema = strictObject({
+  runAsUser: id.optional(),
+  runAsGroup: id.optional(),
+  fsGroup: id.optional(),
+  runAsNonRoot: z.boolean({ error: "must be true or false" }).optional(),
+}).superRefine(
+  (sc, ctx) => {
+    if (sc.runAsUser === 0 && sc.runAsNonRoot === true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["runAsNonRoot"],
+        message: "is true, but runAsUser is 0 (root): set runAsNonRoot: false to run as root",
+      });
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+/** A job's pod identity override, resolved. */
+export type SecurityContextOverride = z.output<typeof securityContextSchema>;
+
 const jobSchema = strictObject({
   image: imageReference,
   nodes: z.int().min(1).max(1000).default(1),
@@ -524,6 +561,7 @@ const jobSchema = strictObject({
   rerun: text().max(1024).optional(),
   labels: z.record(labelKey, labelValue).default({}),
   annotations: z.record(labelKey, text().max(65_536)).default({}),
+  securityContext: securityContextSchema.optional(),
 }).superRefine(
   (job, ctx) => {
     checkJobMetadata(job, ctx);
@@ -759,6 +797,14 @@ const stackSchema = strictObject({
     .optional(),
   s3AccessKeyId: z.string().min(1, { error: "must not be empty" }).optional(),
   s3SecretAccessKey: z.string().min(1, { error: "must not be empty" }).optional(),
+  imagePullSecrets: z
+    .string()
+    .refine(isDockerConfigJson, {
+      error:
+        'must be the contents of a Docker config.json with registry credentials ({"auths": {...}}): pulumi config set --secret imagePullSecrets "$(cat ~/.docker/config.json)"',
+    })
+    .optional(),
+  networkPolicy: z.boolean({ error: "must be true or false" }).default(false),
   staging: strictObject({
     hfImage: imageReference.optional(),
     s3Image: imageReference.default(DEFAULT_S3_IMAGE),
@@ -826,6 +872,12 @@ export interface Config {
   readonly s3Credentials?: S3Credentials;
   /** How staging Jobs fetch model and dataset sources. */
   readonly staging: StagingConfig;
+  /** Registry credentials (a Docker config.json), a secret Output; undefined when not configured. */
+  readonly imagePullSecrets?: pulumi.Output<string>;
+  /** Whether NetworkPolicies confine the jobs' traffic. */
+  readonly networkPolicy: boolean;
+  /** Things worth a warning that are not errors (an image tag that can move, say). */
+  readonly warnings: readonly string[];
   /** Jobs by name. */
   readonly jobs: Readonly<Record<string, Job>>;
 }
@@ -924,7 +976,11 @@ export function formatIssues(issues: readonly z.core.$ZodIssue[]): string[] {
 export function parseConfig(
   raw: Readonly<Record<string, unknown>>,
   secretKeys: ReadonlySet<string>,
-): Omit<Config, "hfToken" | "s3Credentials"> & { readonly hasHfToken: boolean; readonly hasS3Credentials: boolean } {
+): Omit<Config, "hfToken" | "s3Credentials" | "imagePullSecrets"> & {
+  readonly hasHfToken: boolean;
+  readonly hasS3Credentials: boolean;
+  readonly hasImagePullSecrets: boolean;
+} {
   const problems: string[] = [];
   for (const key of secretKeys) {
     if (!(SECRET_KEYS as readonly string[]).includes(key)) {
@@ -961,9 +1017,26 @@ export function parseConfig(
     trainingOperator: { install: op.install, version: op.version, source },
     hasHfToken: stack.hfToken !== undefined,
     hasS3Credentials: stack.s3AccessKeyId !== undefined,
+    hasImagePullSecrets: stack.imagePullSecrets !== undefined,
+    networkPolicy: stack.networkPolicy,
+    warnings: Object.entries(stack.jobs).flatMap(([name, job]) => imageWarnings(name, job.image)),
     staging: stack.staging,
     jobs,
   };
+}
+
+/**
+ * A warning for an image whose tag can move (`latest`, or no tag at all) and that is not pinned by
+ * digest: the same config could run different code tomorrow.
+ */
+export function imageWarnings(job: string, image: string): string[] {
+  if (image.includes("@")) return [];
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
+  if (tag !== undefined && tag !== "latest") return [];
+  return [
+    `${keyPath(["jobs", job, "image"])}: ${JSON.stringify(image)} ${tag === undefined ? "has no tag" : "uses the tag latest"}, which can move: pin it by digest (image@sha256:...) or a fixed tag so that a rerun runs the same code`,
+  ];
 }
 
 /**
@@ -1018,11 +1091,12 @@ export function loadConfig(): Config {
     throw e;
   }
   if (problems.length > 0) throw new ConfigError(problems);
-  const { hasHfToken, hasS3Credentials, ...config } = parsed;
+  const { hasHfToken, hasS3Credentials, hasImagePullSecrets, ...config } = parsed;
   const secrets = new pulumi.Config(CONFIG_NAMESPACE);
   return {
     ...config,
     ...(hasHfToken ? { hfToken: secrets.requireSecret("hfToken") } : {}),
+    ...(hasImagePullSecrets ? { imagePullSecrets: secrets.requireSecret("imagePullSecrets") } : {}),
     ...(hasS3Credentials
       ? {
           s3Credentials: {

@@ -5,6 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { buildPrepareJob, buildStagingJob } from "./builders/dataJobs";
 import { buildPyTorchJob } from "./builders/pytorchJob";
+import { buildStagingPolicy, buildTrainingPolicy } from "./builders/security";
 import { type JobCondition, runVerdict } from "./builders/status";
 import { buildPersistentVolumeClaim } from "./builders/storage";
 import type { InstructLabTrainer, Job, StagingConfig, Volume } from "./config";
@@ -41,6 +42,22 @@ export interface FineTuneJobArgs {
    */
   readonly operator?: pulumi.Resource;
 
+  /**
+   * What the job's pods need before they start (ServiceAccount, registry credentials Secret).
+   * @default none
+   */
+  readonly podPrerequisites?: pulumi.Resource[];
+  /**
+   * Whether the pods pull their images with the namespace's registry credentials.
+   * @default false
+   */
+  readonly imagePullSecrets?: boolean;
+  /**
+   * Confine the job's traffic with NetworkPolicies: training pods reach each other only, staging
+   * pods their sources' ports only.
+   * @default false
+   */
+  readonly networkPolicy?: boolean;
   /**
    * The kubeconfig context, for the `kubectl logs` command in the outputs.
    * @default the current context
@@ -85,6 +102,17 @@ export class FineTuneJob extends pulumi.ComponentResource {
     const { job, namespace } = args;
     const hfToken = args.hfTokenSecret !== undefined;
     const hfSecret = args.hfTokenSecret ? [args.hfTokenSecret] : [];
+    const prerequisites = args.podPrerequisites ?? [];
+    const imagePullSecrets = args.imagePullSecrets ?? false;
+
+    if (args.networkPolicy) {
+      new k8s.networking.v1.NetworkPolicy(childResourceName(name, "training"), buildTrainingPolicy(name, namespace), {
+        parent: this,
+      });
+      const fetched = [job.model?.fetch, job.dataset?.fetch].filter((f) => f !== undefined);
+      const staging = buildStagingPolicy(name, namespace, fetched);
+      if (staging) new k8s.networking.v1.NetworkPolicy(childResourceName(name, "staging"), staging, { parent: this });
+    }
 
     const claims: Partial<Record<VolumeRole, k8s.core.v1.PersistentVolumeClaim>> = {};
     for (const role of ROLES) {
@@ -115,12 +143,15 @@ export class FineTuneJob extends pulumi.ComponentResource {
           image,
           namespace,
           secrets: { hfToken, s3Credentials: args.s3Secret !== undefined },
+          securityContext: job.securityContext,
+          imagePullSecrets,
         }),
         {
           parent: this,
           dependsOn: [
             ...claimsOf(role),
             ...(volume.fetch.kind === "hf" ? hfSecret : args.s3Secret ? [args.s3Secret] : []),
+            ...prerequisites,
           ],
           customTimeouts: dataTimeouts,
           ...runOptions(),
@@ -138,17 +169,18 @@ export class FineTuneJob extends pulumi.ComponentResource {
           name,
           namespace,
           job: { ...job, trainer: job.trainer as InstructLabTrainer, model: job.model, dataset: job.dataset },
+          imagePullSecrets,
         }),
         {
           parent: this,
-          dependsOn: [...claimsOf("model", "dataset"), ...stagingJobs],
+          dependsOn: [...claimsOf("model", "dataset"), ...stagingJobs, ...prerequisites],
           customTimeouts: dataTimeouts,
           ...runOptions(),
         },
       );
     }
 
-    const manifest = buildPyTorchJob({ name, namespace, job, hfToken });
+    const manifest = buildPyTorchJob({ name, namespace, job, hfToken, imagePullSecrets });
     const pytorchJob = new k8s.apiextensions.CustomResource(
       childResourceName(name, "pytorchjob"),
       // `status` is declared so that the provider's view of it becomes an output.
@@ -161,6 +193,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           ...(prepare ? [prepare] : []),
           ...(args.operator ? [args.operator] : []),
           ...hfSecret,
+          ...prerequisites,
         ],
         ...runOptions(),
         ...(job.timeout !== undefined ? { customTimeouts: { create: job.timeout, update: job.timeout } } : {}),

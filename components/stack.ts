@@ -2,7 +2,8 @@
 // jobs' namespace and credentials, the training operator (unless disabled) and one FineTuneJob
 // per job. `index.ts` and the offline render both call `declareStack(loadConfig())`.
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
+import { podSecurityLevel } from "./builders/security";
 import type { JobCondition } from "./builders/status";
 import type { Config } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
@@ -40,10 +41,20 @@ export function declareStack(config: Config): StackOutputs {
     enableServerSideApply: true,
   });
 
-  const retainsOutputs = Object.values(config.jobs).some((j) => j.output.kind === "new" && j.output.retain);
+  for (const warning of config.warnings) pulumi.log.warn(warning);
+
+  const jobs = Object.values(config.jobs);
   const namespace = new JobNamespace(
     config.namespace,
-    { name: config.namespace, hfToken: config.hfToken, s3Credentials: config.s3Credentials, retain: retainsOutputs },
+    {
+      name: config.namespace,
+      podSecurity: podSecurityLevel(jobs),
+      hfToken: config.hfToken,
+      s3Credentials: config.s3Credentials,
+      imagePullSecrets: config.imagePullSecrets,
+      networkPolicy: config.networkPolicy,
+      retain: jobs.some((j) => j.output.kind === "new" && j.output.retain),
+    },
     { provider },
   );
 
@@ -55,7 +66,7 @@ export function declareStack(config: Config): StackOutputs {
       )
     : undefined;
 
-  const jobs: Record<string, JobOutputs> = {};
+  const outputs: Record<string, JobOutputs> = {};
   for (const [name, job] of Object.entries(config.jobs)) {
     const ftj = new FineTuneJob(
       name,
@@ -65,12 +76,15 @@ export function declareStack(config: Config): StackOutputs {
         staging: config.staging,
         hfTokenSecret: namespace.hfTokenSecret,
         s3Secret: namespace.s3Secret,
+        podPrerequisites: namespace.podPrerequisites,
+        imagePullSecrets: config.imagePullSecrets !== undefined,
+        networkPolicy: config.networkPolicy,
         operator,
         context: config.cluster.context,
       },
       { provider },
     );
-    jobs[name] = {
+    outputs[name] = {
       name: ftj.jobName,
       namespace: ftj.namespace,
       outputClaim: ftj.outputClaim,
@@ -79,5 +93,5 @@ export function declareStack(config: Config): StackOutputs {
       logs: ftj.logs,
     };
   }
-  return { namespace: namespace.name, jobs };
+  return { namespace: namespace.name, jobs: outputs };
 }

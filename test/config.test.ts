@@ -188,14 +188,14 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "unknown key with a near match",
     stack({ jobs: { granite: job({ nodse: 2 }) } }),
     [
-      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations',
+      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations, securityContext',
     ],
   ],
   [
     "unknown top-level key without a near match",
     stack({ zzzzzzzz: 1 }),
     [
-      "finetune:zzzzzzzz: unknown key; valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, staging, jobs",
+      "finetune:zzzzzzzz: unknown key; valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, networkPolicy, staging, jobs",
     ],
   ],
   [
@@ -525,7 +525,7 @@ describe("rejected config", () => {
       "finetune:namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
       "finetune:jobs.a.nodes: must be at least 1",
       "finetune:jobs.b.image: must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
-      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, staging, jobs',
+      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, networkPolicy, staging, jobs',
     ]);
   });
 
@@ -632,7 +632,7 @@ describe("secrets in config", () => {
 
   it("refuses secrets in keys the program reads as plain config", () => {
     assert.deepEqual(problemsOf(stack(), ["jobs"]), [
-      "finetune:jobs: is stored as a secret, but only finetune:hfToken, finetune:s3AccessKeyId, finetune:s3SecretAccessKey may hold secrets; the program would have to read it as plain config and the secret would leak",
+      "finetune:jobs: is stored as a secret, but only finetune:hfToken, finetune:s3AccessKeyId, finetune:s3SecretAccessKey, finetune:imagePullSecrets may hold secrets; the program would have to read it as plain config and the secret would leak",
     ]);
   });
 

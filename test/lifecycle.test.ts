@@ -35,16 +35,22 @@ describe("staging and data preparation", () => {
       run.resources.filter((r) => r.type === JOB).map((r) => r.name),
       ["granite-stage-model", "granite-stage-dataset", "granite-prepare"],
     );
-    assert.deepEqual(one(run, JOB, "granite-stage-model").options.dependsOn, ["granite-model", "ml-hf-token"]);
+    assert.deepEqual(one(run, JOB, "granite-stage-model").options.dependsOn, [
+      "granite-model",
+      "ml-hf-token",
+      "ml-service-account",
+    ]);
     assert.deepEqual(one(run, JOB, "granite-stage-dataset").options.dependsOn, [
       "granite-dataset",
       "ml-s3-credentials",
+      "ml-service-account",
     ]);
     assert.deepEqual(one(run, JOB, "granite-prepare").options.dependsOn, [
       "granite-model",
       "granite-dataset",
       "granite-stage-model",
       "granite-stage-dataset",
+      "ml-service-account",
     ]);
     assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
       "granite-model",
@@ -54,6 +60,7 @@ describe("staging and data preparation", () => {
       "granite-stage-dataset",
       "granite-prepare",
       "ml-hf-token",
+      "ml-service-account",
     ]);
     for (const name of ["granite-stage-model", "granite-stage-dataset", "granite-prepare"]) {
       const options = one(run, JOB, name).options;

@@ -41,6 +41,7 @@ describe("npm run render -- --stack dev", () => {
       docs.map((d) => d.comment.split(" | ")[0].replace(/^# /, "")),
       [
         "kubernetes:core/v1:Namespace llm-finetune",
+        "kubernetes:core/v1:ServiceAccount llm-finetune-service-account",
         "kubernetes:kustomize/v2:Directory training-operator",
         "kubernetes:core/v1:PersistentVolumeClaim granite-model",
         "kubernetes:core/v1:PersistentVolumeClaim granite-dataset",
@@ -52,7 +53,7 @@ describe("npm run render -- --stack dev", () => {
         "kubernetes:kubeflow.org/v1:PyTorchJob llama-sweep-pytorchjob",
       ],
     );
-    assert.equal(docs[1].object, null, "the provider-rendered install is a comment only");
+    assert.equal(docs[2].object, null, "the provider-rendered install is a comment only");
     assert.match(
       stdout,
       /rendered by the Kubernetes provider at deploy time from "https:\/\/github.com\/kubeflow\/trainer.git\/manifests\/overlays\/standalone\?ref=v1.9.4"/,
@@ -67,7 +68,7 @@ describe("npm run render -- --stack dev", () => {
   it("shows the dependencies of each PyTorchJob in its comment", () => {
     assert.match(
       stdout,
-      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-dataset, granite-output, granite-prepare, training-operator\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| customTimeouts=\{"create":"1h","update":"1h"\}\n/,
+      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-dataset, granite-output, granite-prepare, training-operator, llm-finetune-service-account\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| customTimeouts=\{"create":"1h","update":"1h"\}\n/,
     );
   });
 
@@ -147,10 +148,10 @@ describe("render of a stack with hf:// and s3:// sources", () => {
     assert.deepEqual(
       comments.filter((c) => c.includes("batch/v1:Job") || c.includes("PyTorchJob granite")),
       [
-        '# kubernetes:batch/v1:Job granite-stage-model | dependsOn=[granite-model, llm-staging-hf-token] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
-        '# kubernetes:batch/v1:Job granite-stage-dataset | dependsOn=[granite-dataset, llm-staging-s3-credentials] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
-        '# kubernetes:batch/v1:Job granite-prepare | dependsOn=[granite-model, granite-dataset, granite-stage-model, granite-stage-dataset] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
-        '# kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob | dependsOn=[granite-model, granite-dataset, granite-output, granite-stage-model, granite-stage-dataset, granite-prepare, llm-staging-hf-token] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"36h","update":"36h"}',
+        '# kubernetes:batch/v1:Job granite-stage-model | dependsOn=[granite-model, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
+        '# kubernetes:batch/v1:Job granite-stage-dataset | dependsOn=[granite-dataset, llm-staging-s3-credentials, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
+        '# kubernetes:batch/v1:Job granite-prepare | dependsOn=[granite-model, granite-dataset, granite-stage-model, granite-stage-dataset, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
+        '# kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob | dependsOn=[granite-model, granite-dataset, granite-output, granite-stage-model, granite-stage-dataset, granite-prepare, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"36h","update":"36h"}',
       ],
     );
   });

@@ -20,6 +20,7 @@ describe("a stack with defaults", () => {
       `${T.provider} cluster`,
       `${T.jobNamespace} ml`,
       `${T.namespace} ml`,
+      "kubernetes:core/v1:ServiceAccount ml-service-account",
       `${T.operator} training-operator`,
       `${T.directory} training-operator`,
       `${T.fineTuneJob} granite`,
@@ -53,7 +54,7 @@ describe("a stack with defaults", () => {
       enableServerSideApply: "true",
     });
     const k8sResources = run.resources.filter((r) => r.type.startsWith("kubernetes:"));
-    assert.equal(k8sResources.length, 4);
+    assert.equal(k8sResources.length, 5);
     for (const r of k8sResources) {
       assert.match(r.providerRef ?? "", /pulumi:providers:kubernetes::cluster::/, `${r.type} ${r.name}`);
     }
@@ -75,6 +76,7 @@ describe("a stack with defaults", () => {
     assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
       "granite-output",
       "training-operator",
+      "ml-service-account",
     ]);
   });
 
@@ -150,6 +152,7 @@ describe("job shapes", () => {
     assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
       "granite-dataset",
       "training-operator",
+      "ml-service-account",
     ]);
   });
 
@@ -195,7 +198,10 @@ describe("the training operator", () => {
       run.resources.some((r) => r.type === T.operator || r.type === T.directory || r.type === T.configGroup),
       false,
     );
-    assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, ["granite-output"]);
+    assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
+      "granite-output",
+      "ml-service-account",
+    ]);
   });
 
   it("installs a local kustomize folder with the provider", async () => {
@@ -250,6 +256,7 @@ describe("the training operator", () => {
     assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
       "granite-output",
       "training-operator",
+      "ml-service-account",
     ]);
   });
 });
@@ -311,6 +318,7 @@ describe("secrets", () => {
       "granite-output",
       "training-operator",
       "ml-hf-token",
+      "ml-service-account",
     ]);
 
     for (const r of run.resources.filter((r) => r !== secret)) {

@@ -4,7 +4,7 @@
 // reaches the containers as one argv element or one env value; tokens only through secretKeyRef.
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
-import type { InstructLabTrainer, Job, Volume } from "../config";
+import type { InstructLabTrainer, Job, SecurityContextOverride, Volume } from "../config";
 import {
   claimName,
   HF_TOKEN_SECRET,
@@ -18,6 +18,7 @@ import {
   standardLabels,
 } from "../names";
 import { type FetchedSource, formatSource } from "../sources";
+import { containerSecurityContext, podIdentity } from "./security";
 
 type PodSpec = pulumi.Unwrap<k8s.types.input.core.v1.PodSpec>;
 type EnvVar = pulumi.Unwrap<k8s.types.input.core.v1.EnvVar>;
@@ -118,6 +119,10 @@ export interface StagingJobInputs {
   readonly image: string;
   readonly namespace: pulumi.Input<string>;
   readonly secrets: { readonly hfToken: boolean; readonly s3Credentials: boolean };
+  /** The job's pod identity override, if any. */
+  readonly securityContext?: SecurityContextOverride;
+  /** Whether the stack has registry credentials for the image. */
+  readonly imagePullSecrets: boolean;
 }
 
 /**
@@ -137,6 +142,7 @@ export function buildStagingJob(inputs: StagingJobInputs): BatchJobManifest {
       template: {
         metadata: { labels },
         spec: {
+          ...podIdentity(inputs.securityContext, inputs.imagePullSecrets),
           restartPolicy: "Never",
           containers: [
             {
@@ -148,6 +154,7 @@ export function buildStagingJob(inputs: StagingJobInputs): BatchJobManifest {
                 { name: "target", mountPath: STAGING_TARGET },
                 { name: "scratch", mountPath: "/tmp" },
               ],
+              securityContext: containerSecurityContext(),
             },
           ],
           volumes: [
@@ -202,6 +209,8 @@ export interface PrepareJobInputs {
   readonly name: string;
   readonly job: Job & { readonly trainer: InstructLabTrainer; readonly model: Volume; readonly dataset: Volume };
   readonly namespace: pulumi.Input<string>;
+  /** Whether the stack has registry credentials for the image. */
+  readonly imagePullSecrets: boolean;
 }
 
 /**
@@ -225,6 +234,7 @@ export function buildPrepareJob(inputs: PrepareJobInputs): BatchJobManifest {
       template: {
         metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
         spec: {
+          ...podIdentity(job.securityContext, inputs.imagePullSecrets),
           restartPolicy: "Never",
           containers: [
             {
@@ -241,6 +251,7 @@ export function buildPrepareJob(inputs: PrepareJobInputs): BatchJobManifest {
                 volumeMountOf("dataset", job.dataset, false),
                 { name: "scratch", mountPath: "/tmp" },
               ],
+              securityContext: containerSecurityContext(),
             },
           ],
           volumes: [

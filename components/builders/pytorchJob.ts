@@ -16,6 +16,7 @@ import {
   TRAINING_CONTAINER,
 } from "../names";
 import { runSourceAnnotations, volumeClaim, volumeMountOf } from "./dataJobs";
+import { containerSecurityContext, podIdentity } from "./security";
 import { waitAnnotations } from "./status";
 
 // The SDK's input types, unwrapped: builders return plain values, never Outputs or Promises.
@@ -73,6 +74,11 @@ export interface PyTorchJobInputs {
   readonly job: Job;
   /** Whether the stack has a Hugging Face token Secret to expose as `HF_TOKEN`. */
   readonly hfToken: boolean;
+  /**
+   * Whether the stack has registry credentials for the pods' images.
+   * @default false
+   */
+  readonly imagePullSecrets?: boolean;
 }
 
 /** Where the InstructLab trainer reads its (processed) training data. */
@@ -182,6 +188,7 @@ export function buildPodTemplate(inputs: PyTorchJobInputs): PodTemplateSpec {
     env,
     resources: { ...(Object.keys(requests).length > 0 ? { requests } : {}), limits },
     volumeMounts: mounts,
+    securityContext: containerSecurityContext(),
   };
 
   const { nodeSelector, tolerations, affinity, priorityClassName, schedulerName } = job.scheduling;
@@ -192,6 +199,7 @@ export function buildPodTemplate(inputs: PyTorchJobInputs): PodTemplateSpec {
       ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
     },
     spec: {
+      ...podIdentity(job.securityContext, inputs.imagePullSecrets ?? false),
       containers: [container],
       volumes,
       ...(nodeSelector !== undefined ? { nodeSelector } : {}),

@@ -1,5 +1,5 @@
-// Pure builders of the namespace-level objects: the jobs' Namespace, the Hugging Face token
-// Secret and each job's PersistentVolumeClaims. No Pulumi runtime is needed to call them.
+// Pure builders of the namespace-level objects: the jobs' Namespace, the credential Secrets
+// and each job's PersistentVolumeClaims. No Pulumi runtime is needed to call them.
 import type * as pulumi from "@pulumi/pulumi";
 import type { NewVolume } from "../config";
 import { claimName, HF_TOKEN_SECRET, S3_SECRET, standardLabels, type VolumeRole } from "../names";
@@ -11,9 +11,16 @@ export interface NamespaceManifest {
   readonly metadata: { readonly name: string; readonly labels: Record<string, string> };
 }
 
-/** The Namespace the jobs run in. */
-export function buildNamespace(name: string): NamespaceManifest {
-  return { apiVersion: "v1", kind: "Namespace", metadata: { name, labels: standardLabels("namespace") } };
+/**
+ * The Namespace the jobs run in, with the Pod Security admission labels of the level its pods
+ * meet (`podSecurityLabels`).
+ */
+export function buildNamespace(name: string, podSecurity: Record<string, string> = {}): NamespaceManifest {
+  return {
+    apiVersion: "v1",
+    kind: "Namespace",
+    metadata: { name, labels: { ...standardLabels("namespace"), ...podSecurity } },
+  };
 }
 
 /** A Secret manifest whose values may be secret Outputs. */
@@ -25,7 +32,7 @@ export interface SecretManifest {
     readonly namespace: pulumi.Input<string>;
     readonly labels: Record<string, string>;
   };
-  readonly type: "Opaque";
+  readonly type: "Opaque" | "kubernetes.io/dockerconfigjson";
   readonly stringData: Record<string, pulumi.Input<string>>;
 }
 
@@ -55,6 +62,21 @@ export function buildS3CredentialsSecret(
     metadata: { name: S3_SECRET.name, namespace, labels: standardLabels("credentials") },
     type: "Opaque",
     stringData: { [S3_SECRET.accessKeyId]: accessKeyId, [S3_SECRET.secretAccessKey]: secretAccessKey },
+  };
+}
+
+/** The registry credentials Secret (a Docker config.json) that pods name in `imagePullSecrets`. */
+export function buildRegistrySecret(
+  name: string,
+  namespace: pulumi.Input<string>,
+  dockerConfigJson: pulumi.Input<string>,
+): SecretManifest {
+  return {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name, namespace, labels: standardLabels("credentials") },
+    type: "kubernetes.io/dockerconfigjson",
+    stringData: { ".dockerconfigjson": dockerConfigJson },
   };
 }
 
