@@ -326,9 +326,18 @@ const instructlabSchema = strictObject({
   extraArgs: z.array(text()).default([]),
 });
 
+/** A program that would interpret its next arguments as shell code. */
+const SHELL_PROGRAM = /(^|\/)(sh|bash|ash|dash|zsh|ksh)$/;
+
 const commandSchema = strictObject({
   type: z.literal("command"),
-  command: z.array(text()).min(1, { error: "must list the program and its arguments, e.g. [torchrun, train.py]" }),
+  command: z
+    .array(text())
+    .min(1, { error: "must list the program and its arguments, e.g. [torchrun, train.py]" })
+    .refine((argv) => !(SHELL_PROGRAM.test(argv[0] ?? "") && argv.slice(1).some((a) => /^-\w*c/.test(a))), {
+      error:
+        "runs a shell with -c: give the program and its arguments directly (e.g. [torchrun, train.py, --lr, '1e-5']) so that no config value is interpreted by a shell; bake setup steps into the image",
+    }),
 });
 
 const trainerSchema = z.discriminatedUnion("type", [instructlabSchema, commandSchema], {
@@ -437,6 +446,20 @@ export function durationSeconds(d: string): number {
   if (!m) return Number.NaN;
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
+
+/** What a secret value must look like: a check that returns a problem, never echoing the value. */
+export const SECRET_RULES: Readonly<Record<(typeof SECRET_KEYS)[number], (value: string) => string | undefined>> = {
+  hfToken: (v) => (v.length === 0 ? "must not be empty" : /\s/.test(v) ? "must not contain whitespace" : undefined),
+  s3AccessKeyId: (v) => (v.length === 0 ? "must not be empty" : undefined),
+  s3SecretAccessKey: (v) => (v.length === 0 ? "must not be empty" : undefined),
+  imagePullSecrets: (v) =>
+    isDockerConfigJson(v)
+      ? undefined
+      : 'must be the contents of a Docker config.json with registry credentials ({"auths": {...}}): pulumi config set --secret imagePullSecrets "$(cat ~/.docker/config.json)"',
+};
+
+/** What a secret's value is replaced with before validation: the program never parses secrets. */
+export const SECRET_MARKER = "[secret]";
 
 /** True for the contents of a Docker config.json: a JSON object with an `auths` map. */
 function isDockerConfigJson(text: string): boolean {
@@ -711,8 +734,8 @@ const jobsSchema = z.record(z.string(), jobSchema).superRefine(
       const max = maxJobNameLength(nodes, suffixes);
       if (name.length > max) {
         const named = [
-          `"${name}-${nodes > 1 ? "worker" : "master"}-N" (the operator's pod Services)`,
-          ...suffixes.map((s) => `"${name}${s}"`),
+          `"<name>-${nodes > 1 ? "worker" : "master"}-N" (the operator's pod Services)`,
+          ...suffixes.map((s) => `"<name>${s}"`),
         ];
         ctx.addIssue({
           code: "custom",
@@ -790,20 +813,12 @@ const stackSchema = strictObject({
     kubeconfig: text().min(1).optional(),
   }).default({}),
   trainingOperator: operatorSchema.default({ install: true, version: DEFAULT_OPERATOR_VERSION }),
-  hfToken: z
-    .string()
-    .min(1, { error: "must not be empty" })
-    .refine((s) => !/\s/.test(s), { error: "must not contain whitespace" })
-    .optional(),
-  s3AccessKeyId: z.string().min(1, { error: "must not be empty" }).optional(),
-  s3SecretAccessKey: z.string().min(1, { error: "must not be empty" }).optional(),
-  imagePullSecrets: z
-    .string()
-    .refine(isDockerConfigJson, {
-      error:
-        'must be the contents of a Docker config.json with registry credentials ({"auths": {...}}): pulumi config set --secret imagePullSecrets "$(cat ~/.docker/config.json)"',
-    })
-    .optional(),
+  // Secret keys: only their presence is known here. Their values stay secret Outputs and are
+  // checked inside `apply` (see SECRET_RULES).
+  hfToken: z.string().optional(),
+  s3AccessKeyId: z.string().optional(),
+  s3SecretAccessKey: z.string().optional(),
+  imagePullSecrets: z.string().optional(),
   networkPolicy: z.boolean({ error: "must be true or false" }).default(false),
   staging: strictObject({
     hfImage: imageReference.optional(),
@@ -899,11 +914,21 @@ export class ConfigError extends pulumi.RunError {
   }
 }
 
+/** A key as it is shown in a path: as written when plain, else quoted and cut short. */
+function showKey(segment: string): string {
+  if (/^[A-Za-z0-9_./-]{1,253}$/.test(segment)) return segment;
+  const shown = segment.length > 40 ? `${segment.slice(0, 40)}...` : segment;
+  return `[${JSON.stringify(shown)}]`;
+}
+
 function keyPath(path: readonly PropertyKey[]): string {
   let out = `${CONFIG_NAMESPACE}:`;
   path.forEach((segment, i) => {
     if (typeof segment === "number") out += `[${segment}]`;
-    else out += (i === 0 ? "" : ".") + String(segment);
+    else {
+      const shown = showKey(String(segment));
+      out += (i === 0 || shown.startsWith("[") ? "" : ".") + shown;
+    }
   });
   return out;
 }
@@ -1042,21 +1067,38 @@ export function imageWarnings(job: string, image: string): string[] {
 /**
  * Decodes config values as the engine hands them over: objects and arrays arrive as JSON text,
  * everything else as plain strings. Values that look like JSON but are not become problems.
+ * The value of a key in `secretKeys` is never read: it is replaced with `SECRET_MARKER`.
  */
-export function decodeConfigValues(all: Readonly<Record<string, string>>): {
+export function decodeConfigValues(
+  all: Readonly<Record<string, string>>,
+  secretKeys: ReadonlySet<string> = new Set(),
+): {
   values: Record<string, unknown>;
   problems: string[];
 } {
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
   const prefix = `${CONFIG_NAMESPACE}:`;
-  for (const [fullKey, value] of Object.entries(all)) {
+  for (const fullKey of Object.keys(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
-    // Secrets are plain strings whatever they look like; they are never decoded (or echoed).
-    if (!(SECRET_KEYS as readonly string[]).includes(key) && /^\s*[[{]/.test(value)) {
+    if (key === "__proto__") {
+      problems.push(`${fullKey}: "__proto__" is not allowed as a key`);
+      continue;
+    }
+    if (secretKeys.has(key)) {
+      values[key] = SECRET_MARKER;
+      continue;
+    }
+    const value = all[fullKey];
+    if (TOP_LEVEL_BOOLEANS.includes(key) && (value === "true" || value === "false")) {
+      // The engine passes top-level scalars as text, as `pulumi config set` stores them.
+      values[key] = value === "true";
+    } else if (/^\s*[[{]/.test(value)) {
       try {
-        values[key] = JSON.parse(value);
+        const parsed: unknown = JSON.parse(value);
+        problems.push(...prototypeKeys(parsed, [key]));
+        values[key] = parsed;
       } catch {
         problems.push(`${fullKey}: is not valid structured config (JSON or YAML map/list)`);
       }
@@ -1065,6 +1107,57 @@ export function decodeConfigValues(all: Readonly<Record<string, string>>): {
     }
   }
   return { values, problems };
+}
+
+/**
+ * Problems for every `__proto__` key in a decoded value: JSON.parse keeps it as an own key, but
+ * most code would treat it as the object's prototype, so it is refused outright.
+ */
+function prototypeKeys(value: unknown, path: PropertyKey[]): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => prototypeKeys(v, [...path, i]));
+  if (typeof value !== "object" || value === null) return [];
+  return Object.keys(value).flatMap((k) =>
+    k === "__proto__"
+      ? [`${keyPath([...path, k])}: "__proto__" is not allowed as a key`]
+      : prototypeKeys((value as Record<string, unknown>)[k], [...path, k]),
+  );
+}
+
+/** Top-level keys holding a boolean, which the engine passes as "true" or "false". */
+const TOP_LEVEL_BOOLEANS = ["networkPolicy"];
+
+/**
+ * A secret config value as a secret Output, checked inside `apply`. A bad value is reported as an
+ * error diagnostic naming the key (never the value): secret config is known during preview, so
+ * `pulumi preview`, and the preview that `pulumi up` starts with, fail before anything is changed.
+ */
+function checkedSecret(config: pulumi.Config, key: (typeof SECRET_KEYS)[number]): pulumi.Output<string> {
+  return config.requireSecret(key).apply((value) => {
+    const problem = SECRET_RULES[key](value);
+    if (problem !== undefined) pulumi.log.error(`${keyPath([key])}: ${problem}`);
+    return value;
+  });
+}
+
+/**
+ * Decodes and validates the engine's config map (`finetune:key` to text) in one step, reporting
+ * decoding and validation problems together. Pure: `loadConfig` adds the runtime around it.
+ */
+export function parseStackConfig(
+  all: Readonly<Record<string, string>>,
+  secretKeys: ReadonlySet<string>,
+): ReturnType<typeof parseConfig> {
+  const { values, problems } = decodeConfigValues(all, secretKeys);
+  try {
+    const parsed = parseConfig(values, secretKeys);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return parsed;
+  } catch (e) {
+    if (e instanceof ConfigError && problems.length > 0 && e.problems !== problems) {
+      throw new ConfigError([...problems, ...e.problems]);
+    }
+    throw e;
+  }
 }
 
 /**
@@ -1082,26 +1175,18 @@ export function loadConfig(): Config {
       )
       .map((k) => k.slice(CONFIG_NAMESPACE.length + 1)),
   );
-  const { values, problems } = decodeConfigValues(all);
-  let parsed: ReturnType<typeof parseConfig>;
-  try {
-    parsed = parseConfig(values, secretKeys);
-  } catch (e) {
-    if (e instanceof ConfigError) throw new ConfigError([...problems, ...e.problems]);
-    throw e;
-  }
-  if (problems.length > 0) throw new ConfigError(problems);
+  const parsed = parseStackConfig(all, secretKeys);
   const { hasHfToken, hasS3Credentials, hasImagePullSecrets, ...config } = parsed;
   const secrets = new pulumi.Config(CONFIG_NAMESPACE);
   return {
     ...config,
-    ...(hasHfToken ? { hfToken: secrets.requireSecret("hfToken") } : {}),
-    ...(hasImagePullSecrets ? { imagePullSecrets: secrets.requireSecret("imagePullSecrets") } : {}),
+    ...(hasHfToken ? { hfToken: checkedSecret(secrets, "hfToken") } : {}),
+    ...(hasImagePullSecrets ? { imagePullSecrets: checkedSecret(secrets, "imagePullSecrets") } : {}),
     ...(hasS3Credentials
       ? {
           s3Credentials: {
-            accessKeyId: secrets.requireSecret("s3AccessKeyId"),
-            secretAccessKey: secrets.requireSecret("s3SecretAccessKey"),
+            accessKeyId: checkedSecret(secrets, "s3AccessKeyId"),
+            secretAccessKey: checkedSecret(secrets, "s3SecretAccessKey"),
           },
         }
       : {}),

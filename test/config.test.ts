@@ -11,6 +11,7 @@ import {
   decodeConfigValues,
   maxJobNameLength,
   parseConfig,
+  SECRET_RULES,
   upstreamOperatorSource,
 } from "../components/config";
 
@@ -181,7 +182,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "job name too long for the replica services",
     stack({ jobs: { [`a${"b".repeat(54)}`]: job({ nodes: 2, output: { size: "1Gi" } }) } }),
     [
-      `finetune:jobs.a${"b".repeat(54)}: job name is 55 characters; at most 54 fit, since "a${"b".repeat(54)}-worker-N" (the operator's pod Services) must stay within 63 characters`,
+      `finetune:jobs.a${"b".repeat(54)}: job name is 55 characters; at most 54 fit, since "<name>-worker-N" (the operator's pod Services) must stay within 63 characters`,
     ],
   ],
   [
@@ -347,7 +348,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "env overriding operator variables",
     stack({ jobs: { granite: job({ env: { MASTER_ADDR: "x", PET_NNODES: "2", HF_TOKEN: "t", "bad name": "v" } }) } }),
     [
-      "finetune:jobs.granite.env.bad name: must be an environment variable name (letters, digits, '_', '-', '.')",
+      `finetune:jobs.granite.env["bad name"]: must be an environment variable name (letters, digits, '_', '-', '.')`,
       "finetune:jobs.granite.env.MASTER_ADDR: is set by the training operator for torchrun and cannot be overridden",
       "finetune:jobs.granite.env.PET_NNODES: is set by the training operator for torchrun and cannot be overridden",
       "finetune:jobs.granite.env.HF_TOKEN: is set by the program from finetune:hfToken; set that secret instead",
@@ -367,7 +368,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
       },
     }),
     [
-      "finetune:jobs.granite.scheduling.nodeSelector.bad key!: must be a label key such as 'example.com/gpu-type' or 'accelerator'",
+      `finetune:jobs.granite.scheduling.nodeSelector["bad key!"]: must be a label key such as 'example.com/gpu-type' or 'accelerator'`,
       "finetune:jobs.granite.scheduling.tolerations[0].value: must be empty when operator is Exists",
       "finetune:jobs.granite.scheduling.tolerations[1].effect: must be NoSchedule, PreferNoSchedule or NoExecute",
       "finetune:jobs.granite.scheduling.tolerations[1].operator: must be Exists when key is empty",
@@ -495,7 +496,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "job name too long for its staging Job",
     stack({ jobs: { [`a${"b".repeat(49)}`]: job({ dataset: { source: "s3://bucket/x", size: "1Gi" } }) } }),
     [
-      `finetune:jobs.a${"b".repeat(49)}: job name is 50 characters; at most 49 fit, since "a${"b".repeat(49)}-master-N" (the operator's pod Services), "a${"b".repeat(49)}-stage-dataset" must stay within 63 characters`,
+      `finetune:jobs.a${"b".repeat(49)}: job name is 50 characters; at most 49 fit, since "<name>-master-N" (the operator's pod Services), "<name>-stage-dataset" must stay within 63 characters`,
     ],
   ],
   [
@@ -636,9 +637,26 @@ describe("secrets in config", () => {
     ]);
   });
 
-  it("never echoes a bad token in its message", () => {
-    const problems = problemsOf(stack({ hfToken: "hf abc secret" }), ["hfToken"]);
-    assert.deepEqual(problems, ["finetune:hfToken: must not contain whitespace"]);
+  it("never reads a secret's value: validation sees a marker", () => {
+    assert.deepEqual(
+      decodeConfigValues(
+        { "finetune:hfToken": "hf_canary", "finetune:imagePullSecrets": '{"auths":{}}', "finetune:namespace": "ml" },
+        new Set(["hfToken", "imagePullSecrets"]),
+      ),
+      { values: { hfToken: "[secret]", imagePullSecrets: "[secret]", namespace: "ml" }, problems: [] },
+    );
+  });
+
+  it("checks secret values with rules that never echo them", () => {
+    assert.equal(SECRET_RULES.hfToken("hf abc secret"), "must not contain whitespace");
+    assert.equal(SECRET_RULES.hfToken(""), "must not be empty");
+    assert.equal(SECRET_RULES.hfToken("hf_ok"), undefined);
+    assert.equal(SECRET_RULES.imagePullSecrets('{"auths":{"r.example.com":{"auth":"eDp5"}}}'), undefined);
+    assert.equal(
+      SECRET_RULES.imagePullSecrets("user:password"),
+      'must be the contents of a Docker config.json with registry credentials ({"auths": {...}}): pulumi config set --secret imagePullSecrets "$(cat ~/.docker/config.json)"',
+    );
+    assert.equal(SECRET_RULES.s3SecretAccessKey(""), "must not be empty");
   });
 
   it("relies on the SDK's isConfigSecret, which reads the engine's secret keys", () => {
