@@ -1083,7 +1083,7 @@ export function decodeConfigValues(
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
     if (key === "__proto__") {
-      problems.push(`${fullKey}: "__proto__" is not allowed as a key`);
+      problems.push(`${keyPath([key])}: "__proto__" is not allowed as a key`);
       continue;
     }
     if (secretKeys.has(key)) {
@@ -1100,7 +1100,7 @@ export function decodeConfigValues(
         problems.push(...prototypeKeys(parsed, [key]));
         values[key] = parsed;
       } catch {
-        problems.push(`${fullKey}: is not valid structured config (JSON or YAML map/list)`);
+        problems.push(`${keyPath([key])}: is not valid structured config (JSON or YAML map/list)`);
       }
     } else {
       values[key] = value;
