@@ -78,6 +78,8 @@ export interface RunOptions {
     name: string;
     inputs: Record<string, unknown>;
   }) => Record<string, unknown> | undefined;
+  /** Called as the fake engine registers each resource (the benchmark times these). */
+  readonly onRegister?: (type: string, name: string) => void;
 }
 
 /**
@@ -97,6 +99,7 @@ export async function runProgram(
   pulumi.runtime.setMocks(
     {
       newResource(args) {
+        options.onRegister?.(args.type, args.name);
         const entry = byKey.get(key(args.type, args.name));
         if (entry) {
           entry.inputs = args.inputs;

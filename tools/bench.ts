@@ -1,0 +1,278 @@
+// `npm run bench`: how the program's cost grows with the number of jobs, and what a
+// `pulumi preview` waits for before the engine starts. Prints numbers; never fails on speed.
+//
+// For 1, 10, 100 and 1,000 generated jobs (a realistic mix: multi-node, staged sources, secrets,
+// NetworkPolicies) each size runs in its own process: the real program under the SDK's mock runtime
+// (as render does), timed to the last registered resource, with its peak RSS; and, as a floor, the
+// same manifests built by the pure builders and serialized to YAML. Then start-up: process start to
+// the first registered resource for the dev stack under ts-node (Pulumi's default), precompiled
+// JavaScript and tsx.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { buildPrepareJob, buildStagingJob } from "../components/builders/dataJobs";
+import { buildPyTorchJob } from "../components/builders/pytorchJob";
+import {
+  buildDefaultDenyPolicy,
+  buildDnsPolicy,
+  buildServiceAccount,
+  buildStagingPolicy,
+  buildTrainingPolicy,
+  podSecurityLabels,
+  podSecurityLevel,
+} from "../components/builders/security";
+import {
+  buildHfTokenSecret,
+  buildNamespace,
+  buildPersistentVolumeClaim,
+  buildS3CredentialsSecret,
+} from "../components/builders/storage";
+import { type InstructLabTrainer, parseStackConfig } from "../components/config";
+import { runProgram, type StackConfig } from "./mockRun";
+
+const ROOT = path.resolve(__dirname, "..");
+const SIZES = [1, 10, 100, 1000];
+
+/** A stack of `n` jobs in a realistic mix, as the engine would pass its config. */
+export function generateStack(n: number): { config: StackConfig; secretKeys: string[] } {
+  const jobs: Record<string, unknown> = {};
+  for (let i = 0; i < n; i++) {
+    const base = { image: `registry.example.com/ml/trainer:1.${i % 7}`, output: { size: "100Gi" } };
+    switch (i % 4) {
+      case 0:
+        jobs[`job-${i}`] = {
+          ...base,
+          nodes: 2,
+          gpusPerNode: 8,
+          resources: { cpu: "32", memory: "512Gi" },
+          model: { source: "hf://ibm-granite/granite-3.1-8b-base@main", size: "40Gi", storageClass: "nfs" },
+          dataset: { source: `s3://data/run-${i}`, endpoint: "https://minio.example.com:9000", size: "10Gi" },
+          trainer: { type: "instructlab", epochs: 2, learningRate: 0.00002 },
+          wait: "running",
+          scheduling: { gang: true, queue: "research", schedulerName: "volcano" },
+        };
+        break;
+      case 1:
+        jobs[`job-${i}`] = {
+          ...base,
+          model: { existingClaim: "shared-models" },
+          dataset: { existingClaim: "shared-data" },
+          trainer: { type: "command", command: ["torchrun", "train.py", `--seed=${i}`] },
+          env: { NCCL_DEBUG: "WARN" },
+        };
+        break;
+      case 2:
+        jobs[`job-${i}`] = {
+          ...base,
+          nodes: 4,
+          gpuResource: "amd.com/gpu",
+          gpusPerNode: 8,
+          model: { source: "pvc://shared-models/granite" },
+          dataset: { size: "20Gi" },
+          output: { size: "1Ti", storageClass: "nfs" },
+          trainer: { type: "instructlab", maxSeqLen: 8192 },
+          wait: "succeeded",
+          timeout: "48h",
+        };
+        break;
+      default:
+        jobs[`job-${i}`] = {
+          ...base,
+          dataset: { source: `s3://data/sweep-${i}`, size: "5Gi" },
+          trainer: { type: "command", command: ["python", "-m", "sweep", `--trial=${i}`] },
+          rerun: `trial-${i}`,
+        };
+    }
+  }
+  return {
+    config: {
+      "finetune:namespace": "bench",
+      "finetune:networkPolicy": "true",
+      "finetune:hfToken": "hf_bench",
+      "finetune:s3AccessKeyId": "AKIA_BENCH",
+      "finetune:s3SecretAccessKey": "bench",
+      "finetune:jobs": JSON.stringify(jobs),
+    },
+    secretKeys: ["finetune:hfToken", "finetune:s3AccessKeyId", "finetune:s3SecretAccessKey"],
+  };
+}
+
+/** The floor: the same manifests from the pure builders, as plain objects, serialized to YAML. */
+export function baseline(config: StackConfig, secretKeys: string[]): number {
+  const parsed = parseStackConfig(config, new Set(secretKeys.map((k) => k.replace(/^finetune:/, ""))));
+  const ns = parsed.namespace;
+  const jobs = Object.entries(parsed.jobs);
+  const objects: unknown[] = [
+    buildNamespace(ns, podSecurityLabels(podSecurityLevel(jobs.map(([, j]) => j)))),
+    buildServiceAccount(ns),
+    buildHfTokenSecret(ns, "[secret]"),
+    buildS3CredentialsSecret(ns, "[secret]", "[secret]"),
+    buildDefaultDenyPolicy(ns),
+    buildDnsPolicy(ns),
+  ];
+  for (const [name, job] of jobs) {
+    for (const role of ["model", "dataset", "output"] as const) {
+      const v = job[role];
+      if (v?.kind === "new") objects.push(buildPersistentVolumeClaim(name, role, v, ns));
+    }
+    for (const role of ["model", "dataset"] as const) {
+      const v = job[role];
+      if (v?.fetch) {
+        objects.push(
+          buildStagingJob({
+            job: name,
+            role,
+            volume: v,
+            source: v.fetch,
+            image: job.image,
+            namespace: ns,
+            secrets: { hfToken: true, s3Credentials: true },
+            imagePullSecrets: false,
+          }),
+        );
+      }
+    }
+    if (job.trainer.type === "instructlab" && job.trainer.processData && job.model && job.dataset) {
+      const trainer = job.trainer as InstructLabTrainer;
+      objects.push(
+        buildPrepareJob({
+          name,
+          namespace: ns,
+          job: { ...job, trainer, model: job.model, dataset: job.dataset },
+          imagePullSecrets: false,
+        }),
+      );
+    }
+    objects.push(buildPyTorchJob({ name, namespace: ns, job, hfToken: true }));
+    objects.push(buildTrainingPolicy(name, ns));
+    const staging = buildStagingPolicy(
+      name,
+      ns,
+      [job.model?.fetch, job.dataset?.fetch].filter((f) => f !== undefined),
+    );
+    if (staging) objects.push(staging);
+  }
+  return objects.map((o) => stringify(o, { aliasDuplicateObjects: false })).join("---\n").length;
+}
+
+interface SizeResult {
+  jobs: number;
+  resources: number;
+  wallMs: number;
+  floorMs: number;
+  peakRssMb: number;
+}
+
+/** Child mode: one size, timed in a fresh process. */
+async function measureSize(n: number): Promise<SizeResult> {
+  const { config, secretKeys } = generateStack(n);
+  let resources = 0;
+  let last = 0;
+  const start = performance.now();
+  await runProgram(config, secretKeys, {
+    stack: "bench",
+    onRegister: () => {
+      resources++;
+      last = performance.now();
+    },
+  });
+  const wallMs = last - start;
+  const floorStart = performance.now();
+  baseline(config, secretKeys);
+  const floorMs = performance.now() - floorStart;
+  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  return { jobs: n, resources, wallMs, floorMs, peakRssMb };
+}
+
+function runChild(args: string[], env: NodeJS.ProcessEnv = process.env): string {
+  const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
+  if (result.status !== 0) throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
+  return result.stdout;
+}
+
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+/** Start-up: process start to first registered resource, for each way of running the program. */
+function startupRuns(): { name: string; ms: number; note: string }[] {
+  // Inside the project, so that the compiled files resolve node_modules.
+  const out = path.join(ROOT, "bin", "bench");
+  fs.rmSync(out, { recursive: true, force: true });
+  const tsc = path.join(ROOT, "node_modules/typescript/bin/tsc");
+  const buildStart = performance.now();
+  runChild([tsc, "-p", "tsconfig.json", "--outDir", out]);
+  const buildMs = performance.now() - buildStart;
+  const tsNode = path.join(ROOT, "node_modules/@pulumi/pulumi/vendor/ts-node@7.0.1");
+  const runners = [
+    {
+      name: "ts-node (Pulumi's default for TypeScript, type-checking)",
+      args: [
+        "-e",
+        `require(${JSON.stringify(tsNode)}).register({ project: "tsconfig.json", compiler: "typescript" }); require("./tools/startup.ts");`,
+      ],
+      note: "",
+    },
+    {
+      name: "ts-node, transpile only",
+      args: [
+        "-e",
+        `require(${JSON.stringify(tsNode)}).register({ project: "tsconfig.json", compiler: "typescript", transpileOnly: true }); require("./tools/startup.ts");`,
+      ],
+      note: "",
+    },
+    { name: "tsx", args: ["--import", "tsx", "tools/startup.ts"], note: "" },
+    {
+      name: "precompiled JavaScript",
+      args: [path.join(out, "tools/startup.js")],
+      note: `(plus ${fmt(buildMs / 1000, 1)} s of tsc before each change)`,
+    },
+  ];
+  return runners.map((r) => {
+    const samples = [0, 1, 2].map(() => Number(JSON.parse(runChild(r.args)).firstResourceMs));
+    samples.sort((a, b) => a - b);
+    return { name: r.name, ms: samples[1], note: r.note };
+  });
+}
+
+async function main(): Promise<void> {
+  const childAt = process.argv.indexOf("--size");
+  if (childAt >= 0) {
+    process.stdout.write(JSON.stringify(await measureSize(Number(process.argv[childAt + 1]))));
+    return;
+  }
+  console.log(
+    `finetune benchmark: ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node.js ${process.version}`,
+  );
+  const results: SizeResult[] = [];
+  for (const n of SIZES) {
+    const r = JSON.parse(runChild(["--import", "tsx", "tools/bench.ts", "--size", String(n)])) as SizeResult;
+    results.push(r);
+    console.log(
+      `jobs=${String(n).padStart(4)}  resources=${String(r.resources).padStart(5)}  wall=${fmt(r.wallMs, 0).padStart(6)} ms` +
+        `  per-job=${fmt(r.wallMs / n).padStart(7)} ms  peak RSS=${fmt(r.peakRssMb, 0).padStart(4)} MB` +
+        `  floor per-job=${fmt(r.floorMs / n, 3)} ms  program/floor=${fmt(r.wallMs / r.floorMs, 1)}x`,
+    );
+  }
+  const at = (n: number) => results.find((r) => r.jobs === n) as SizeResult;
+  const per1000 = at(1000).wallMs / 1000;
+  const per100 = at(100).wallMs / 100;
+  console.log("");
+  console.log("start-up, process start to first registered resource, dev stack (median of 3):");
+  const startup = startupRuns();
+  for (const s of startup) console.log(`  ${s.name.padEnd(58)} ${fmt(s.ms, 0).padStart(6)} ms ${s.note}`);
+  console.log("");
+  console.log(
+    `growth: per-job cost at 1000 jobs is ${fmt(per1000 / per100)}x that at 100 jobs (flat is 1.00x); floor ratio at 1000 jobs: ${fmt(at(1000).wallMs / at(1000).floorMs, 1)}x`,
+  );
+  console.log(
+    `per-job: ${fmt(per1000)} ms at 1000 jobs, ${fmt(per100)} ms at 100 jobs; peak RSS at 1000 jobs: ${fmt(at(1000).peakRssMb, 0)} MB`,
+  );
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}
