@@ -713,10 +713,8 @@ function rawJobSuffixes(job: Record<string, unknown>): string[] {
 
 const jobsSchema = z.record(z.string(), jobSchema).superRefine(
   (jobs, ctx) => {
+    // An empty map is valid: a stack that only installs the training operator for others.
     const names = Object.keys(jobs);
-    if (names.length === 0) {
-      ctx.addIssue({ code: "custom", message: "must declare at least one job (a map from job name to job)" });
-    }
     for (const name of names) {
       if (!DNS1035_LABEL.test(name)) {
         ctx.addIssue({
@@ -811,6 +809,7 @@ const stackSchema = strictObject({
   cluster: strictObject({
     context: text().min(1).optional(),
     kubeconfig: text().min(1).optional(),
+    skipAwait: z.boolean({ error: "must be true or false" }).optional(),
   }).default({}),
   trainingOperator: operatorSchema.default({ install: true, version: DEFAULT_OPERATOR_VERSION }),
   // Secret keys: only their presence is known here. Their values stay secret Outputs and are

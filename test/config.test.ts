@@ -170,7 +170,6 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
       "finetune:namespace: is kubeflow, which the training operator install owns: pick another namespace for the jobs, or set trainingOperator.install: false",
     ],
   ],
-  ["no jobs", stack({ jobs: {} }), ["finetune:jobs: must declare at least one job (a map from job name to job)"]],
   [
     "job name not a DNS-1035 label",
     stack({ jobs: { "1st-run": job() } }),
@@ -535,6 +534,10 @@ describe("rejected config", () => {
     assert.equal((error as unknown as { __pulumiRunError: boolean }).__pulumiRunError, true);
     assert.equal(error.message, "Invalid stack config (1 problem); nothing was deployed:\n  finetune:x: y");
   });
+});
+
+it("accepts an empty job map: a stack that only installs the operator", () => {
+  assert.deepEqual(parseConfig(stack({ jobs: {} }), new Set()).jobs, {});
 });
 
 describe("sources and lifecycle keys", () => {
