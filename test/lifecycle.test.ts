@@ -2,8 +2,8 @@
 // reruns (what a config change replaces), retention, gang scheduling and run outputs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import * as pulumi from "@pulumi/pulumi";
 import { HF_DOWNLOAD_PROGRAM } from "../components/builders/dataJobs";
+import { recordLogs } from "./support/logs";
 import { commandJob, one, plan, runStack, T } from "./support/stacks";
 
 type Json = Record<string, any>;
@@ -350,27 +350,12 @@ describe("outputs", () => {
     });
   });
 
-  /** Runs `fn` with `pulumi.log.error` recorded; the error diagnostics are what fail `pulumi up`. */
-  async function recordErrors(fn: () => Promise<unknown>): Promise<string[]> {
-    const errors: string[] = [];
-    const original = pulumi.log.error;
-    (pulumi.log as { error: typeof pulumi.log.error }).error = async (msg: string) => {
-      errors.push(msg);
-    };
-    try {
-      await fn();
-    } finally {
-      (pulumi.log as { error: typeof pulumi.log.error }).error = original;
-    }
-    return errors;
-  }
-
   it("fails the deploy with the job's reason when the run failed", async () => {
     const failed = [
       conditions[0],
       { type: "Failed", status: "True", reason: "PyTorchJobFailed", message: "1 Master replica(s) failed." },
     ];
-    const errors = await recordErrors(() =>
+    const errors = await recordLogs("error", () =>
       runStack(base({ granite: ilabJob({ wait: "succeeded" }) }), [], withStatus({ conditions: failed })),
     );
     assert.deepEqual(errors, ["PyTorchJob granite failed: failed (PyTorchJobFailed: 1 Master replica(s) failed.)"]);
@@ -378,9 +363,9 @@ describe("outputs", () => {
 
   it("does not fail a run that reached what wait asked for, nor one with no status (a preview)", async () => {
     assert.deepEqual(
-      await recordErrors(() => runStack(base({ granite: ilabJob() }), [], withStatus({ conditions }))),
+      await recordLogs("error", () => runStack(base({ granite: ilabJob() }), [], withStatus({ conditions }))),
       [],
     );
-    assert.deepEqual(await recordErrors(() => runStack(base({ granite: ilabJob() }))), []);
+    assert.deepEqual(await recordLogs("error", () => runStack(base({ granite: ilabJob() }))), []);
   });
 });

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConfigError, SECRET_KEYS } from "../components/config";
 import { isSecretValue, type ProgramRun } from "../tools/mockRun";
 import { renderResources } from "../tools/render";
+import { recordLogs } from "./support/logs";
 import { baselineViolations, podSpecsOf, restrictedViolations, shellInvocations } from "./support/podSecurity";
 import { commandJob, one, runStack, T } from "./support/stacks";
 
@@ -164,18 +165,11 @@ describe("secrets stay secret", () => {
   });
 
   it("a secret of the wrong shape fails the deploy with its key, never its value", async () => {
-    const errors: string[] = [];
-    const original = pulumi.log.error;
-    (pulumi.log as { error: typeof pulumi.log.error }).error = async (msg: string) => {
-      errors.push(msg);
-    };
-    try {
-      await runStack(fullStack({ hfToken: "hf CANARY with spaces", imagePullSecrets: "user:CANARY_password" }), [
+    const errors = await recordLogs("error", () =>
+      runStack(fullStack({ hfToken: "hf CANARY with spaces", imagePullSecrets: "user:CANARY_password" }), [
         ...SECRET_KEYS,
-      ]);
-    } finally {
-      (pulumi.log as { error: typeof pulumi.log.error }).error = original;
-    }
+      ]),
+    );
     assert.deepEqual(errors.sort(), [
       "finetune:hfToken: must not contain whitespace",
       'finetune:imagePullSecrets: must be the contents of a Docker config.json with registry credentials ({"auths": {...}}): pulumi config set --secret imagePullSecrets "$(cat ~/.docker/config.json)"',
@@ -328,12 +322,7 @@ describe("network policy", () => {
 
 describe("images", () => {
   it("warns about a tag that can move, naming the job", async () => {
-    const warnings: string[] = [];
-    const original = pulumi.log.warn;
-    (pulumi.log as { warn: typeof pulumi.log.warn }).warn = async (msg: string) => {
-      warnings.push(msg);
-    };
-    try {
+    const warnings = await recordLogs("warn", async () => {
       await runStack({
         namespace: "ml",
         trainingOperator: { install: false },
@@ -344,9 +333,7 @@ describe("images", () => {
           fixed: commandJob({ image: "quay.io/acme/trainer:1.2.3" }),
         },
       });
-    } finally {
-      (pulumi.log as { warn: typeof pulumi.log.warn }).warn = original;
-    }
+    });
     assert.deepEqual(warnings, [
       'finetune:jobs.latest.image: "quay.io/acme/trainer:latest" uses the tag latest, which can move: pin it by digest (image@sha256:...) or a fixed tag so that a rerun runs the same code',
       'finetune:jobs.untagged.image: "localhost:5000/trainer" has no tag, which can move: pin it by digest (image@sha256:...) or a fixed tag so that a rerun runs the same code',
