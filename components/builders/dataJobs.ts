@@ -2,7 +2,6 @@
 // a staging Job per fetched volume (hf:// or s3://) that writes into its PVC, and for the
 // InstructLab trainer a data preparation Job that processes the dataset. Every value from config
 // reaches the containers as one argv element or one env value; tokens only through secretKeyRef.
-import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { InstructLabTrainer, Job, SecurityContextOverride, Volume } from "../config";
 import {
@@ -18,10 +17,8 @@ import {
   standardLabels,
 } from "../names";
 import { type FetchedSource, formatSource } from "../sources";
+import type { EnvVar, PodSpec, VolumeMount } from "./k8sTypes";
 import { containerSecurityContext, podIdentity } from "./security";
-
-type PodSpec = pulumi.Unwrap<k8s.types.input.core.v1.PodSpec>;
-type EnvVar = pulumi.Unwrap<k8s.types.input.core.v1.EnvVar>;
 
 /** A batch/v1 Job manifest. */
 export interface BatchJobManifest {
@@ -191,11 +188,7 @@ export function runSourceAnnotations(job: Job): Record<string, string> {
 }
 
 /** The mount of a model or dataset volume, at its subPath for a pvc:// source. */
-export function volumeMountOf(
-  role: "model" | "dataset",
-  volume: Volume,
-  readOnly: boolean,
-): pulumi.Unwrap<k8s.types.input.core.v1.VolumeMount> {
+export function volumeMountOf(role: "model" | "dataset", volume: Volume, readOnly: boolean): VolumeMount {
   return {
     name: role,
     mountPath: MOUNT_PATHS[role],

@@ -2,7 +2,6 @@
 // each a pod with a container named `pytorch` that runs the trainer's argv (never a shell
 // string), its GPUs, a memory-backed /dev/shm and the job's volumes.
 
-import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { InstructLabTrainer, Job, RunPolicy, Trainer } from "../config";
 import {
@@ -16,15 +15,9 @@ import {
   TRAINING_CONTAINER,
 } from "../names";
 import { runSourceAnnotations, volumeClaim, volumeMountOf } from "./dataJobs";
+import type { Container, EnvVar, PodTemplateSpec, PodVolume, VolumeMount } from "./k8sTypes";
 import { containerSecurityContext, podIdentity } from "./security";
 import { waitAnnotations } from "./status";
-
-// The SDK's input types, unwrapped: builders return plain values, never Outputs or Promises.
-type PodTemplateSpec = pulumi.Unwrap<k8s.types.input.core.v1.PodTemplateSpec>;
-type Container = pulumi.Unwrap<k8s.types.input.core.v1.Container>;
-type EnvVar = pulumi.Unwrap<k8s.types.input.core.v1.EnvVar>;
-type PodVolume = pulumi.Unwrap<k8s.types.input.core.v1.Volume>;
-type VolumeMount = pulumi.Unwrap<k8s.types.input.core.v1.VolumeMount>;
 
 /** One replica type of a PyTorchJob. */
 export interface ReplicaSpec {

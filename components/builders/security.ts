@@ -2,14 +2,11 @@
 // Security Standard, the ServiceAccount the pods run as (no API token), the Pod Security admission
 // labels of the namespace, and the NetworkPolicies that confine the jobs' traffic.
 // @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
-import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Job, SecurityContextOverride } from "../config";
 import { type Component, standardLabels } from "../names";
 import type { FetchedSource } from "../sources";
-
-type PodSecurityContext = pulumi.Unwrap<k8s.types.input.core.v1.PodSecurityContext>;
-type SecurityContext = pulumi.Unwrap<k8s.types.input.core.v1.SecurityContext>;
+import type { NetworkPolicySpec, PodSecurityContext, SecurityContext } from "./k8sTypes";
 
 /** The ServiceAccount every pod of the program runs as. */
 export const SERVICE_ACCOUNT = "finetune";
@@ -116,7 +113,7 @@ export interface NetworkPolicyManifest {
     readonly namespace: pulumi.Input<string>;
     readonly labels: Record<string, string>;
   };
-  readonly spec: pulumi.Unwrap<k8s.types.input.networking.v1.NetworkPolicySpec>;
+  readonly spec: NetworkPolicySpec;
 }
 
 function networkPolicy(
