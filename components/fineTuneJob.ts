@@ -59,6 +59,12 @@ export interface FineTuneJobArgs {
    */
   readonly networkPolicy?: boolean;
   /**
+   * Judge the run from the status seen when the wait ended (a failed run fails the deploy). Off when
+   * nothing is awaited (`cluster.skipAwait`).
+   * @default true
+   */
+  readonly judgeRun?: boolean;
+  /**
    * The kubeconfig context, for the `kubectl logs` command in the outputs.
    * @default the current context
    */
@@ -216,7 +222,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
     this.logs = pulumi.interpolate`kubectl${context} -n ${this.namespace} logs -f pod/${masterPodName(name)} -c ${TRAINING_CONTAINER}`;
     this.failure = pulumi.output(pytorchJob.status).apply((status) => {
       // No status: nothing was observed (a preview, or `wait: none`), so there is nothing to judge.
-      if (status === undefined) return undefined;
+      if (status === undefined || args.judgeRun === false) return undefined;
       const verdict = runVerdict(name, job.wait, status.conditions);
       if (verdict.ok) return undefined;
       // An error diagnostic fails `pulumi up`, promptly, with the run's own reason.

@@ -9,6 +9,7 @@ import type { Config } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { JobNamespace } from "./jobNamespace";
 import { TrainingOperator } from "./trainingOperator";
+import { skipAwaitTransform } from "./transforms";
 
 /** What the stack exports for one job. */
 export interface JobOutputs {
@@ -38,13 +39,16 @@ export function declareStack(config: Config): StackOutputs {
   const provider = new k8s.Provider("cluster", {
     ...(config.cluster.context !== undefined ? { context: config.cluster.context } : {}),
     ...(config.cluster.kubeconfig !== undefined ? { kubeconfig: config.cluster.kubeconfig } : {}),
-    // For API servers with no controllers or kubelet behind them (the end-to-end suite): nothing
-    // would ever become ready, so nothing is awaited, including the waits jobs ask for.
-    ...(config.cluster.skipAwait ? { skipAwait: true } : {}),
     enableServerSideApply: true,
   });
 
   for (const warning of config.warnings) pulumi.log.warn(warning);
+  const skipAwait = config.cluster.skipAwait ?? false;
+  // Component options: the cluster's provider, and with skipAwait the transform that reaches every object.
+  const opts = (): pulumi.ComponentResourceOptions => ({
+    provider,
+    ...(skipAwait ? { transforms: [skipAwaitTransform] } : {}),
+  });
 
   const jobs = Object.values(config.jobs);
   const namespace = new JobNamespace(
@@ -58,14 +62,14 @@ export function declareStack(config: Config): StackOutputs {
       networkPolicy: config.networkPolicy,
       retain: jobs.some((j) => j.output.kind === "new" && j.output.retain),
     },
-    { provider },
+    opts(),
   );
 
   const operator = config.trainingOperator.install
     ? new TrainingOperator(
         "training-operator",
         { version: config.trainingOperator.version, source: config.trainingOperator.source },
-        { provider },
+        opts(),
       )
     : undefined;
 
@@ -82,10 +86,11 @@ export function declareStack(config: Config): StackOutputs {
         podPrerequisites: namespace.podPrerequisites,
         imagePullSecrets: config.imagePullSecrets !== undefined,
         networkPolicy: config.networkPolicy,
+        judgeRun: !skipAwait,
         operator,
         context: config.cluster.context,
       },
-      { provider },
+      opts(),
     );
     outputs[name] = {
       name: ftj.jobName,

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { HF_DOWNLOAD_PROGRAM } from "../components/builders/dataJobs";
+import { skipAwaitTransform } from "../components/transforms";
 import { recordLogs } from "./support/logs";
 import { commandJob, one, plan, runStack, T } from "./support/stacks";
 
@@ -367,5 +368,57 @@ describe("outputs", () => {
       [],
     );
     assert.deepEqual(await recordLogs("error", () => runStack(base({ granite: ilabJob() }))), []);
+  });
+});
+
+describe("cluster.skipAwait", () => {
+  it("gives every component the transform, and does not judge the run", async () => {
+    const errors = await recordLogs("error", async () => {
+      const run = await runStack(
+        { namespace: "ml", cluster: { skipAwait: true }, jobs: { granite: ilabJob({ wait: "succeeded" }) } },
+        [],
+        { state: (r) => (r.type === T.pytorchJob ? { status: { conditions: [] } } : undefined) },
+      );
+      for (const r of run.resources.filter((r) => r.type.startsWith("finetune:index:"))) {
+        assert.deepEqual(r.options.transforms, [skipAwaitTransform], r.name);
+      }
+    });
+    assert.deepEqual(errors, []);
+  });
+
+  it("the transform marks Kubernetes objects not to be awaited and to be deleted in the background", () => {
+    const result = skipAwaitTransform({
+      type: "kubernetes:apps/v1:Deployment",
+      name: "d",
+      custom: true,
+      props: { metadata: { name: "training-operator", annotations: { a: "b" } }, spec: {} },
+      opts: {},
+    } as never);
+    assert.deepEqual(result?.props, {
+      metadata: {
+        name: "training-operator",
+        annotations: { a: "b", "pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background" },
+      },
+      spec: {},
+    });
+    for (const type of [
+      "kubernetes:kustomize/v2:Directory",
+      "kubernetes:yaml:ConfigGroup",
+      "pulumi:providers:kubernetes",
+      "finetune:index:FineTuneJob",
+    ]) {
+      assert.equal(
+        skipAwaitTransform({ type, name: "x", custom: true, props: {}, opts: {} } as never),
+        undefined,
+        type,
+      );
+    }
+  });
+
+  it("is off by default: no component carries it", async () => {
+    const run = await runStack(base({ a: commandJob() }));
+    for (const r of run.resources.filter((r) => r.type.startsWith("finetune:index:"))) {
+      assert.deepEqual(r.options.transforms, [], r.name);
+    }
   });
 });

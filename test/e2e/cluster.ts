@@ -134,6 +134,12 @@ export async function startCluster(bin: string): Promise<Cluster> {
     ],
     { stdio: ["ignore", fs.openSync(apiLog, "a"), fs.openSync(apiLog, "a")] },
   );
+  // If this process dies before stop(), the servers must not outlive it.
+  const orphans = () => {
+    apiserver.kill("SIGKILL");
+    etcd.kill("SIGKILL");
+  };
+  process.once("exit", orphans);
   const server = `https://127.0.0.1:${apiPort}`;
   await waitFor(
     "kube-apiserver",
@@ -168,8 +174,13 @@ export async function startCluster(bin: string): Promise<Cluster> {
   return {
     kubeconfig,
     dir,
-    kubectl: (...args) => execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], { encoding: "utf8" }),
+    kubectl: (...args) =>
+      execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], {
+        encoding: "utf8",
+        maxBuffer: 256 * 1024 * 1024,
+      }),
     stop: async () => {
+      process.off("exit", orphans);
       await stopProcess(apiserver);
       await stopProcess(etcd);
       fs.rmSync(dir, { recursive: true, force: true });

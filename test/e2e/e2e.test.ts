@@ -75,8 +75,10 @@ describe("end to end: pulumi preview, up, preview, change, destroy against a rea
   let work: string;
   let stack: Stack;
   const names = (kind: string, ns?: string) =>
-    (JSON.parse(cluster.kubectl("get", kind, ...(ns ? ["-n", ns] : []), "-o", "json")).items as Json[])
-      .map((i) => i.metadata.name)
+    cluster
+      .kubectl("get", kind, ...(ns ? ["-n", ns] : []), "-o", "jsonpath={.items[*].metadata.name}")
+      .split(" ")
+      .filter(Boolean)
       .sort();
 
   before(async () => {
@@ -116,14 +118,26 @@ describe("end to end: pulumi preview, up, preview, change, destroy against a rea
     }
   }
 
-  it("1. installs the PyTorchJob CRD from the upstream bundle", () => {
+  it("1. installs the PyTorchJob CRD from the upstream bundle", async () => {
     const crd = parseBundle(fs.readFileSync(OPERATOR_BUNDLE, "utf8"), OPERATOR_BUNDLE).find(
       (o) => o.kind === "CustomResourceDefinition" && o.metadata.name === "pytorchjobs.kubeflow.org",
     );
     const file = path.join(cluster.dir, "pytorchjob-crd.json");
     fs.writeFileSync(file, JSON.stringify(crd));
     cluster.kubectl("apply", "--server-side", "-f", file);
-    cluster.kubectl("wait", "--for=condition=Established", "--timeout=60s", "crd/pytorchjobs.kubeflow.org");
+    // The CRD's status appears a moment after it is applied; wait for it to be Established.
+    const deadline = Date.now() + 60_000;
+    const established = () =>
+      cluster.kubectl(
+        "get",
+        "crd/pytorchjobs.kubeflow.org",
+        "-o",
+        'jsonpath={.status.conditions[?(@.type=="Established")].status}',
+      ) === "True";
+    while (!established()) {
+      assert.ok(Date.now() < deadline, "the PyTorchJob CRD was not Established in 60s");
+      await new Promise((r) => setTimeout(r, 500));
+    }
     assert.deepEqual(names("crd"), ["pytorchjobs.kubeflow.org"]);
   });
 
