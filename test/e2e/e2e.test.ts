@@ -128,12 +128,10 @@ describe("end to end: pulumi preview, up, preview, change, destroy against a rea
     // The CRD's status appears a moment after it is applied; wait for it to be Established.
     const deadline = Date.now() + 60_000;
     const established = () =>
-      cluster.kubectl(
-        "get",
-        "crd/pytorchjobs.kubeflow.org",
-        "-o",
-        'jsonpath={.status.conditions[?(@.type=="Established")].status}',
-      ) === "True";
+      (
+        (JSON.parse(cluster.kubectl("get", "crd/pytorchjobs.kubeflow.org", "-o", "json")).status?.conditions ??
+          []) as Json[]
+      ).some((c) => c.type === "Established" && c.status === "True");
     while (!established()) {
       assert.ok(Date.now() < deadline, "the PyTorchJob CRD was not Established in 60s");
       await new Promise((r) => setTimeout(r, 500));
