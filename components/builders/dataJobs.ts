@@ -17,18 +17,14 @@ import {
   standardLabels,
 } from "../names";
 import { type FetchedSource, formatSource } from "../sources";
-import type { EnvVar, PodSpec, VolumeMount } from "./k8sTypes";
+import type { EnvVar, NamespacedMetadata, PodSpec, VolumeMount } from "./k8sTypes";
 import { containerSecurityContext, podIdentity } from "./security";
 
 /** A batch/v1 Job manifest. */
 export interface BatchJobManifest {
   readonly apiVersion: "batch/v1";
   readonly kind: "Job";
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: pulumi.Input<string>;
-    readonly labels: Record<string, string>;
-  };
+  readonly metadata: NamespacedMetadata;
   readonly spec: {
     readonly backoffLimit: number;
     readonly template: {

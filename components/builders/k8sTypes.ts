@@ -14,3 +14,11 @@ export type VolumeMount = Plain<k8s.types.input.core.v1.VolumeMount>;
 export type PodSecurityContext = Plain<k8s.types.input.core.v1.PodSecurityContext>;
 export type SecurityContext = Plain<k8s.types.input.core.v1.SecurityContext>;
 export type NetworkPolicySpec = Plain<k8s.types.input.networking.v1.NetworkPolicySpec>;
+
+/** The metadata every namespaced object of the program carries. */
+export interface NamespacedMetadata {
+  readonly name: string;
+  /** An Output of the Namespace resource in components, so objects are created after it. */
+  readonly namespace: pulumi.Input<string>;
+  readonly labels: Record<string, string>;
+}

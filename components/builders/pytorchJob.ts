@@ -15,7 +15,7 @@ import {
   TRAINING_CONTAINER,
 } from "../names";
 import { runSourceAnnotations, volumeClaim, volumeMountOf } from "./dataJobs";
-import type { Container, EnvVar, PodTemplateSpec, PodVolume, VolumeMount } from "./k8sTypes";
+import type { Container, EnvVar, NamespacedMetadata, PodTemplateSpec, PodVolume, VolumeMount } from "./k8sTypes";
 import { containerSecurityContext, podIdentity } from "./security";
 import { waitAnnotations } from "./status";
 
@@ -45,12 +45,7 @@ export type RenderedRunPolicy = RunPolicy & { readonly schedulingPolicy?: Schedu
 export interface PyTorchJobManifest {
   readonly apiVersion: "kubeflow.org/v1";
   readonly kind: "PyTorchJob";
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: pulumi.Input<string>;
-    readonly labels: Record<string, string>;
-    readonly annotations: Record<string, string>;
-  };
+  readonly metadata: NamespacedMetadata & { readonly annotations: Record<string, string> };
   readonly spec: {
     /** Processes per node; the CRD types it as a string. */
     readonly nprocPerNode: string;

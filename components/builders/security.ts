@@ -6,7 +6,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { Job, SecurityContextOverride } from "../config";
 import { type Component, standardLabels } from "../names";
 import type { FetchedSource } from "../sources";
-import type { NetworkPolicySpec, PodSecurityContext, SecurityContext } from "./k8sTypes";
+import type { NamespacedMetadata, NetworkPolicySpec, PodSecurityContext, SecurityContext } from "./k8sTypes";
 
 /** The ServiceAccount every pod of the program runs as. */
 export const SERVICE_ACCOUNT = "finetune";
@@ -86,11 +86,7 @@ export function podSecurityLabels(level: "restricted" | "baseline"): Record<stri
 export interface ServiceAccountManifest {
   readonly apiVersion: "v1";
   readonly kind: "ServiceAccount";
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: pulumi.Input<string>;
-    readonly labels: Record<string, string>;
-  };
+  readonly metadata: NamespacedMetadata;
   readonly automountServiceAccountToken: false;
 }
 
@@ -108,11 +104,7 @@ export function buildServiceAccount(namespace: pulumi.Input<string>): ServiceAcc
 export interface NetworkPolicyManifest {
   readonly apiVersion: "networking.k8s.io/v1";
   readonly kind: "NetworkPolicy";
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: pulumi.Input<string>;
-    readonly labels: Record<string, string>;
-  };
+  readonly metadata: NamespacedMetadata;
   readonly spec: NetworkPolicySpec;
 }
 

@@ -3,6 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { NewVolume } from "../config";
 import { claimName, HF_TOKEN_SECRET, S3_SECRET, standardLabels, type VolumeRole } from "../names";
+import type { NamespacedMetadata } from "./k8sTypes";
 
 /** A Namespace manifest. */
 export interface NamespaceManifest {
@@ -27,11 +28,7 @@ export function buildNamespace(name: string, podSecurity: Record<string, string>
 export interface SecretManifest {
   readonly apiVersion: "v1";
   readonly kind: "Secret";
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: pulumi.Input<string>;
-    readonly labels: Record<string, string>;
-  };
+  readonly metadata: NamespacedMetadata;
   readonly type: "Opaque" | "kubernetes.io/dockerconfigjson";
   readonly stringData: Record<string, pulumi.Input<string>>;
 }
@@ -84,12 +81,7 @@ export function buildRegistrySecret(
 export interface PersistentVolumeClaimManifest {
   readonly apiVersion: "v1";
   readonly kind: "PersistentVolumeClaim";
-  readonly metadata: {
-    readonly name: string;
-    readonly namespace: pulumi.Input<string>;
-    readonly labels: Record<string, string>;
-    readonly annotations: Record<string, string>;
-  };
+  readonly metadata: NamespacedMetadata & { readonly annotations: Record<string, string> };
   readonly spec: {
     readonly accessModes: string[];
     readonly resources: { readonly requests: { readonly storage: string } };
