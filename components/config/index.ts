@@ -1,0 +1,31 @@
+// The one place stack config is read and validated. Stack config (namespace `finetune:`) goes
+// in; a typed, defaulted `Config` comes out, or a `ConfigError` that lists every mistake at once,
+// each with its key path. No component reads `pulumi.Config` itself. One module per concern:
+// base (shared shapes), volumes, trainer, scheduling, job, operator, secrets, stack, errors,
+// and load (the runtime around them).
+export { CONFIG_NAMESPACE, durationSeconds } from "./base";
+export { ConfigError, formatIssues } from "./errors";
+export {
+  DEFAULT_TIMEOUTS,
+  DEFAULT_TTL_SECONDS,
+  JOB_SUFFIXES,
+  type Job,
+  maxJobNameLength,
+  type SecurityContextOverride,
+  WAIT_MODES,
+  type WaitMode,
+} from "./job";
+export { decodeConfigValues, loadConfig, parseStackConfig } from "./load";
+export { DEFAULT_OPERATOR_VERSION, type OperatorSource, upstreamOperatorSource } from "./operator";
+export type { RunPolicy, Scheduling } from "./scheduling";
+export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";
+export {
+  type Config,
+  DEFAULT_S3_IMAGE,
+  imageWarnings,
+  parseConfig,
+  type S3Credentials,
+  type StagingConfig,
+} from "./stack";
+export type { CommandTrainer, InstructLabTrainer, Trainer } from "./trainer";
+export { ACCESS_MODES, type ExistingVolume, type NewVolume, type Volume } from "./volumes";

@@ -1,0 +1,315 @@
+// One fine-tune job: its image, nodes and GPUs, volumes, trainer, scheduling, run policy, waits
+// and metadata, with the rules that tie those keys together; and the map of jobs by name.
+import { z } from "zod";
+import { parseSource } from "../sources";
+import { DNS1035_LABEL, ENV_VAR_NAME, isExtendedResourceName, parseQuantity } from "../validation";
+import { duration, imageReference, isPlainObject, labelKey, labelValue, quantity, strictObject, text } from "./base";
+import { runPolicySchema, schedulingSchema } from "./scheduling";
+import { trainerSchema } from "./trainer";
+import { inputVolumeSchema, outputVolumeSchema, SINGLE_NODE_MODES, type Volume } from "./volumes";
+
+/** Environment variables the training operator sets itself; a job may not override them. */
+const OPERATOR_ENV = ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK"];
+
+/** Environment variables this program sets itself. */
+const PROGRAM_ENV = ["HF_TOKEN", "CHECKPOINT_DIR"];
+
+/** Longest replica suffix the operator appends to a job name for its pods' Services. */
+const MAX_NAME_LENGTH = 63;
+
+const envSchema = z.record(
+  z.string().regex(ENV_VAR_NAME, { error: "must be an environment variable name (letters, digits, '_', '-', '.')" }),
+  text(),
+);
+
+/** How long `pulumi up` waits for a job, by wait mode, when `timeout` is unset. */
+export const WAIT_MODES = ["none", "running", "succeeded"] as const;
+
+/** What `pulumi up` waits for. */
+export type WaitMode = (typeof WAIT_MODES)[number];
+
+/** Default wait timeouts: long enough to pull a large image and get GPUs, or to train. */
+export const DEFAULT_TIMEOUTS: Readonly<Record<WaitMode, string | undefined>> = {
+  none: undefined,
+  running: "1h",
+  succeeded: "24h",
+};
+
+/** A finished PyTorchJob is deleted by the operator after this long (7 days) unless overridden. */
+export const DEFAULT_TTL_SECONDS = 604_800;
+
+/** Label and annotation prefixes the program sets itself; user metadata may not use them. */
+const RESERVED_METADATA_PREFIXES = ["app.kubernetes.io/", "pulumi.com/", "finetune/"];
+
+function checkJobMetadata(job: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const key of ["labels", "annotations"] as const) {
+    const map = job[key];
+    if (!isPlainObject(map)) continue;
+    for (const name of Object.keys(map)) {
+      const prefix = RESERVED_METADATA_PREFIXES.find((p) => name.startsWith(p));
+      if (prefix) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key, name],
+          message: `uses the prefix ${prefix}, which the program sets itself (labels, waits, run fingerprints)`,
+        });
+      }
+    }
+  }
+  const scheduling = job.scheduling;
+  if (isPlainObject(scheduling) && scheduling.queue !== undefined && scheduling.gang !== true) {
+    ctx.addIssue({ code: "custom", path: ["scheduling", "queue"], message: "applies only with scheduling.gang: true" });
+  }
+  if (job.wait === "none" && job.timeout !== undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["timeout"],
+      message: "has no effect with wait: none; remove it or set wait",
+    });
+  }
+}
+
+/** Staging and data preparation write into the model and dataset volumes: they must be writable. */
+function checkWrites(job: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const trainer = job.trainer;
+  const prepares = isPlainObject(trainer) && trainer.type === "instructlab" && trainer.processData !== false;
+  for (const role of ["model", "dataset"] as const) {
+    const v = job[role];
+    if (!isPlainObject(v) || v.accessMode !== "ReadOnlyMany") continue;
+    const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
+    const writer =
+      typeof source === "object" && source.kind !== "pvc"
+        ? `staging of ${source.kind}:// writes into it`
+        : role === "dataset" && prepares
+          ? "data preparation writes the processed data into it"
+          : undefined;
+    if (writer) {
+      ctx.addIssue({
+        code: "custom",
+        path: [role, "accessMode"],
+        message: `is ReadOnlyMany, but ${writer}: use ReadWriteMany (or ReadWriteOnce for one node)`,
+      });
+    }
+  }
+}
+
+const id = z
+  .int({ error: "must be a whole number" })
+  .min(0)
+  .max(2 ** 31 - 1);
+
+/** A per-job override of the pods' identity, for images that must run as root. */
+const securityContextSchema = strictObject({
+  runAsUser: id.optional(),
+  runAsGroup: id.optional(),
+  fsGroup: id.optional(),
+  runAsNonRoot: z.boolean({ error: "must be true or false" }).optional(),
+}).superRefine(
+  (sc, ctx) => {
+    if (sc.runAsUser === 0 && sc.runAsNonRoot === true) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["runAsNonRoot"],
+        message: "is true, but runAsUser is 0 (root): set runAsNonRoot: false to run as root",
+      });
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+/** A job's pod identity override, resolved. */
+export type SecurityContextOverride = z.output<typeof securityContextSchema>;
+
+const jobSchema = strictObject({
+  image: imageReference,
+  nodes: z.int().min(1).max(1000).default(1),
+  gpusPerNode: z.int().min(1).max(64).default(1),
+  gpuResource: z
+    .string()
+    .refine(isExtendedResourceName, {
+      error: "must be an extended resource name such as nvidia.com/gpu, amd.com/gpu or habana.ai/gaudi",
+    })
+    .default("nvidia.com/gpu"),
+  resources: strictObject({
+    cpu: quantity("CPU cores such as 8 or 7500m").optional(),
+    memory: quantity("memory such as 64Gi").optional(),
+  }).default({}),
+  shmSize: quantity("the size of /dev/shm such as 16Gi").optional(),
+  env: envSchema.default({}),
+  model: inputVolumeSchema("model").optional(),
+  dataset: inputVolumeSchema("dataset").optional(),
+  output: outputVolumeSchema,
+  trainer: trainerSchema,
+  scheduling: schedulingSchema.default({ gang: false }),
+  runPolicy: runPolicySchema.default({
+    cleanPodPolicy: "Running",
+    backoffLimit: 3,
+    ttlSecondsAfterFinished: DEFAULT_TTL_SECONDS,
+  }),
+  wait: z.enum(WAIT_MODES, { error: `must be one of ${WAIT_MODES.join(", ")}` }).default("running"),
+  timeout: duration.optional(),
+  rerun: text().max(1024).optional(),
+  labels: z.record(labelKey, labelValue).default({}),
+  annotations: z.record(labelKey, text().max(65_536)).default({}),
+  securityContext: securityContextSchema.optional(),
+}).superRefine(
+  (job, ctx) => {
+    checkJobMetadata(job, ctx);
+    checkWrites(job, ctx);
+    const trainer = job.trainer as { type?: unknown } | undefined;
+    if (isPlainObject(trainer) && trainer.type === "instructlab") {
+      for (const key of ["model", "dataset"] as const) {
+        if (job[key] === undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key],
+            message: "is required by trainer type instructlab (existingClaim or size)",
+          });
+        }
+      }
+    }
+    const nodes = typeof job.nodes === "number" ? job.nodes : 1;
+    if (nodes > 1) {
+      for (const key of ["model", "dataset", "output"] as const) {
+        const v = job[key] as Record<string, unknown> | undefined;
+        if (isPlainObject(v) && v.existingClaim === undefined && SINGLE_NODE_MODES.includes(v.accessMode as string)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [key, "accessMode"],
+            message: `is ${String(v.accessMode)}, but the job runs on ${nodes} nodes and pods on several nodes cannot attach it: use ${key === "output" ? "ReadWriteMany" : "ReadWriteMany or ReadOnlyMany"}`,
+          });
+        }
+      }
+      const out = job.output as Record<string, unknown> | undefined;
+      if (isPlainObject(out) && out.accessMode === "ReadOnlyMany") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["output", "accessMode"],
+          message: "is ReadOnlyMany, but training writes checkpoints to the output volume: use ReadWriteMany",
+        });
+      }
+    } else {
+      const out = job.output as Record<string, unknown> | undefined;
+      if (isPlainObject(out) && out.accessMode === "ReadOnlyMany") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["output", "accessMode"],
+          message:
+            "is ReadOnlyMany, but training writes checkpoints to the output volume: use ReadWriteOnce or ReadWriteMany",
+        });
+      }
+    }
+    const resources = job.resources as Record<string, unknown> | undefined;
+    if (typeof job.shmSize === "string" && isPlainObject(resources) && typeof resources.memory === "string") {
+      const shm = parseQuantity(job.shmSize);
+      const memory = parseQuantity(resources.memory);
+      if (shm !== undefined && memory !== undefined && shm > memory) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["shmSize"],
+          message: `is ${job.shmSize}, more than resources.memory (${resources.memory}): /dev/shm is memory-backed and counts against the memory limit`,
+        });
+      }
+    }
+    if (isPlainObject(job.env)) {
+      for (const name of Object.keys(job.env)) {
+        if (OPERATOR_ENV.includes(name) || name.startsWith("PET_") || PROGRAM_ENV.includes(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["env", name],
+            message: PROGRAM_ENV.includes(name)
+              ? name === "HF_TOKEN"
+                ? "is set by the program from finetune:hfToken; set that secret instead"
+                : "is set by the program to the checkpoint directory on the output volume"
+              : "is set by the training operator for torchrun and cannot be overridden",
+          });
+        }
+      }
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+/** A job as validated, before its volumes are resolved. */
+type JobInput = z.output<typeof jobSchema>;
+
+/** One fine-tune run: a PyTorchJob and its volumes. */
+export interface Job extends Omit<JobInput, "model" | "dataset" | "output" | "timeout"> {
+  /** How long `pulumi up` waits (a duration); undefined with `wait: none`. */
+  readonly timeout?: string;
+  /** The base model, mounted read-only at `/mnt/model`. */
+  readonly model?: Volume;
+  /** The training data, mounted read-only at `/mnt/dataset`. */
+  readonly dataset?: Volume;
+  /** Where checkpoints go, mounted read-write at `/mnt/output`. */
+  readonly output: Volume;
+}
+
+/**
+ * The longest name a job may have: the operator names each replica's Service
+ * `<job>-master-0` / `<job>-worker-<i>`, and those must be DNS-1035 labels too.
+ */
+export function maxJobNameLength(nodes: number, suffixes: readonly string[] = []): number {
+  const replica = nodes > 1 ? `-worker-${nodes - 2}` : "-master-0";
+  return MAX_NAME_LENGTH - Math.max(replica.length, ...suffixes.map((s) => s.length));
+}
+
+/** Suffixes of the other objects named after a job (staging and data preparation Jobs). */
+export const JOB_SUFFIXES = {
+  stageModel: "-stage-model",
+  stageDataset: "-stage-dataset",
+  prepare: "-prepare",
+} as const;
+
+/** The suffixes a raw (not yet validated) job will use, to bound its name. */
+function rawJobSuffixes(job: Record<string, unknown>): string[] {
+  const suffixes: string[] = [];
+  for (const [role, suffix] of [
+    ["model", JOB_SUFFIXES.stageModel],
+    ["dataset", JOB_SUFFIXES.stageDataset],
+  ] as const) {
+    const v = job[role];
+    if (isPlainObject(v) && typeof v.source === "string" && /^(hf|s3):\/\//.test(v.source)) suffixes.push(suffix);
+  }
+  const trainer = job.trainer;
+  if (isPlainObject(trainer) && trainer.type === "instructlab" && trainer.processData !== false) {
+    suffixes.push(JOB_SUFFIXES.prepare);
+  }
+  return suffixes;
+}
+
+/** `jobs`: the jobs by name, each name a DNS-1035 label short enough for the objects named after it. */
+export const jobsSchema = z.record(z.string(), jobSchema).superRefine(
+  (jobs, ctx) => {
+    // An empty map is valid: a stack that only installs the training operator for others.
+    const names = Object.keys(jobs);
+    for (const name of names) {
+      if (!DNS1035_LABEL.test(name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message:
+            "is not a valid job name: use a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit), as the training operator requires",
+        });
+        continue;
+      }
+      const job = jobs[name] as unknown;
+      if (!isPlainObject(job)) continue;
+      const nodes = typeof job.nodes === "number" ? job.nodes : 1;
+      const suffixes = rawJobSuffixes(job);
+      const max = maxJobNameLength(nodes, suffixes);
+      if (name.length > max) {
+        const named = [
+          `"<name>-${nodes > 1 ? "worker" : "master"}-N" (the operator's pod Services)`,
+          ...suffixes.map((s) => `"<name>${s}"`),
+        ];
+        ctx.addIssue({
+          code: "custom",
+          path: [name],
+          message: `job name is ${name.length} characters; at most ${max} fit, since ${named.join(", ")} must stay within 63 characters`,
+        });
+      }
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);

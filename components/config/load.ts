@@ -1,0 +1,126 @@
+// Reading the stack's config from the Pulumi runtime: decoding the values as the engine passes
+// them, validating them in one step, and turning the secret keys into secret Outputs.
+import * as pulumi from "@pulumi/pulumi";
+// The SDK's own test for "is this config key a secret" (what `Config.get` uses to warn). It is
+// marked internal, so it has no type declaration; test/config.test.ts pins its behaviour.
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { CONFIG_NAMESPACE } from "./base";
+import { ConfigError, keyPath } from "./errors";
+import { checkedSecret, SECRET_MARKER } from "./secrets";
+import { type Config, parseConfig } from "./stack";
+
+/**
+ * Decodes config values as the engine hands them over: objects and arrays arrive as JSON text,
+ * everything else as plain strings. Values that look like JSON but are not become problems.
+ * The value of a key in `secretKeys` is never read: it is replaced with `SECRET_MARKER`.
+ */
+export function decodeConfigValues(
+  all: Readonly<Record<string, string>>,
+  secretKeys: ReadonlySet<string> = new Set(),
+): {
+  values: Record<string, unknown>;
+  problems: string[];
+} {
+  const values: Record<string, unknown> = {};
+  const problems: string[] = [];
+  const prefix = `${CONFIG_NAMESPACE}:`;
+  for (const fullKey of Object.keys(all)) {
+    if (!fullKey.startsWith(prefix)) continue;
+    const key = fullKey.slice(prefix.length);
+    if (key === "__proto__") {
+      problems.push(`${keyPath([key])}: "__proto__" is not allowed as a key`);
+      continue;
+    }
+    if (secretKeys.has(key)) {
+      values[key] = SECRET_MARKER;
+      continue;
+    }
+    const value = all[fullKey];
+    if (TOP_LEVEL_BOOLEANS.includes(key) && (value === "true" || value === "false")) {
+      // The engine passes top-level scalars as text, as `pulumi config set` stores them.
+      values[key] = value === "true";
+    } else if (/^\s*[[{]/.test(value)) {
+      try {
+        const parsed: unknown = JSON.parse(value);
+        problems.push(...prototypeKeys(parsed, [key]));
+        values[key] = parsed;
+      } catch {
+        problems.push(`${keyPath([key])}: is not valid structured config (JSON or YAML map/list)`);
+      }
+    } else {
+      values[key] = value;
+    }
+  }
+  return { values, problems };
+}
+
+/**
+ * Problems for every `__proto__` key in a decoded value: JSON.parse keeps it as an own key, but
+ * most code would treat it as the object's prototype, so it is refused outright.
+ */
+function prototypeKeys(value: unknown, path: PropertyKey[]): string[] {
+  if (Array.isArray(value)) return value.flatMap((v, i) => prototypeKeys(v, [...path, i]));
+  if (typeof value !== "object" || value === null) return [];
+  return Object.keys(value).flatMap((k) =>
+    k === "__proto__"
+      ? [`${keyPath([...path, k])}: "__proto__" is not allowed as a key`]
+      : prototypeKeys((value as Record<string, unknown>)[k], [...path, k]),
+  );
+}
+
+/** Top-level keys holding a boolean, which the engine passes as "true" or "false". */
+const TOP_LEVEL_BOOLEANS = ["networkPolicy"];
+
+/**
+ * Decodes and validates the engine's config map (`finetune:key` to text) in one step, reporting
+ * decoding and validation problems together. Pure: `loadConfig` adds the runtime around it.
+ */
+export function parseStackConfig(
+  all: Readonly<Record<string, string>>,
+  secretKeys: ReadonlySet<string>,
+): ReturnType<typeof parseConfig> {
+  const { values, problems } = decodeConfigValues(all, secretKeys);
+  try {
+    const parsed = parseConfig(values, secretKeys);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return parsed;
+  } catch (e) {
+    if (e instanceof ConfigError && problems.length > 0 && e.problems !== problems) {
+      throw new ConfigError([...problems, ...e.problems]);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Reads the stack's config from the Pulumi runtime, validates it, and returns the typed config.
+ * Secrets are read only with `getSecret`, so they stay secret Outputs.
+ */
+export function loadConfig(): Config {
+  const all = pulumi.runtime.allConfig();
+  const secretKeys = new Set(
+    Object.keys(all)
+      .filter(
+        (k) =>
+          k.startsWith(`${CONFIG_NAMESPACE}:`) &&
+          (runtimeConfig as unknown as { isConfigSecret(key: string): boolean }).isConfigSecret(k),
+      )
+      .map((k) => k.slice(CONFIG_NAMESPACE.length + 1)),
+  );
+  const parsed = parseStackConfig(all, secretKeys);
+  const { hasHfToken, hasS3Credentials, hasImagePullSecrets, ...config } = parsed;
+  const secrets = new pulumi.Config(CONFIG_NAMESPACE);
+  return {
+    ...config,
+    ...(hasHfToken ? { hfToken: checkedSecret(secrets, "hfToken") } : {}),
+    ...(hasImagePullSecrets ? { imagePullSecrets: checkedSecret(secrets, "imagePullSecrets") } : {}),
+    ...(hasS3Credentials
+      ? {
+          s3Credentials: {
+            accessKeyId: checkedSecret(secrets, "s3AccessKeyId"),
+            secretAccessKey: checkedSecret(secrets, "s3SecretAccessKey"),
+          },
+        }
+      : {}),
+  };
+}

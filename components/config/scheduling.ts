@@ -1,0 +1,57 @@
+// Where a job's pods may run (node selection, tolerations, affinity, priority, gang scheduling)
+// and the PyTorchJob's run policy.
+import { z } from "zod";
+import { dns1123Subdomain, isPlainObject, labelKey, labelValue, strictObject } from "./base";
+
+const tolerationSchema = strictObject({
+  key: labelKey.optional(),
+  operator: z.enum(["Exists", "Equal"], { error: "must be Exists or Equal" }).optional(),
+  value: labelValue.optional(),
+  effect: z
+    .enum(["NoSchedule", "PreferNoSchedule", "NoExecute"], {
+      error: "must be NoSchedule, PreferNoSchedule or NoExecute",
+    })
+    .optional(),
+  tolerationSeconds: z.int().min(0).optional(),
+}).superRefine(
+  (t, ctx) => {
+    if (t.operator === "Exists" && t.value !== undefined && t.value !== "") {
+      ctx.addIssue({ code: "custom", path: ["value"], message: "must be empty when operator is Exists" });
+    }
+    if (t.key === undefined && t.operator !== "Exists") {
+      ctx.addIssue({ code: "custom", path: ["operator"], message: "must be Exists when key is empty" });
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+const affinityTerm = z.record(z.string(), z.unknown());
+
+/** `jobs.<name>.scheduling`. */
+export const schedulingSchema = strictObject({
+  nodeSelector: z.record(labelKey, labelValue).optional(),
+  tolerations: z.array(tolerationSchema).optional(),
+  affinity: strictObject({
+    nodeAffinity: affinityTerm.optional(),
+    podAffinity: affinityTerm.optional(),
+    podAntiAffinity: affinityTerm.optional(),
+  }).optional(),
+  priorityClassName: dns1123Subdomain("a PriorityClass name").optional(),
+  schedulerName: dns1123Subdomain("a scheduler name").optional(),
+  gang: z.boolean({ error: "must be true or false" }).default(false),
+  queue: dns1123Subdomain("a queue name").optional(),
+});
+
+/** Where the job's pods may run. */
+export type Scheduling = z.output<typeof schedulingSchema>;
+
+/** `jobs.<name>.runPolicy`: the PyTorchJob run policy, with the program's defaults. */
+export const runPolicySchema = strictObject({
+  cleanPodPolicy: z.enum(["None", "Running", "All"], { error: "must be None, Running or All" }).default("Running"),
+  backoffLimit: z.int().min(0).max(100).default(3),
+  activeDeadlineSeconds: z.int().min(1).optional(),
+  ttlSecondsAfterFinished: z.int().min(0).optional(),
+});
+
+/** The PyTorchJob's `runPolicy`. */
+export type RunPolicy = z.output<typeof runPolicySchema>;

@@ -1,0 +1,195 @@
+// The whole stack's config: namespace, cluster, operator, credentials, staging and jobs,
+// validated together, and the typed `Config` the components are built from.
+import type * as pulumi from "@pulumi/pulumi";
+import { z } from "zod";
+import { DNS1123_LABEL } from "../validation";
+import { duration, imageReference, isPlainObject, strictObject, text } from "./base";
+import { ConfigError, formatIssues, keyPath } from "./errors";
+import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
+import {
+  classifySource,
+  DEFAULT_OPERATOR_VERSION,
+  type OperatorSource,
+  operatorSchema,
+  upstreamOperatorSource,
+} from "./operator";
+import { SECRET_KEYS } from "./secrets";
+import { resolveInputVolume, resolveOutputVolume } from "./volumes";
+
+/** The image that runs `aws s3 sync` in staging Jobs, unless `staging.s3Image` is set. */
+export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
+
+/** Namespaces the program must not create: they exist already or belong to the cluster. */
+const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+const stackSchema = strictObject({
+  namespace: z
+    .string()
+    .max(63, { error: "must be at most 63 characters (a DNS-1123 label)" })
+    .regex(DNS1123_LABEL, {
+      error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+    })
+    .refine((ns) => !RESERVED_NAMESPACES.includes(ns), {
+      error: `must be a namespace the program can create and own, not one of ${RESERVED_NAMESPACES.join(", ")}`,
+    }),
+  cluster: strictObject({
+    context: text().min(1).optional(),
+    kubeconfig: text().min(1).optional(),
+    skipAwait: z.boolean({ error: "must be true or false" }).optional(),
+  }).default({}),
+  trainingOperator: operatorSchema.default({ install: true, version: DEFAULT_OPERATOR_VERSION }),
+  // Secret keys: only their presence is known here. Their values stay secret Outputs and are
+  // checked inside `apply` (see SECRET_RULES).
+  hfToken: z.string().optional(),
+  s3AccessKeyId: z.string().optional(),
+  s3SecretAccessKey: z.string().optional(),
+  imagePullSecrets: z.string().optional(),
+  networkPolicy: z.boolean({ error: "must be true or false" }).default(false),
+  staging: strictObject({
+    hfImage: imageReference.optional(),
+    s3Image: imageReference.default(DEFAULT_S3_IMAGE),
+    timeout: duration.default("2h"),
+  }).default({ s3Image: DEFAULT_S3_IMAGE, timeout: "2h" }),
+  jobs: jobsSchema,
+}).superRefine(
+  (stack, ctx) => {
+    const op = stack.trainingOperator as Record<string, unknown> | undefined;
+    const install = !isPlainObject(op) || op.install !== false;
+    if ((stack.s3AccessKeyId === undefined) !== (stack.s3SecretAccessKey === undefined)) {
+      const missing = stack.s3AccessKeyId === undefined ? "s3AccessKeyId" : "s3SecretAccessKey";
+      ctx.addIssue({
+        code: "custom",
+        path: [missing],
+        message:
+          "is required with the other S3 credential: set both s3AccessKeyId and s3SecretAccessKey (as secrets), or neither",
+      });
+    }
+    if (install && stack.namespace === "kubeflow") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["namespace"],
+        message:
+          "is kubeflow, which the training operator install owns: pick another namespace for the jobs, or set trainingOperator.install: false",
+      });
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);
+
+type StackInput = z.output<typeof stackSchema>;
+
+/** S3 credentials, as secret Outputs. */
+export interface S3Credentials {
+  readonly accessKeyId: pulumi.Output<string>;
+  readonly secretAccessKey: pulumi.Output<string>;
+}
+
+/** How staging Jobs fetch sources. */
+export interface StagingConfig {
+  /** Image with `huggingface_hub` for hf:// sources; the job's own image when unset. */
+  readonly hfImage?: string;
+  /** Image with the AWS CLI for s3:// sources. */
+  readonly s3Image: string;
+  /** How long `pulumi up` waits for a staging Job to complete. */
+  readonly timeout: string;
+}
+
+/** The validated, defaulted stack config: what the components are built from. */
+export interface Config {
+  /** Namespace of the jobs; the program creates it. */
+  readonly namespace: string;
+  /** The cluster the stack deploys to. */
+  readonly cluster: StackInput["cluster"];
+  /** The Kubeflow Training Operator install. */
+  readonly trainingOperator: {
+    readonly install: boolean;
+    readonly version: string;
+    readonly source: OperatorSource;
+  };
+  /** The Hugging Face token, a secret Output; undefined when not configured. */
+  readonly hfToken?: pulumi.Output<string>;
+  /** S3 credentials for s3:// sources, secret Outputs; undefined when not configured. */
+  readonly s3Credentials?: S3Credentials;
+  /** How staging Jobs fetch model and dataset sources. */
+  readonly staging: StagingConfig;
+  /** Registry credentials (a Docker config.json), a secret Output; undefined when not configured. */
+  readonly imagePullSecrets?: pulumi.Output<string>;
+  /** Whether NetworkPolicies confine the jobs' traffic. */
+  readonly networkPolicy: boolean;
+  /** Things worth a warning that are not errors (an image tag that can move, say). */
+  readonly warnings: readonly string[];
+  /** Jobs by name. */
+  readonly jobs: Readonly<Record<string, Job>>;
+}
+
+/**
+ * Validates raw stack config (keys without the `finetune:` prefix, values as the engine passes
+ * them after JSON decoding) and returns the typed config without its secrets.
+ * `secretKeys` are the keys stored as secrets; only `SECRET_KEYS` may be, and those must be.
+ * Throws `ConfigError` listing every problem.
+ */
+export function parseConfig(
+  raw: Readonly<Record<string, unknown>>,
+  secretKeys: ReadonlySet<string>,
+): Omit<Config, "hfToken" | "s3Credentials" | "imagePullSecrets"> & {
+  readonly hasHfToken: boolean;
+  readonly hasS3Credentials: boolean;
+  readonly hasImagePullSecrets: boolean;
+} {
+  const problems: string[] = [];
+  for (const key of secretKeys) {
+    if (!(SECRET_KEYS as readonly string[]).includes(key)) {
+      problems.push(
+        `${keyPath([key])}: is stored as a secret, but only ${SECRET_KEYS.map((k) => keyPath([k])).join(", ")} may hold secrets; the program would have to read it as plain config and the secret would leak`,
+      );
+    }
+  }
+  for (const key of SECRET_KEYS) {
+    if (raw[key] !== undefined && !secretKeys.has(key)) {
+      problems.push(`${keyPath([key])}: must be stored as a secret: pulumi config set --secret ${key} <value>`);
+    }
+  }
+  const result = stackSchema.safeParse(raw);
+  if (!result.success) problems.push(...formatIssues(result.error.issues));
+  if (problems.length > 0 || !result.success) throw new ConfigError(problems);
+
+  const stack = result.data;
+  const jobs: Record<string, Job> = {};
+  for (const [name, job] of Object.entries(stack.jobs)) {
+    jobs[name] = {
+      ...job,
+      timeout: job.wait === "none" ? undefined : (job.timeout ?? DEFAULT_TIMEOUTS[job.wait]),
+      model: job.model && resolveInputVolume(job.model, "model", job.nodes),
+      dataset: job.dataset && resolveInputVolume(job.dataset, "dataset", job.nodes),
+      output: resolveOutputVolume(job.output, job.nodes),
+    };
+  }
+  const op = stack.trainingOperator;
+  const source = classifySource(op.source ?? upstreamOperatorSource(op.version)) as OperatorSource;
+  return {
+    namespace: stack.namespace,
+    cluster: stack.cluster,
+    trainingOperator: { install: op.install, version: op.version, source },
+    hasHfToken: stack.hfToken !== undefined,
+    hasS3Credentials: stack.s3AccessKeyId !== undefined,
+    hasImagePullSecrets: stack.imagePullSecrets !== undefined,
+    networkPolicy: stack.networkPolicy,
+    warnings: Object.entries(stack.jobs).flatMap(([name, job]) => imageWarnings(name, job.image)),
+    staging: stack.staging,
+    jobs,
+  };
+}
+
+/**
+ * A warning for an image whose tag can move (`latest`, or no tag at all) and that is not pinned by
+ * digest: the same config could run different code tomorrow.
+ */
+export function imageWarnings(job: string, image: string): string[] {
+  if (image.includes("@")) return [];
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
+  if (tag !== undefined && tag !== "latest") return [];
+  return [
+    `${keyPath(["jobs", job, "image"])}: ${JSON.stringify(image)} ${tag === undefined ? "has no tag" : "uses the tag latest"}, which can move: pin it by digest (image@sha256:...) or a fixed tag so that a rerun runs the same code`,
+  ];
+}

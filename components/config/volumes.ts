@@ -1,0 +1,188 @@
+// Model, dataset and output volumes: a new PersistentVolumeClaim or an existing one, optionally
+// filled from a source (hf://, s3://, pvc://), resolved to what the builders need.
+import { z } from "zod";
+import { type FetchedSource, parseSource, type Source } from "../sources";
+import { dns1123Subdomain, isPlainObject, quantity, strictObject, text } from "./base";
+
+/** PersistentVolumeClaim access modes. */
+export const ACCESS_MODES = ["ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod"] as const;
+
+/** Access modes that a set of pods on several nodes cannot share. */
+export const SINGLE_NODE_MODES: readonly string[] = ["ReadWriteOnce", "ReadWriteOncePod"];
+
+const volumeShape = {
+  existingClaim: dns1123Subdomain("a PersistentVolumeClaim name").optional(),
+  size: quantity("a storage size such as 100Gi").optional(),
+  storageClass: dns1123Subdomain("a StorageClass name").optional(),
+  accessMode: z.enum(ACCESS_MODES, { error: `must be one of ${ACCESS_MODES.join(", ")}` }).optional(),
+};
+
+/** Checks the claim keys of a volume: an existing claim, or a new one with a size. */
+function checkClaim(v: Record<string, unknown>, ctx: z.RefinementCtx, what: string): void {
+  const isNew = v.size !== undefined || v.storageClass !== undefined || v.accessMode !== undefined;
+  if (v.existingClaim !== undefined) {
+    for (const key of ["size", "storageClass", "accessMode"]) {
+      if (v[key] !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: [key],
+          message:
+            "cannot be combined with existingClaim: set existingClaim to use a PVC as it is, or size (with storageClass, accessMode) to create one",
+        });
+      }
+    }
+  } else if (!isNew) {
+    ctx.addIssue({
+      code: "custom",
+      message: `set existingClaim (an existing PVC) or size (a new PVC, e.g. size: 100Gi)${what}`,
+    });
+  } else if (v.size === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["size"],
+      message: "is required for a new PVC (e.g. 100Gi), or set existingClaim instead",
+    });
+  }
+}
+
+/** A model or dataset volume: a claim, optionally filled from a source. */
+export const inputVolumeSchema = (role: "model" | "dataset") =>
+  strictObject({
+    ...volumeShape,
+    source: text().optional(),
+    endpoint: z
+      .url({
+        protocol: /^https?$/,
+        error: "must be an http(s) URL of an S3-compatible endpoint, e.g. https://minio.example.com:9000",
+      })
+      .optional(),
+    region: z
+      .string()
+      .regex(/^[a-z0-9-]{1,32}$/, { error: "must be a region name such as us-east-1" })
+      .optional(),
+  }).superRefine(
+    (v, ctx) => {
+      const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
+      if (typeof source === "string") ctx.addIssue({ code: "custom", path: ["source"], message: source });
+      const kind = typeof source === "object" ? source.kind : undefined;
+      if (kind !== "s3") {
+        for (const key of ["endpoint", "region"] as const) {
+          if (v[key] !== undefined) {
+            ctx.addIssue({ code: "custom", path: [key], message: "applies only to an s3:// source" });
+          }
+        }
+      }
+      if (kind === "pvc") {
+        for (const key of ["existingClaim", "size", "storageClass", "accessMode"] as const) {
+          if (v[key] !== undefined) {
+            ctx.addIssue({
+              code: "custom",
+              path: [key],
+              message: "cannot be combined with a pvc:// source, which names the claim to mount",
+            });
+          }
+        }
+        return;
+      }
+      if (v.source !== undefined && typeof source === "string") return;
+      checkClaim(v, ctx, kind ? ` to stage ${kind}:// into` : "");
+    },
+    { when: (payload) => isPlainObject(payload.value) },
+  );
+
+/** The output volume: a claim that receives checkpoints, kept when the stack is destroyed. */
+export const outputVolumeSchema = strictObject({
+  ...volumeShape,
+  retain: z.boolean({ error: "must be true or false" }).default(true),
+  protect: z.boolean({ error: "must be true or false" }).default(false),
+}).superRefine((v, ctx) => checkClaim(v, ctx, ""), { when: (payload) => isPlainObject(payload.value) });
+
+type InputVolumeInput = z.output<ReturnType<typeof inputVolumeSchema>>;
+type OutputVolumeInput = z.output<typeof outputVolumeSchema>;
+
+/** A volume: an existing PersistentVolumeClaim, used as it is. */
+export interface ExistingVolume {
+  readonly kind: "existing";
+  /** Name of the PVC in the job namespace. */
+  readonly claimName: string;
+  /** Path inside the claim to mount (a `pvc://CLAIM/PATH` source); its root when unset. */
+  readonly subPath?: string;
+  /** What a staging Job fetches into the claim before training; nothing when unset. */
+  readonly fetch?: FetchedSource;
+}
+
+/** A volume: a new PersistentVolumeClaim that the program creates. */
+export interface NewVolume {
+  readonly kind: "new";
+  /** Requested storage, a Kubernetes quantity. */
+  readonly size: string;
+  /** StorageClass; the cluster default when unset. */
+  readonly storageClass?: string;
+  /**
+   * Access mode.
+   * @default ReadWriteOnce for a 1-node job, ReadWriteMany when the job spans several nodes
+   */
+  readonly accessMode: (typeof ACCESS_MODES)[number];
+  /** What a staging Job fetches into the claim before training; nothing when unset. */
+  readonly fetch?: FetchedSource;
+  /**
+   * Keep the PVC (and its data) when the stack is destroyed or the volume removed.
+   * @default true for the output volume, false for model and dataset
+   */
+  readonly retain: boolean;
+  /**
+   * Refuse to delete the PVC at all (Pulumi `protect`).
+   * @default false
+   */
+  readonly protect: boolean;
+}
+
+/** A job volume: model, dataset or output. */
+export type Volume = ExistingVolume | NewVolume;
+
+function defaultAccessMode(nodes: number): NewVolume["accessMode"] {
+  return nodes > 1 ? "ReadWriteMany" : "ReadWriteOnce";
+}
+
+/** A validated model or dataset volume as the builders use it: new or existing claim, and what to fetch into it. */
+export function resolveInputVolume(v: InputVolumeInput, role: "model" | "dataset", nodes: number): Volume {
+  const source = v.source !== undefined ? (parseSource(v.source, role) as Source) : undefined;
+  if (source?.kind === "pvc") {
+    return { kind: "existing", claimName: source.claim, ...(source.path ? { subPath: source.path } : {}) };
+  }
+  const fetch: { fetch?: FetchedSource } =
+    source?.kind === "s3"
+      ? {
+          fetch: {
+            ...source,
+            ...(v.endpoint !== undefined ? { endpoint: v.endpoint } : {}),
+            ...(v.region !== undefined ? { region: v.region } : {}),
+          },
+        }
+      : source
+        ? { fetch: source }
+        : {};
+  if (v.existingClaim !== undefined) return { kind: "existing", claimName: v.existingClaim, ...fetch };
+  return {
+    kind: "new",
+    size: v.size as string,
+    ...(v.storageClass !== undefined ? { storageClass: v.storageClass } : {}),
+    accessMode: v.accessMode ?? defaultAccessMode(nodes),
+    ...fetch,
+    retain: false,
+    protect: false,
+  };
+}
+
+/** A validated output volume as the builders use it. */
+export function resolveOutputVolume(v: OutputVolumeInput, nodes: number): Volume {
+  if (v.existingClaim !== undefined) return { kind: "existing", claimName: v.existingClaim };
+  return {
+    kind: "new",
+    size: v.size as string,
+    ...(v.storageClass !== undefined ? { storageClass: v.storageClass } : {}),
+    accessMode: v.accessMode ?? defaultAccessMode(nodes),
+    retain: v.retain,
+    protect: v.protect,
+  };
+}
