@@ -1,11 +1,18 @@
-// The Pulumi program: load and validate the stack config, then declare the stack.
-// Everything else lives in components/ (see README.md).
-import { loadConfig } from "./components/config";
+// The Pulumi program: load and validate the stack config (its secrets' shape included, before
+// anything is declared), then declare the stack. Everything else lives in components/ (see
+// README.md). An async default export: the Node.js runtime awaits it, and a rejection (bad
+// config, a failed run) fails `pulumi preview` and `pulumi up` with a non-zero exit.
+import { loadConfig, verifyConfigSecrets } from "./components/config";
 import { declareStack } from "./components/stack";
 
-const stack = declareStack(loadConfig());
-
-/** The jobs' namespace. */
-export const namespace = stack.namespace;
-/** Per job: its PyTorchJob name, namespace and output claim. */
-export const jobs = stack.jobs;
+export = async () => {
+  const config = loadConfig();
+  await verifyConfigSecrets(config);
+  const stack = declareStack(config);
+  return {
+    /** The jobs' namespace. */
+    namespace: stack.namespace,
+    /** Per job: its PyTorchJob name, namespace, output claim, checkpoint path, conditions and logs command. */
+    jobs: stack.jobs,
+  };
+};

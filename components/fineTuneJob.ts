@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { buildPrepareJob, buildStagingJob } from "./builders/dataJobs";
 import { buildPyTorchJob } from "./builders/pytorchJob";
 import { buildStagingPolicy, buildTrainingPolicy } from "./builders/security";
-import { type JobCondition, runVerdict } from "./builders/status";
+import { type JobCondition, runVerdict, verdictMessage } from "./builders/status";
 import { buildPersistentVolumeClaim } from "./builders/storage";
 import type { InstructLabTrainer, Job, StagingConfig, Volume } from "./config";
 import {
@@ -65,6 +65,11 @@ export interface FineTuneJobArgs {
    */
   readonly judgeRun?: boolean;
   /**
+   * The job's config key, which messages name (`finetune:jobs.granite`).
+   * @default the job name
+   */
+  readonly configKey?: string;
+  /**
    * The kubeconfig context, for the `kubectl logs` command in the outputs.
    * @default the current context
    */
@@ -100,8 +105,12 @@ export class FineTuneJob extends pulumi.ComponentResource {
   public readonly conditions: pulumi.Output<JobCondition[]>;
   /** The command that follows the Master's logs. */
   public readonly logs: pulumi.Output<string>;
-  /** Why the deploy failed (a failed run, or one that did not reach what `wait` asked for). */
-  public readonly failure: pulumi.Output<string | undefined>;
+  /**
+   * The conditions, judged: they resolve when the run reached what `wait` asks for and reject,
+   * failing the deploy with the job's reason, when it failed or did not. A preview warns instead.
+   * Export it (the stack does): a rejected Output fails `pulumi up` only when the engine awaits it.
+   */
+  public readonly outcome: pulumi.Output<JobCondition[]>;
 
   constructor(name: string, args: FineTuneJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:index:FineTuneJob", name, {}, opts);
@@ -210,8 +219,9 @@ export class FineTuneJob extends pulumi.ComponentResource {
     this.namespace = pytorchJob.metadata.namespace;
     this.outputClaim = pulumi.output(job.output.kind === "existing" ? job.output.claimName : claimName(name, "output"));
     this.checkpointPath = pulumi.output(CHECKPOINT_SUBDIR);
-    this.conditions = pulumi.output(pytorchJob.status).apply((status) =>
-      (status?.conditions ?? []).map((c) => ({
+    const status = pulumi.output(pytorchJob.status);
+    this.conditions = status.apply((st) =>
+      (st?.conditions ?? []).map((c) => ({
         type: c.type,
         status: c.status,
         ...(c.reason !== undefined ? { reason: c.reason } : {}),
@@ -220,14 +230,20 @@ export class FineTuneJob extends pulumi.ComponentResource {
     );
     const context = args.context !== undefined ? ` --context ${args.context}` : "";
     this.logs = pulumi.interpolate`kubectl${context} -n ${this.namespace} logs -f pod/${masterPodName(name)} -c ${TRAINING_CONTAINER}`;
-    this.failure = pulumi.output(pytorchJob.status).apply((status) => {
-      // No status: nothing was observed (a preview, or `wait: none`), so there is nothing to judge.
-      if (status === undefined || args.judgeRun === false) return undefined;
-      const verdict = runVerdict(name, job.wait, status.conditions);
-      if (verdict.ok) return undefined;
-      // An error diagnostic fails `pulumi up`, promptly, with the run's own reason.
-      pulumi.log.error(verdict.error, this);
-      return verdict.error;
+    this.outcome = pulumi.all([status, this.conditions, this.namespace]).apply(([st, conditions, ns]) => {
+      // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.
+      if (st === undefined || args.judgeRun === false) return conditions;
+      const verdict = runVerdict(`${ns}/${name}`, job.wait, st.conditions);
+      if (verdict.ok) return conditions;
+      const preview = pulumi.runtime.isDryRun();
+      const message = verdictMessage(args.configKey ?? name, verdict, preview);
+      if (preview) {
+        pulumi.log.warn(message, this);
+        return conditions;
+      }
+      // A rejected Output fails the deploy, with a non-zero exit from the CLI too; a logged error
+      // diagnostic would not. The stack trace says nothing to the user, so it is hidden.
+      throw new pulumi.ResourceError(message, this, true);
     });
     this.registerOutputs({
       jobName: this.jobName,
@@ -236,7 +252,6 @@ export class FineTuneJob extends pulumi.ComponentResource {
       checkpointPath: this.checkpointPath,
       conditions: this.conditions,
       logs: this.logs,
-      failure: this.failure,
     });
   }
 }

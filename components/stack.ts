@@ -5,7 +5,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { podSecurityLevel } from "./builders/security";
 import type { JobCondition } from "./builders/status";
-import type { Config } from "./config";
+import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { JobNamespace } from "./jobNamespace";
 import { TrainingOperator } from "./trainingOperator";
@@ -21,7 +21,7 @@ export interface JobOutputs {
   readonly outputClaim: pulumi.Output<string>;
   /** Where the checkpoints are inside that PVC. */
   readonly checkpointPath: pulumi.Output<string>;
-  /** The PyTorchJob's status conditions when `pulumi up` returned. */
+  /** The PyTorchJob's status conditions when `pulumi up` returned; a failed run fails the deploy instead. */
   readonly conditions: pulumi.Output<JobCondition[]>;
   /** `kubectl logs` command that follows the Master. */
   readonly logs: pulumi.Output<string>;
@@ -88,6 +88,7 @@ export function declareStack(config: Config): StackOutputs {
         networkPolicy: config.networkPolicy,
         judgeRun: !skipAwait,
         operator,
+        configKey: keyPath(["jobs", name]),
         context: config.cluster.context,
       },
       opts(),
@@ -97,7 +98,7 @@ export function declareStack(config: Config): StackOutputs {
       namespace: ftj.namespace,
       outputClaim: ftj.outputClaim,
       checkpointPath: ftj.checkpointPath,
-      conditions: ftj.conditions,
+      conditions: ftj.outcome,
       logs: ftj.logs,
     };
   }

@@ -2,6 +2,7 @@
 // reruns (what a config change replaces), retention, gang scheduling and run outputs.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import * as pulumi from "@pulumi/pulumi";
 import { HF_DOWNLOAD_PROGRAM } from "../components/builders/dataJobs";
 import { skipAwaitTransform } from "../components/transforms";
 import { recordLogs } from "./support/logs";
@@ -351,15 +352,51 @@ describe("outputs", () => {
     });
   });
 
-  it("fails the deploy with the job's reason when the run failed", async () => {
-    const failed = [
-      conditions[0],
-      { type: "Failed", status: "True", reason: "PyTorchJobFailed", message: "1 Master replica(s) failed." },
-    ];
+  const failed = [
+    conditions[0],
+    { type: "Failed", status: "True", reason: "PyTorchJobFailed", message: "1 Master replica(s) failed." },
+  ];
+  const FAILED_MESSAGE =
+    "finetune:jobs.granite: PyTorchJob ml/granite failed (PyTorchJobFailed: 1 Master replica(s) failed.). " +
+    "A failed run is not started again by itself: fix its cause, then set finetune:jobs.granite.rerun to a new value " +
+    "(or change anything else that defines the run) and run pulumi up again.";
+
+  it("fails the deploy with the job's reason when the run failed: an error the engine sees, not a log line", async () => {
     const errors = await recordLogs("error", () =>
-      runStack(base({ granite: ilabJob({ wait: "succeeded" }) }), [], withStatus({ conditions: failed })),
+      assert.rejects(
+        runStack(base({ granite: ilabJob({ wait: "succeeded" }) }), [], withStatus({ conditions: failed })),
+        (e: Error) => {
+          assert.equal(pulumi.ResourceError.isInstance(e), true, String(e));
+          assert.equal(e.message, FAILED_MESSAGE);
+          assert.equal((e as pulumi.ResourceError).hideStack, true);
+          return true;
+        },
+      ),
     );
-    assert.deepEqual(errors, ["PyTorchJob granite failed: failed (PyTorchJobFailed: 1 Master replica(s) failed.)"]);
+    // Logged diagnostics do not fail a CLI run, so the failure must not rely on one.
+    assert.deepEqual(errors, []);
+  });
+
+  it("in a preview, a failed run held in the state is a warning: the plan still shows", async () => {
+    const warnings = await recordLogs("warn", async () => {
+      const run = await runStack(base({ granite: ilabJob() }), [], {
+        ...withStatus({ conditions: failed }),
+        preview: true,
+      });
+      assert.deepEqual(((run.outputs.jobs as Json).granite as Json).conditions, [
+        { type: "Created", status: "True", reason: "PyTorchJobCreated", message: "created" },
+        { type: "Failed", status: "True", reason: "PyTorchJobFailed", message: "1 Master replica(s) failed." },
+      ]);
+    });
+    assert.deepEqual(warnings, [`${FAILED_MESSAGE} Until then, pulumi up fails.`]);
+  });
+
+  it("fails a run that did not reach what wait asked for", async () => {
+    await assert.rejects(runStack(base({ granite: ilabJob({ wait: "succeeded" }) }), [], withStatus({ conditions })), {
+      message:
+        "finetune:jobs.granite: PyTorchJob ml/granite did not succeed: it is running (PyTorchJobRunning: running). " +
+        "Run pulumi refresh to read its current status.",
+    });
   });
 
   it("does not fail a run that reached what wait asked for, nor one with no status (a preview)", async () => {

@@ -164,16 +164,28 @@ describe("secrets stay secret", () => {
     );
   });
 
-  it("a secret of the wrong shape fails the deploy with its key, never its value", async () => {
+  it("a secret of the wrong shape fails the program before it declares anything, with its key, never its value", async () => {
+    const registered: string[] = [];
     const errors = await recordLogs("error", () =>
-      runStack(fullStack({ hfToken: "hf CANARY with spaces", imagePullSecrets: "user:CANARY_password" }), [
-        ...SECRET_KEYS,
-      ]),
+      assert.rejects(
+        runStack(
+          fullStack({ hfToken: "hf CANARY with spaces", imagePullSecrets: "user:CANARY_password" }),
+          [...SECRET_KEYS],
+          { onRegister: (type, name) => registered.push(`${type} ${name}`) },
+        ),
+        (e: Error) => {
+          assert.equal(e instanceof ConfigError, true, String(e));
+          assert.deepEqual((e as ConfigError).problems, [
+            "finetune:hfToken: must not contain whitespace",
+            'finetune:imagePullSecrets: must be the contents of a Docker config.json with registry credentials ({"auths": {...}}): pulumi config set --secret imagePullSecrets "$(cat ~/.docker/config.json)"',
+          ]);
+          assert.equal(e.message.includes("CANARY"), false);
+          return true;
+        },
+      ),
     );
-    assert.deepEqual(errors.sort(), [
-      "finetune:hfToken: must not contain whitespace",
-      'finetune:imagePullSecrets: must be the contents of a Docker config.json with registry credentials ({"auths": {...}}): pulumi config set --secret imagePullSecrets "$(cat ~/.docker/config.json)"',
-    ]);
+    assert.deepEqual(registered, []);
+    assert.deepEqual(errors, []);
   });
 
   it("never reads a secret key through a non-secret config getter", async () => {

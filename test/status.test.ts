@@ -6,6 +6,8 @@ import {
   type JobCondition,
   readRunStatus,
   runVerdict,
+  type Verdict,
+  verdictMessage,
   waitAnnotations,
   waitForExpression,
 } from "../components/builders/status";
@@ -111,8 +113,9 @@ describe("runVerdict", () => {
       FAILED,
       {
         ok: false,
+        status: readRunStatus(FAILED),
         error:
-          "PyTorchJob granite failed: failed (PyTorchJobFailed: PyTorchJob granite is failed because 1 Master replica(s) failed.)",
+          "PyTorchJob ml/granite failed (PyTorchJobFailed: PyTorchJob granite is failed because 1 Master replica(s) failed.)",
       },
     ],
     ["succeeded: Succeeded", "succeeded", SUCCEEDED, { ok: true, status: readRunStatus(SUCCEEDED) }],
@@ -122,8 +125,9 @@ describe("runVerdict", () => {
       DEADLINE,
       {
         ok: false,
+        status: readRunStatus(DEADLINE),
         error:
-          "PyTorchJob granite failed: failed (DeadlineExceeded: PyTorchJob granite has failed because it has reached the specified deadline)",
+          "PyTorchJob ml/granite failed (DeadlineExceeded: PyTorchJob granite has failed because it has reached the specified deadline)",
       },
     ],
     [
@@ -132,7 +136,9 @@ describe("runVerdict", () => {
       RUNNING,
       {
         ok: false,
-        error: "PyTorchJob granite did not succeed: it is running (PyTorchJobRunning: PyTorchJob granite is running.)",
+        status: readRunStatus(RUNNING),
+        error:
+          "PyTorchJob ml/granite did not succeed: it is running (PyTorchJobRunning: PyTorchJob granite is running.)",
       },
     ],
     [
@@ -141,14 +147,45 @@ describe("runVerdict", () => {
       CREATED,
       {
         ok: false,
-        error: "PyTorchJob granite is not running: it is created (PyTorchJobCreated: PyTorchJob granite is created.)",
+        status: readRunStatus(CREATED),
+        error:
+          "PyTorchJob ml/granite is not running: it is created (PyTorchJobCreated: PyTorchJob granite is created.)",
       },
     ],
     ["none: never fails", "none", FAILED, { ok: true, status: readRunStatus(FAILED) }],
   ];
   for (const [title, mode, conditions, expected] of table) {
-    it(title, () => assert.deepEqual(runVerdict("granite", mode, conditions), expected));
+    it(title, () => assert.deepEqual(runVerdict("ml/granite", mode, conditions), expected));
   }
+});
+
+describe("verdictMessage", () => {
+  const failed = runVerdict("ml/granite", "running", FAILED) as Extract<Verdict, { ok: false }>;
+  const unreached = runVerdict("ml/granite", "succeeded", RUNNING) as Extract<Verdict, { ok: false }>;
+  const advice =
+    "A failed run is not started again by itself: fix its cause, then set finetune:jobs.granite.rerun to a new value " +
+    "(or change anything else that defines the run) and run pulumi up again.";
+
+  it("a failed run: the reason, and how to ask for a new run", () => {
+    assert.equal(
+      verdictMessage("finetune:jobs.granite", failed, false),
+      `finetune:jobs.granite: ${failed.error}. ${advice}`,
+    );
+  });
+
+  it("in a preview, says that pulumi up will fail", () => {
+    assert.equal(
+      verdictMessage("finetune:jobs.granite", failed, true),
+      `finetune:jobs.granite: ${failed.error}. ${advice} Until then, pulumi up fails.`,
+    );
+  });
+
+  it("a run that did not reach what wait asks for: read its status again", () => {
+    assert.equal(
+      verdictMessage("finetune:jobs.granite", unreached, false),
+      `finetune:jobs.granite: ${unreached.error}. Run pulumi refresh to read its current status.`,
+    );
+  });
 });
 
 describe("wait annotations", () => {

@@ -1,8 +1,8 @@
-// Runs the real program (`declareStack(loadConfig())`, as index.ts does) under the Pulumi SDK's
+// Runs the real program (`declareStack(loadConfig())` after `verifyConfigSecrets`, as index.ts does) under the Pulumi SDK's
 // mock runtime, with no engine and no cluster, and records every resource it registers with its
 // inputs and lifecycle options. The offline render and the unit tests both use it.
 import * as pulumi from "@pulumi/pulumi";
-import { loadConfig } from "../components/config";
+import { loadConfig, verifyConfigSecrets } from "../components/config";
 import { declareStack } from "../components/stack";
 
 /** Pulumi's marker for a secret value in serialized inputs. */
@@ -80,6 +80,14 @@ export interface RunOptions {
   }) => Record<string, unknown> | undefined;
   /** Called as the fake engine registers each resource (the benchmark times these). */
   readonly onRegister?: (type: string, name: string) => void;
+  /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()`). @default false: as `pulumi up` */
+  readonly preview?: boolean;
+  /**
+   * Check the shape of secret values before declaring anything, as index.ts does. Off for the
+   * offline render, which cannot decrypt them and passes a placeholder.
+   * @default true
+   */
+  readonly verifySecrets?: boolean;
 }
 
 /**
@@ -118,40 +126,62 @@ export async function runProgram(
     },
     "finetune",
     options.stack ?? "test",
-    false,
+    options.preview ?? false,
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
   // Validated before the stack starts, as index.ts does at load: bad config declares nothing.
   const validated = loadConfig();
+  if (options.verifySecrets ?? true) await verifyConfigSecrets(validated);
 
-  const outputs = await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      const o = args.opts as pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
-      const recorded: RecordedResource = {
-        type: args.type,
-        name: args.name,
-        custom: args.resource instanceof pulumi.CustomResource,
-        inputs: {},
-        options: {
-          parent: resourceName(o.parent),
-          provider: resourceName(o.provider),
-          dependsOn: names(o.dependsOn),
-          protect: o.protect,
-          retainOnDelete: o.retainOnDelete,
-          deleteBeforeReplace: o.deleteBeforeReplace,
-          replaceOnChanges: o.replaceOnChanges,
-          ignoreChanges: o.ignoreChanges,
-          customTimeouts: o.customTimeouts,
-          transforms: (o.transforms ?? []) as pulumi.ResourceTransform[],
-        },
-      };
-      byKey.set(key(args.type, args.name), recorded);
-      order.push(recorded);
-      return undefined;
+  // As the CLI's Node.js runtime does (cmd/run), an error that rejects an Output the engine awaits
+  // surfaces as an unhandled rejection and fails the run; it is recorded here instead of reaching
+  // the test runner's own handlers.
+  const uncaught: unknown[] = [];
+  const onUncaught = (e: unknown) => {
+    if (!uncaught.includes(e)) uncaught.push(e);
+  };
+  const runnerHandlers = process.listeners("unhandledRejection");
+  process.removeAllListeners("unhandledRejection");
+  process.on("unhandledRejection", onUncaught);
+  let outputs: unknown;
+  try {
+    outputs = await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        const o = args.opts as pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+        const recorded: RecordedResource = {
+          type: args.type,
+          name: args.name,
+          custom: args.resource instanceof pulumi.CustomResource,
+          inputs: {},
+          options: {
+            parent: resourceName(o.parent),
+            provider: resourceName(o.provider),
+            dependsOn: names(o.dependsOn),
+            protect: o.protect,
+            retainOnDelete: o.retainOnDelete,
+            deleteBeforeReplace: o.deleteBeforeReplace,
+            replaceOnChanges: o.replaceOnChanges,
+            ignoreChanges: o.ignoreChanges,
+            customTimeouts: o.customTimeouts,
+            transforms: (o.transforms ?? []) as pulumi.ResourceTransform[],
+          },
+        };
+        byKey.set(key(args.type, args.name), recorded);
+        order.push(recorded);
+        return undefined;
+      });
+      return declareStack(validated);
     });
-    return declareStack(validated);
-  });
-  // Wait for every outstanding registration (the stack's outputs among them) before the next run.
-  await pulumi.runtime.disconnect();
+  } catch (e) {
+    onUncaught(e);
+  } finally {
+    // Wait for every outstanding registration (the stack's outputs among them) before the next
+    // run, and for the rejections they leave to surface.
+    await pulumi.runtime.disconnect();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("unhandledRejection", onUncaught);
+    for (const handler of runnerHandlers) process.on("unhandledRejection", handler);
+  }
+  if (uncaught.length > 0) throw uncaught[0];
   return { resources: order, outputs: (outputs ?? {}) as Record<string, unknown> };
 }

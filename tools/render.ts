@@ -131,7 +131,7 @@ async function main(): Promise<number> {
   const stackName = args.stack ?? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "");
   const { config, secretKeys } = readStackFile(file);
   try {
-    const run = await runProgram(config, secretKeys, { stack: stackName });
+    const run = await runProgram(config, secretKeys, { stack: stackName, verifySecrets: false });
     const text = renderResources(run.resources);
     if (args.out) fs.writeFileSync(args.out, text);
     else process.stdout.write(text);

@@ -69,7 +69,7 @@ export function waitAnnotations(mode: WaitMode): Record<string, string> {
 /** Whether `pulumi up` succeeds for a run, and if not, why. */
 export type Verdict =
   | { readonly ok: true; readonly status: RunStatus }
-  | { readonly ok: false; readonly error: string };
+  | { readonly ok: false; readonly status: RunStatus; readonly error: string };
 
 function describe(status: RunStatus): string {
   const detail = [status.reason, status.message].filter(Boolean).join(": ");
@@ -77,18 +77,39 @@ function describe(status: RunStatus): string {
 }
 
 /**
- * Decides, from the conditions seen when the wait ended, whether the deploy of job `name`
- * succeeded: a failed run always fails it; `succeeded` also fails on anything but success.
+ * Decides, from the conditions seen when the wait ended, whether the deploy of the PyTorchJob
+ * `job` (its `namespace/name`) succeeded: a failed run always fails it; `succeeded` also fails on
+ * anything but success, `running` on a run that is neither running nor done.
  */
-export function runVerdict(name: string, mode: WaitMode, conditions: readonly JobCondition[] | undefined): Verdict {
+export function runVerdict(job: string, mode: WaitMode, conditions: readonly JobCondition[] | undefined): Verdict {
   const status = readRunStatus(conditions);
   if (mode === "none") return { ok: true, status };
-  if (status.state === "failed") return { ok: false, error: `PyTorchJob ${name} failed: ${describe(status)}` };
+  if (status.state === "failed") {
+    const detail = [status.reason, status.message].filter(Boolean).join(": ");
+    return { ok: false, status, error: `PyTorchJob ${job} failed${detail ? ` (${detail})` : ""}` };
+  }
   if (mode === "succeeded" && status.state !== "succeeded") {
-    return { ok: false, error: `PyTorchJob ${name} did not succeed: it is ${describe(status)}` };
+    return { ok: false, status, error: `PyTorchJob ${job} did not succeed: it is ${describe(status)}` };
   }
   if (mode === "running" && status.state !== "running" && status.state !== "succeeded") {
-    return { ok: false, error: `PyTorchJob ${name} is not running: it is ${describe(status)}` };
+    return { ok: false, status, error: `PyTorchJob ${job} is not running: it is ${describe(status)}` };
   }
   return { ok: true, status };
+}
+
+/**
+ * What the user reads when a run fails the deploy: the verdict under the job's config key, and
+ * what to do next. A failed run stays failed (its PyTorchJob is unchanged, so nothing reruns it):
+ * every later `pulumi up` fails the same way until the user asks for a new run. In a preview the
+ * same message is a warning, so that the plan of a fix still shows.
+ */
+export function verdictMessage(key: string, verdict: Extract<Verdict, { ok: false }>, preview: boolean): string {
+  if (verdict.status.state === "failed") {
+    return (
+      `${key}: ${verdict.error}. A failed run is not started again by itself: fix its cause, then set ${key}.rerun ` +
+      "to a new value (or change anything else that defines the run) and run pulumi up again." +
+      (preview ? " Until then, pulumi up fails." : "")
+    );
+  }
+  return `${key}: ${verdict.error}. Run pulumi refresh to read its current status.`;
 }

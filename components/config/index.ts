@@ -4,7 +4,7 @@
 // base (shared shapes), volumes, trainer, scheduling, job, operator, secrets, stack, errors,
 // and load (the runtime around them).
 export { CONFIG_NAMESPACE, durationSeconds } from "./base";
-export { ConfigError, formatIssues } from "./errors";
+export { ConfigError, formatIssues, keyPath } from "./errors";
 export {
   DEFAULT_TIMEOUTS,
   DEFAULT_TTL_SECONDS,
@@ -15,7 +15,7 @@ export {
   WAIT_MODES,
   type WaitMode,
 } from "./job";
-export { decodeConfigValues, loadConfig, parseStackConfig } from "./load";
+export { decodeConfigValues, loadConfig, parseStackConfig, verifyConfigSecrets } from "./load";
 export { DEFAULT_OPERATOR_VERSION, type OperatorSource, upstreamOperatorSource } from "./operator";
 export type { RunPolicy, Scheduling } from "./scheduling";
 export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { CONFIG_NAMESPACE } from "./base";
 import { ConfigError, keyPath } from "./errors";
-import { checkedSecret, SECRET_MARKER } from "./secrets";
+import { SECRET_MARKER, verifySecrets } from "./secrets";
 import { type Config, parseConfig } from "./stack";
 
 /**
@@ -94,7 +94,8 @@ export function parseStackConfig(
 
 /**
  * Reads the stack's config from the Pulumi runtime, validates it, and returns the typed config.
- * Secrets are read only with `getSecret`, so they stay secret Outputs.
+ * Secrets are read only with `requireSecret`, so they stay secret Outputs; `verifyConfigSecrets`
+ * checks their shape.
  */
 export function loadConfig(): Config {
   const all = pulumi.runtime.allConfig();
@@ -112,15 +113,25 @@ export function loadConfig(): Config {
   const secrets = new pulumi.Config(CONFIG_NAMESPACE);
   return {
     ...config,
-    ...(hasHfToken ? { hfToken: checkedSecret(secrets, "hfToken") } : {}),
-    ...(hasImagePullSecrets ? { imagePullSecrets: checkedSecret(secrets, "imagePullSecrets") } : {}),
+    ...(hasHfToken ? { hfToken: secrets.requireSecret("hfToken") } : {}),
+    ...(hasImagePullSecrets ? { imagePullSecrets: secrets.requireSecret("imagePullSecrets") } : {}),
     ...(hasS3Credentials
       ? {
           s3Credentials: {
-            accessKeyId: checkedSecret(secrets, "s3AccessKeyId"),
-            secretAccessKey: checkedSecret(secrets, "s3SecretAccessKey"),
+            accessKeyId: secrets.requireSecret("s3AccessKeyId"),
+            secretAccessKey: secrets.requireSecret("s3SecretAccessKey"),
           },
         }
       : {}),
   };
+}
+
+/** Checks the shape of the config's secrets (see `verifySecrets`); rejects with a `ConfigError`. */
+export function verifyConfigSecrets(config: Config): Promise<void> {
+  return verifySecrets({
+    hfToken: config.hfToken,
+    s3AccessKeyId: config.s3Credentials?.accessKeyId,
+    s3SecretAccessKey: config.s3Credentials?.secretAccessKey,
+    imagePullSecrets: config.imagePullSecrets,
+  });
 }

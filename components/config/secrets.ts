@@ -1,9 +1,9 @@
 // The config keys that hold secrets and what their values must look like. The program never
-// parses a secret as plain config: validation sees a marker, and the value is checked inside
-// `apply`, where it stays a secret Output.
-import * as pulumi from "@pulumi/pulumi";
+// parses a secret as plain config: validation sees a marker, and the value stays a secret Output;
+// only its shape is checked, before anything is declared.
+import type * as pulumi from "@pulumi/pulumi";
 import { isPlainObject } from "./base";
-import { keyPath } from "./errors";
+import { ConfigError, keyPath } from "./errors";
 
 /** Config keys that may (and must) be stored as Pulumi secrets. */
 export const SECRET_KEYS = ["hfToken", "s3AccessKeyId", "s3SecretAccessKey", "imagePullSecrets"] as const;
@@ -32,15 +32,30 @@ function isDockerConfigJson(text: string): boolean {
   }
 }
 
-/**
- * A secret config value as a secret Output, checked inside `apply`. A bad value is reported as an
- * error diagnostic naming the key (never the value): secret config is known during preview, so
- * `pulumi preview`, and the preview that `pulumi up` starts with, fail before anything is changed.
- */
-export function checkedSecret(config: pulumi.Config, key: (typeof SECRET_KEYS)[number]): pulumi.Output<string> {
-  return config.requireSecret(key).apply((value) => {
-    const problem = SECRET_RULES[key](value);
-    if (problem !== undefined) pulumi.log.error(`${keyPath([key])}: ${problem}`);
-    return value;
+/** The value of a known Output (config values always are), read without unwrapping its secretness. */
+function valueOf(output: pulumi.Output<string>): Promise<string> {
+  return new Promise((resolve) => {
+    output.apply((v) => {
+      resolve(v);
+      return v;
+    });
   });
+}
+
+/**
+ * Checks the shape of every configured secret before anything is declared, so that a bad value
+ * fails `pulumi preview` and `pulumi up` (even with --skip-preview) with nothing created. Each
+ * problem names its key, never the value. Throws `ConfigError` listing them.
+ */
+export async function verifySecrets(
+  secrets: Partial<Record<(typeof SECRET_KEYS)[number], pulumi.Output<string>>>,
+): Promise<void> {
+  const problems: string[] = [];
+  for (const key of SECRET_KEYS) {
+    const output = secrets[key];
+    if (output === undefined) continue;
+    const problem = SECRET_RULES[key](await valueOf(output));
+    if (problem !== undefined) problems.push(`${keyPath([key])}: ${problem}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
 }
