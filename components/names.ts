@@ -61,7 +61,9 @@ export function masterPodName(job: string): string {
 /** Annotations on the training pod template that make a run's inputs part of its spec. */
 export const RUN_ANNOTATIONS = {
   modelSource: "finetune/model-source",
+  modelRestage: "finetune/model-restage",
   datasetSource: "finetune/dataset-source",
+  datasetRestage: "finetune/dataset-restage",
   rerun: "finetune/rerun",
 } as const;
 

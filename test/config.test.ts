@@ -581,6 +581,39 @@ describe("sources and lifecycle keys", () => {
     assert.deepEqual(config.jobs.smoke.model, { kind: "existing", claimName: "shared-models", subPath: "granite" });
   });
 
+  it("reads restage on a fetched source into the volume, and refuses it where nothing is fetched", () => {
+    const config = parseConfig(
+      stack({ jobs: { granite: job({ model: { source: "hf://org/m", size: "1Gi", restage: "2026-11-29" } }) } }),
+      new Set(),
+    );
+    assert.deepEqual(config.jobs.granite.model, {
+      kind: "new",
+      size: "1Gi",
+      accessMode: "ReadWriteOnce",
+      fetch: { kind: "hf", repo: "org/m", repoType: "model" },
+      restage: "2026-11-29",
+      retain: false,
+      protect: false,
+    });
+    assert.deepEqual(
+      problemsOf(
+        stack({
+          jobs: {
+            granite: job({
+              model: { source: "pvc://models/m", restage: "1" },
+              dataset: { existingClaim: "data", restage: "" },
+            }),
+          },
+        }),
+      ),
+      [
+        "finetune:jobs.granite.model.restage: applies only to an hf:// or s3:// source, which a staging Job fetches",
+        "finetune:jobs.granite.dataset.restage: must be at least 1 character(s) long",
+        "finetune:jobs.granite.dataset.restage: applies only to an hf:// or s3:// source, which a staging Job fetches",
+      ],
+    );
+  });
+
   it("defaults the wait timeout by mode, and keeps an explicit one", () => {
     const config = parseConfig(
       stack({

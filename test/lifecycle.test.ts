@@ -244,6 +244,24 @@ describe("reruns: what a config change replaces", () => {
     });
   });
 
+  it("restage re-fetches that volume, re-prepares the data and reruns training", async () => {
+    const model = ilabJob().model as Json;
+    assert.deepEqual(await planFor({}, { model: { ...model, restage: "2026-11-29" } }), {
+      [`${JOB} granite-stage-model`]: "replace",
+      [`${JOB} granite-prepare`]: "replace",
+      [`${T.pytorchJob} granite-pytorchjob`]: "replace",
+    });
+    const dataset = ilabJob().dataset as Json;
+    assert.deepEqual(
+      await planFor({ dataset: { ...dataset, restage: "a" } }, { dataset: { ...dataset, restage: "b" } }),
+      {
+        [`${JOB} granite-stage-dataset`]: "replace",
+        [`${JOB} granite-prepare`]: "replace",
+        [`${T.pytorchJob} granite-pytorchjob`]: "replace",
+      },
+    );
+  });
+
   it("labels and annotations are updated in place", async () => {
     assert.deepEqual(await planFor({}, { labels: { team: "a" }, annotations: { "example.com/ticket": "ML-1" } }), {
       [`${T.pytorchJob} granite-pytorchjob`]: "update",
@@ -265,6 +283,40 @@ describe("reruns: what a config change replaces", () => {
       "finetune/dataset-source": "s3://training-data/granite",
       "finetune/rerun": "2026-11-28",
     });
+  });
+});
+
+describe("retries of staging and data preparation", () => {
+  it("marks each staging and preparation Job replaceUnready: a failed one is replaced by the next up", async () => {
+    const run = await runStack(base({ granite: ilabJob() }));
+    for (const name of ["granite-stage-model", "granite-stage-dataset", "granite-prepare"]) {
+      assert.deepEqual((one(run, JOB, name).inputs as Json).metadata.annotations, {
+        "pulumi.com/replaceUnready": "true",
+      });
+    }
+  });
+
+  it("records the restage token on the staging pod template and in every later step", async () => {
+    const run = await runStack(
+      base({ granite: ilabJob({ model: { ...(ilabJob().model as Json), restage: "2026-11-29" } }) }),
+    );
+    const template = (name: string) => (one(run, JOB, name).inputs as Json).spec.template.metadata.annotations;
+    assert.deepEqual(template("granite-stage-model"), {
+      "finetune/model-source": "hf://ibm-granite/granite-3.1-8b-base@main",
+      "finetune/model-restage": "2026-11-29",
+    });
+    assert.deepEqual(template("granite-stage-dataset"), { "finetune/dataset-source": "s3://training-data/granite" });
+    const expected = {
+      "finetune/model-source": "hf://ibm-granite/granite-3.1-8b-base@main",
+      "finetune/model-restage": "2026-11-29",
+      "finetune/dataset-source": "s3://training-data/granite",
+    };
+    assert.deepEqual(template("granite-prepare"), expected);
+    assert.deepEqual(
+      (one(run, T.pytorchJob, "granite-pytorchjob").inputs as Json).spec.pytorchReplicaSpecs.Master.template.metadata
+        .annotations,
+      expected,
+    );
   });
 });
 
@@ -423,12 +475,15 @@ describe("cluster.skipAwait", () => {
     assert.deepEqual(errors, []);
   });
 
-  it("the transform marks Kubernetes objects not to be awaited and to be deleted in the background", () => {
+  it("the transform marks Kubernetes objects not to be awaited, to be deleted in the background, never replaced as unready", () => {
     const result = skipAwaitTransform({
       type: "kubernetes:apps/v1:Deployment",
       name: "d",
       custom: true,
-      props: { metadata: { name: "training-operator", annotations: { a: "b" } }, spec: {} },
+      props: {
+        metadata: { name: "training-operator", annotations: { a: "b", "pulumi.com/replaceUnready": "true" } },
+        spec: {},
+      },
       opts: {},
     } as never);
     assert.deepEqual(result?.props, {

@@ -24,7 +24,7 @@ import { containerSecurityContext, podIdentity } from "./security";
 export interface BatchJobManifest {
   readonly apiVersion: "batch/v1";
   readonly kind: "Job";
-  readonly metadata: NamespacedMetadata;
+  readonly metadata: NamespacedMetadata & { readonly annotations: Record<string, string> };
   readonly spec: {
     readonly backoffLimit: number;
     readonly template: {
@@ -97,6 +97,15 @@ export function fetchEnv(source: FetchedSource, secrets: { hfToken: boolean; s3C
   return env;
 }
 
+/**
+ * Annotations of every staging and preparation Job. The Kubernetes provider keeps a failed Job in
+ * the state with an init error, and with `replaceOnChanges: [spec]` alone the next `pulumi up`
+ * would re-await that same failed Job. `pulumi.com/replaceUnready` makes it plan a replacement of
+ * a Job that has not completed, so the next `up` runs it again (after a fixed token, a bucket
+ * that now exists, a network that came back).
+ */
+export const DATA_JOB_ANNOTATIONS: Readonly<Record<string, string>> = { "pulumi.com/replaceUnready": "true" };
+
 /** The claim a job volume lives on. */
 export function volumeClaim(job: string, role: "model" | "dataset" | "output", volume: Volume): string {
   return volume.kind === "existing" ? volume.claimName : claimName(job, role);
@@ -129,11 +138,16 @@ export function buildStagingJob(inputs: StagingJobInputs): BatchJobManifest {
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: stagingJobName(job, role), namespace: inputs.namespace, labels },
+    metadata: {
+      name: stagingJobName(job, role),
+      namespace: inputs.namespace,
+      labels,
+      annotations: { ...DATA_JOB_ANNOTATIONS },
+    },
     spec: {
       backoffLimit: 2,
       template: {
-        metadata: { labels },
+        metadata: { labels, annotations: volumeSourceAnnotations(role, volume) },
         spec: {
           ...podIdentity(inputs.securityContext, inputs.imagePullSecrets),
           restartPolicy: "Never",
@@ -173,14 +187,21 @@ export function prepareArgv(job: string, trainer: InstructLabTrainer): string[] 
   ];
 }
 
-/** The sources a job's data came from, as pod template annotations (part of the spec). */
-export function runSourceAnnotations(job: Job): Record<string, string> {
+/** Where a fetched volume's data came from (its source and restage token), as pod template annotations. */
+export function volumeSourceAnnotations(role: "model" | "dataset", volume: Volume | undefined): Record<string, string> {
   const annotations: Record<string, string> = {};
-  const model = job.model?.fetch;
-  const dataset = job.dataset?.fetch;
-  if (model) annotations[RUN_ANNOTATIONS.modelSource] = formatSource(model);
-  if (dataset) annotations[RUN_ANNOTATIONS.datasetSource] = formatSource(dataset);
+  if (volume?.fetch === undefined) return annotations;
+  annotations[RUN_ANNOTATIONS[`${role}Source`]] = formatSource(volume.fetch);
+  if (volume.restage !== undefined) annotations[RUN_ANNOTATIONS[`${role}Restage`]] = volume.restage;
   return annotations;
+}
+
+/**
+ * The sources a job's data came from, as pod template annotations (part of the spec): a source
+ * or restage change prepares the data and trains again.
+ */
+export function runSourceAnnotations(job: Job): Record<string, string> {
+  return { ...volumeSourceAnnotations("model", job.model), ...volumeSourceAnnotations("dataset", job.dataset) };
 }
 
 /** The mount of a model or dataset volume, at its subPath for a pvc:// source. */
@@ -217,7 +238,12 @@ export function buildPrepareJob(inputs: PrepareJobInputs): BatchJobManifest {
   return {
     apiVersion: "batch/v1",
     kind: "Job",
-    metadata: { name: prepareJobName(name), namespace: inputs.namespace, labels },
+    metadata: {
+      name: prepareJobName(name),
+      namespace: inputs.namespace,
+      labels,
+      annotations: { ...DATA_JOB_ANNOTATIONS },
+    },
     spec: {
       backoffLimit: 1,
       template: {

@@ -33,7 +33,7 @@ function isDockerConfigJson(text: string): boolean {
 }
 
 /** The value of a known Output (config values always are), read without unwrapping its secretness. */
-function valueOf(output: pulumi.Output<string>): Promise<string> {
+function knownValue(output: pulumi.Output<string>): Promise<string> {
   return new Promise((resolve) => {
     output.apply((v) => {
       resolve(v);
@@ -54,7 +54,7 @@ export async function verifySecrets(
   for (const key of SECRET_KEYS) {
     const output = secrets[key];
     if (output === undefined) continue;
-    const problem = SECRET_RULES[key](await valueOf(output));
+    const problem = SECRET_RULES[key](await knownValue(output));
     if (problem !== undefined) problems.push(`${keyPath([key])}: ${problem}`);
   }
   if (problems.length > 0) throw new ConfigError(problems);

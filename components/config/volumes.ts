@@ -60,6 +60,7 @@ export const inputVolumeSchema = (role: "model" | "dataset") =>
       .string()
       .regex(/^[a-z0-9-]{1,32}$/, { error: "must be a region name such as us-east-1" })
       .optional(),
+    restage: text().min(1).max(1024).optional(),
   }).superRefine(
     (v, ctx) => {
       const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
@@ -71,6 +72,13 @@ export const inputVolumeSchema = (role: "model" | "dataset") =>
             ctx.addIssue({ code: "custom", path: [key], message: "applies only to an s3:// source" });
           }
         }
+      }
+      if (v.restage !== undefined && kind !== "hf" && kind !== "s3") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["restage"],
+          message: "applies only to an hf:// or s3:// source, which a staging Job fetches",
+        });
       }
       if (kind === "pvc") {
         for (const key of ["existingClaim", "size", "storageClass", "accessMode"] as const) {
@@ -109,6 +117,8 @@ export interface ExistingVolume {
   readonly subPath?: string;
   /** What a staging Job fetches into the claim before training; nothing when unset. */
   readonly fetch?: FetchedSource;
+  /** A token whose change fetches the source again (and so prepares and trains again). */
+  readonly restage?: string;
 }
 
 /** A volume: a new PersistentVolumeClaim that the program creates. */
@@ -125,6 +135,8 @@ export interface NewVolume {
   readonly accessMode: (typeof ACCESS_MODES)[number];
   /** What a staging Job fetches into the claim before training; nothing when unset. */
   readonly fetch?: FetchedSource;
+  /** A token whose change fetches the source again (and so prepares and trains again). */
+  readonly restage?: string;
   /**
    * Keep the PVC (and its data) when the stack is destroyed or the volume removed.
    * @default true for the output volume, false for model and dataset
@@ -150,7 +162,7 @@ export function resolveInputVolume(v: InputVolumeInput, role: "model" | "dataset
   if (source?.kind === "pvc") {
     return { kind: "existing", claimName: source.claim, ...(source.path ? { subPath: source.path } : {}) };
   }
-  const fetch: { fetch?: FetchedSource } =
+  const fetch: { fetch?: FetchedSource; restage?: string } =
     source?.kind === "s3"
       ? {
           fetch: {
@@ -162,6 +174,7 @@ export function resolveInputVolume(v: InputVolumeInput, role: "model" | "dataset
       : source
         ? { fetch: source }
         : {};
+  if (v.restage !== undefined) fetch.restage = v.restage;
   if (v.existingClaim !== undefined) return { kind: "existing", claimName: v.existingClaim, ...fetch };
   return {
     kind: "new",
