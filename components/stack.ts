@@ -55,7 +55,7 @@ export function declareStack(config: Config): StackOutputs {
     config.namespace,
     {
       name: config.namespace,
-      podSecurity: podSecurityLevel(jobs),
+      podSecurity: podSecurityLevel(jobs, config.trainingOperator.workerPodSecurity),
       hfToken: config.hfToken,
       s3Credentials: config.s3Credentials,
       imagePullSecrets: config.imagePullSecrets,

@@ -1,9 +1,11 @@
 // The Kubeflow Training Operator install: once per cluster, from the upstream kustomize overlay,
-// a local kustomize folder, or a local rendered bundle (air-gapped clusters). Jobs depend on it.
+// a local kustomize folder, or a local rendered bundle (air-gapped clusters), its Worker init
+// container made admissible under the restricted Pod Security level. Jobs depend on it.
 import * as fs from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kindOfType, operatorManagedFields, parseBundle, withoutOperatorManagedValues } from "./builders/operator";
+import { withRestrictedInitContainer } from "./builders/operatorInitContainer";
 import type { OperatorSource } from "./config";
 
 /** Arguments of a `TrainingOperator`. */
@@ -16,17 +18,19 @@ export interface TrainingOperatorArgs {
 
 /**
  * A resource transform for operator objects rendered by the provider (kustomize and remote
- * sources): drops the values the operator manages and tells Pulumi to ignore them.
+ * sources): drops the values the operator manages and tells Pulumi to ignore them, and gives the
+ * operator Deployment the restricted Worker init container.
  */
 export function operatorTransform(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
   const kind = kindOfType(args.type);
   if (kind === undefined) return undefined;
   const name = (args.props.metadata as { name?: string } | undefined)?.name;
   const fields = operatorManagedFields(kind, name);
-  if (fields.length === 0) return undefined;
+  const props = withRestrictedInitContainer(withoutOperatorManagedValues(kind, args.props), kind);
+  if (fields.length === 0 && props === args.props) return undefined;
   return {
-    props: withoutOperatorManagedValues(kind, args.props),
-    opts: pulumi.mergeOptions(args.opts, { ignoreChanges: fields }),
+    props,
+    opts: fields.length > 0 ? pulumi.mergeOptions(args.opts, { ignoreChanges: fields }) : args.opts,
   };
 }
 
@@ -48,7 +52,7 @@ export class TrainingOperator extends pulumi.ComponentResource {
         new k8s.yaml.ConfigGroup(
           name,
           {
-            objs: objects.map((o) => withoutOperatorManagedValues(o.kind, o)),
+            objs: objects.map((o) => withRestrictedInitContainer(withoutOperatorManagedValues(o.kind, o))),
             transformations: [
               (obj: { kind?: string; metadata?: { name?: string } }, objOpts: pulumi.CustomResourceOptions) => {
                 const fields = operatorManagedFields(obj.kind ?? "", obj.metadata?.name);

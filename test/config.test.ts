@@ -43,6 +43,7 @@ describe("defaults", () => {
       install: true,
       version: "v1.9.4",
       source: { kind: "remote", location: upstreamOperatorSource("v1.9.4") },
+      workerPodSecurity: "restricted",
     });
     assert.equal(config.hasHfToken, false);
     assert.equal(config.hasS3Credentials, false);
@@ -612,6 +613,20 @@ describe("sources and lifecycle keys", () => {
         "finetune:jobs.granite.dataset.restage: applies only to an hf:// or s3:// source, which a staging Job fetches",
       ],
     );
+  });
+
+  it("trainingOperator.workerPodSecurity: restricted when the stack installs the operator, baseline otherwise", () => {
+    const level = (op: Record<string, unknown>) =>
+      parseConfig(stack({ trainingOperator: op }), new Set()).trainingOperator.workerPodSecurity;
+    assert.equal(level({}), "restricted");
+    assert.equal(level({ install: false }), "baseline");
+    assert.equal(level({ install: false, workerPodSecurity: "restricted" }), "restricted");
+    assert.deepEqual(problemsOf(stack({ trainingOperator: { workerPodSecurity: "baseline" } })), [
+      "finetune:trainingOperator.workerPodSecurity: applies only with install: false (the operator this stack installs runs a restricted init container)",
+    ]);
+    assert.deepEqual(problemsOf(stack({ trainingOperator: { install: false, workerPodSecurity: "privileged" } })), [
+      "finetune:trainingOperator.workerPodSecurity: must be restricted or baseline",
+    ]);
   });
 
   it("defaults the wait timeout by mode, and keeps an explicit one", () => {

@@ -1,12 +1,19 @@
 // Reading operator bundles and the fields the operator manages itself.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { parse } from "yaml";
 import {
   kindOfType,
   operatorManagedFields,
   parseBundle,
   withoutOperatorManagedValues,
 } from "../components/builders/operator";
+import {
+  INIT_CONTAINER_ANNOTATION,
+  restrictedInitContainerTemplate,
+  withRestrictedInitContainer,
+} from "../components/builders/operatorInitContainer";
+import { restrictedViolations } from "./support/podSecurity";
 
 describe("parseBundle", () => {
   it("reads every object and skips empty documents", () => {
@@ -59,5 +66,98 @@ describe("operator-managed fields", () => {
       "ValidatingWebhookConfiguration",
     );
     assert.equal(kindOfType("finetune:index:FineTuneJob"), undefined);
+  });
+});
+
+describe("the operator's Worker init container", () => {
+  /** The template as the v1.9.4 operator fills it (pkg/controller.v1/pytorch/initcontainer.go). */
+  const fill = (template: string) =>
+    template
+      .replaceAll("{{.InitContainerImage}}", "alpine:3.10")
+      .replaceAll("{{.MaxTries}}", "100")
+      .replaceAll("{{.MasterAddr}}", "sweep-master-0");
+
+  it("is the upstream init container with a restricted securityContext, for any job's pod", () => {
+    const containers = parse(fill(restrictedInitContainerTemplate()));
+    assert.deepEqual(containers, [
+      {
+        name: "init-pytorch",
+        image: "alpine:3.10",
+        imagePullPolicy: "IfNotPresent",
+        resources: { limits: { cpu: "100m", memory: "20Mi" }, requests: { cpu: "50m", memory: "10Mi" } },
+        securityContext: {
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+          runAsNonRoot: true,
+          runAsUser: 65534,
+          runAsGroup: 65534,
+          seccompProfile: { type: "RuntimeDefault" },
+        },
+        command: [
+          "sh",
+          "-c",
+          "err=1;for i in $(seq 100); do if nslookup sweep-master-0; then err=0 && break; fi;echo waiting for master; sleep 2; done; exit $err",
+        ],
+      },
+    ]);
+    // A pod with no security context of its own (another team's job) is admitted too.
+    assert.deepEqual(restrictedViolations({ initContainers: containers, containers: [] }), []);
+  });
+
+  const deployment = () => ({
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "training-operator", namespace: "kubeflow" },
+    spec: {
+      template: {
+        metadata: { labels: { "control-plane": "kubeflow-training-operator" }, annotations: { a: "b" } },
+        spec: {
+          containers: [
+            {
+              name: "training-operator",
+              command: ["/manager"],
+              volumeMounts: [{ name: "cert", mountPath: "/tmp/k8s-webhook-server/serving-certs", readOnly: true }],
+            },
+          ],
+          volumes: [{ name: "cert", secret: { secretName: "training-operator-webhook-cert" } }],
+        },
+      },
+    },
+  });
+
+  it("reaches the operator through a pod annotation, a downward API file and the template flag", () => {
+    const patched = withRestrictedInitContainer(deployment()) as any;
+    const pod = patched.spec.template;
+    assert.deepEqual(pod.metadata.annotations, {
+      a: "b",
+      [INIT_CONTAINER_ANNOTATION]: restrictedInitContainerTemplate(),
+    });
+    assert.deepEqual(pod.spec.volumes[1], {
+      name: "finetune-init-container",
+      downwardAPI: {
+        items: [
+          {
+            path: "initContainer.yaml",
+            fieldRef: { fieldPath: `metadata.annotations['${INIT_CONTAINER_ANNOTATION}']` },
+          },
+        ],
+      },
+    });
+    assert.deepEqual(pod.spec.containers[0].volumeMounts[1], {
+      name: "finetune-init-container",
+      mountPath: "/etc/finetune",
+      readOnly: true,
+    });
+    assert.deepEqual(pod.spec.containers[0].args, [
+      "--pytorch-init-container-template-file=/etc/finetune/initContainer.yaml",
+    ]);
+    assert.deepEqual(withRestrictedInitContainer(patched), patched, "applying it twice changes nothing");
+  });
+
+  it("leaves other objects alone", () => {
+    const other = { ...deployment(), metadata: { name: "other", namespace: "kubeflow" } };
+    assert.equal(withRestrictedInitContainer(other), other);
+    const service = { apiVersion: "v1", kind: "Service", metadata: { name: "training-operator" } };
+    assert.equal(withRestrictedInitContainer(service), service);
   });
 });

@@ -20,7 +20,8 @@ const CANARIES = {
 
 const fullStack = (extra: Record<string, unknown> = {}) => ({
   namespace: "ml",
-  trainingOperator: { install: false },
+  // The cluster's operator runs the restricted Worker init container (see the Worker pods tests).
+  trainingOperator: { install: false, workerPodSecurity: "restricted" },
   networkPolicy: true,
   ...CANARIES,
   jobs: {
@@ -117,6 +118,55 @@ describe("least privilege by default", () => {
     assert.equal(labels["pod-security.kubernetes.io/enforce"], "baseline");
     assert.equal(labels["pod-security.kubernetes.io/warn"], "restricted");
     assert.match(renderResources(run.resources), /runAsUser: 0\n/);
+  });
+});
+
+describe("Worker pods under the namespace's Pod Security level", () => {
+  const twoNodes = (operator: Record<string, unknown>) => ({
+    namespace: "ml",
+    trainingOperator: operator,
+    jobs: { sweep: commandJob({ nodes: 2 }), smoke: commandJob() },
+  });
+  const enforced = (run: ProgramRun) =>
+    (one(run, T.namespace, "ml").inputs as Json).metadata.labels["pod-security.kubernetes.io/enforce"];
+  const warningFor = (jobs: string) =>
+    `finetune:trainingOperator.workerPodSecurity: namespace ml enforces baseline, not restricted: the jobs ${jobs} ` +
+    "run Workers, and a training operator this stack does not install adds its init container init-pytorch to " +
+    "each Worker without a securityContext unless it is configured otherwise (README: Pod Security). If the " +
+    "cluster's operator runs the restricted template, set trainingOperator.workerPodSecurity: restricted; " +
+    "set it to baseline to keep this level without this warning.";
+
+  it("an operator the stack installs runs a restricted init container: the namespace stays restricted", async () => {
+    const warnings = await recordLogs("warn", async () => {
+      const run = await runStack(twoNodes({ install: true }));
+      assert.equal(enforced(run), "restricted");
+    });
+    assert.deepEqual(warnings, []);
+  });
+
+  it("an operator the stack does not install: baseline for multi-node jobs, with a warning naming the key", async () => {
+    const warnings = await recordLogs("warn", async () => {
+      const run = await runStack(twoNodes({ install: false }));
+      assert.equal(enforced(run), "baseline");
+    });
+    assert.deepEqual(warnings, [warningFor("sweep")]);
+  });
+
+  it("workerPodSecurity: restricted says the cluster's operator is configured: restricted, no warning", async () => {
+    const warnings = await recordLogs("warn", async () => {
+      const run = await runStack(twoNodes({ install: false, workerPodSecurity: "restricted" }));
+      assert.equal(enforced(run), "restricted");
+    });
+    assert.deepEqual(warnings, []);
+  });
+
+  it("workerPodSecurity: baseline keeps baseline without the warning; single-node jobs need nothing", async () => {
+    const warnings = await recordLogs("warn", async () => {
+      assert.equal(enforced(await runStack(twoNodes({ install: false, workerPodSecurity: "baseline" }))), "baseline");
+      const single = { namespace: "ml", trainingOperator: { install: false }, jobs: { smoke: commandJob() } };
+      assert.equal(enforced(await runStack(single)), "restricted");
+    });
+    assert.deepEqual(warnings, []);
   });
 });
 

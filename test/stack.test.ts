@@ -5,6 +5,11 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import {
+  INIT_CONTAINER_ANNOTATION,
+  restrictedInitContainerTemplate,
+  withRestrictedInitContainer,
+} from "../components/builders/operatorInitContainer";
 import { ConfigError, upstreamOperatorSource } from "../components/config";
 import { operatorTransform } from "../components/trainingOperator";
 import { isSecretValue } from "../tools/mockRun";
@@ -253,6 +258,13 @@ describe("the training operator", () => {
     assert.deepEqual(webhook.options.ignoreChanges, ["webhooks[*].clientConfig.caBundle"]);
     const deployment = one(run, "kubernetes:apps/v1:Deployment", "kubeflow/training-operator");
     assert.equal(deployment.options.ignoreChanges, undefined);
+    assert.equal(
+      (deployment.inputs as Json).spec.template.metadata.annotations[INIT_CONTAINER_ANNOTATION],
+      restrictedInitContainerTemplate(),
+    );
+    assert.deepEqual((deployment.inputs as Json).spec.template.spec.containers[0].args, [
+      "--pytorch-init-container-template-file=/etc/finetune/initContainer.yaml",
+    ]);
     assert.deepEqual(one(run, T.pytorchJob, "granite-pytorchjob").options.dependsOn, [
       "granite-output",
       "training-operator",
@@ -285,13 +297,22 @@ describe("operatorTransform", () => {
     assert.deepEqual(result?.opts.ignoreChanges, ["webhooks[*].clientConfig.caBundle"]);
   });
 
+  it("gives the operator Deployment the restricted Worker init container", () => {
+    const props = {
+      metadata: { name: "training-operator", namespace: "kubeflow" },
+      spec: { template: { spec: { containers: [{ name: "training-operator", command: ["/manager"] }] } } },
+    };
+    const result = operatorTransform({ ...base, type: "kubernetes:apps/v1:Deployment", props } as never);
+    assert.deepEqual(result?.props, withRestrictedInitContainer(props, "Deployment"));
+    assert.deepEqual(result?.opts, {});
+  });
+
   it("leaves every other object as it is", () => {
-    for (const type of ["kubernetes:apps/v1:Deployment", "kubernetes:core/v1:Secret"]) {
-      const result = operatorTransform({
-        ...base,
-        type,
-        props: { metadata: { name: "training-operator" } },
-      } as never);
+    for (const [type, name] of [
+      ["kubernetes:apps/v1:Deployment", "other"],
+      ["kubernetes:core/v1:Secret", "training-operator"],
+    ]) {
+      const result = operatorTransform({ ...base, type, props: { metadata: { name } } } as never);
       assert.equal(result, undefined, type);
     }
   });

@@ -61,9 +61,16 @@ export function podIdentity(
   };
 }
 
-/** The Pod Security Standard level that admits every pod the program deploys. */
-export function podSecurityLevel(jobs: readonly Job[]): "restricted" | "baseline" {
-  return jobs.some((j) => runsAsRoot(j.securityContext)) ? "baseline" : "restricted";
+/**
+ * The Pod Security Standard level that admits every pod the jobs run: their own pods, and the
+ * training operator's init container in each Worker pod, which meets `workerLevel`.
+ */
+export function podSecurityLevel(
+  jobs: readonly Job[],
+  workerLevel: "restricted" | "baseline" = "restricted",
+): "restricted" | "baseline" {
+  if (jobs.some((j) => runsAsRoot(j.securityContext))) return "baseline";
+  return jobs.some((j) => j.nodes > 1) ? workerLevel : "restricted";
 }
 
 /**

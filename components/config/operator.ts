@@ -1,7 +1,7 @@
 // The Kubeflow Training Operator install: its release and where its manifests come from.
 import * as fs from "node:fs";
 import { z } from "zod";
-import { strictObject, text } from "./base";
+import { isPlainObject, strictObject, text } from "./base";
 
 /** The default Kubeflow Training Operator release: the last of the v1 line (PyTorchJob `kubeflow.org/v1`). */
 export const DEFAULT_OPERATOR_VERSION = "v1.9.4";
@@ -38,6 +38,9 @@ export function classifySource(source: string): OperatorSource | undefined {
 }
 
 /** `trainingOperator`: whether to install the operator, which release, and from where. */
+/** Pod Security levels the operator's Worker init container can meet. */
+export const WORKER_POD_SECURITY = ["restricted", "baseline"] as const;
+
 export const operatorSchema = strictObject({
   install: z.boolean({ error: "must be true or false" }).default(true),
   version: z
@@ -53,4 +56,16 @@ export const operatorSchema = strictObject({
         "is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
     })
     .optional(),
-});
+  workerPodSecurity: z.enum(WORKER_POD_SECURITY, { error: `must be ${WORKER_POD_SECURITY.join(" or ")}` }).optional(),
+}).superRefine(
+  (op, ctx) => {
+    if (op.install !== false && op.workerPodSecurity === "baseline") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["workerPodSecurity"],
+        message: "applies only with install: false (the operator this stack installs runs a restricted init container)",
+      });
+    }
+  },
+  { when: (payload) => isPlainObject(payload.value) },
+);

@@ -12,6 +12,7 @@ import {
   type OperatorSource,
   operatorSchema,
   upstreamOperatorSource,
+  type WORKER_POD_SECURITY,
 } from "./operator";
 import { SECRET_KEYS } from "./secrets";
 import { resolveInputVolume, resolveOutputVolume } from "./volumes";
@@ -105,6 +106,11 @@ export interface Config {
     readonly install: boolean;
     readonly version: string;
     readonly source: OperatorSource;
+    /**
+     * The Pod Security level the operator's Worker init container meets.
+     * @default restricted when the stack installs the operator (it configures the container), else baseline
+     */
+    readonly workerPodSecurity: (typeof WORKER_POD_SECURITY)[number];
   };
   /** The Hugging Face token, a secret Output; undefined when not configured. */
   readonly hfToken?: pulumi.Output<string>;
@@ -166,15 +172,26 @@ export function parseConfig(
   }
   const op = stack.trainingOperator;
   const source = classifySource(op.source ?? upstreamOperatorSource(op.version)) as OperatorSource;
+  const workerPodSecurity = op.workerPodSecurity ?? (op.install ? "restricted" : "baseline");
+  const withWorkers = Object.keys(jobs).filter((name) => jobs[name].nodes > 1);
+  const workerWarnings =
+    op.workerPodSecurity === undefined && workerPodSecurity === "baseline" && withWorkers.length > 0
+      ? [
+          `${keyPath(["trainingOperator", "workerPodSecurity"])}: namespace ${stack.namespace} enforces baseline, not restricted: the jobs ${withWorkers.join(", ")} run Workers, and a training operator this stack does not install adds its init container init-pytorch to each Worker without a securityContext unless it is configured otherwise (README: Pod Security). If the cluster's operator runs the restricted template, set trainingOperator.workerPodSecurity: restricted; set it to baseline to keep this level without this warning.`,
+        ]
+      : [];
   return {
     namespace: stack.namespace,
     cluster: stack.cluster,
-    trainingOperator: { install: op.install, version: op.version, source },
+    trainingOperator: { install: op.install, version: op.version, source, workerPodSecurity },
     hasHfToken: stack.hfToken !== undefined,
     hasS3Credentials: stack.s3AccessKeyId !== undefined,
     hasImagePullSecrets: stack.imagePullSecrets !== undefined,
     networkPolicy: stack.networkPolicy,
-    warnings: Object.entries(stack.jobs).flatMap(([name, job]) => imageWarnings(name, job.image)),
+    warnings: [
+      ...Object.entries(stack.jobs).flatMap(([name, job]) => imageWarnings(name, job.image)),
+      ...workerWarnings,
+    ],
     staging: stack.staging,
     jobs,
   };
