@@ -8,7 +8,7 @@ import { buildPyTorchJob } from "./builders/pytorchJob";
 import { buildStagingPolicy, buildTrainingPolicy } from "./builders/security";
 import { type JobCondition, runVerdict, verdictMessage } from "./builders/status";
 import { buildPersistentVolumeClaim } from "./builders/storage";
-import type { InstructLabTrainer, Job, StagingConfig, Volume } from "./config";
+import { type InstructLabTrainer, type Job, type StagingConfig, type Volume, withoutFrames } from "./config";
 import {
   CHECKPOINT_SUBDIR,
   childResourceName,
@@ -243,7 +243,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
       }
       // A rejected Output fails the deploy, with a non-zero exit from the CLI too; a logged error
       // diagnostic would not. The stack trace says nothing to the user, so it is hidden.
-      throw new pulumi.ResourceError(message, this, true);
+      throw withoutFrames(new pulumi.ResourceError(message, this, true));
     });
     this.registerOutputs({
       jobName: this.jobName,

@@ -34,6 +34,17 @@ function problemsOf(raw: Record<string, unknown>, secretKeys: string[] = []): st
   return [];
 }
 
+describe("ConfigError", () => {
+  it("lists every problem and carries no stack frames (the CLI prints the message only)", () => {
+    const e = new ConfigError(["finetune:namespace: is required", "finetune:jobs: is required"]);
+    const message =
+      "Invalid stack config (2 problems); nothing was deployed:\n  finetune:namespace: is required\n  finetune:jobs: is required";
+    assert.equal(e.message, message);
+    // Node.js 20 and 22 loop formatting the SDK's source-mapped frames (nodejs/node#64011).
+    assert.equal(e.stack, `ConfigError: ${message}`);
+  });
+});
+
 describe("defaults", () => {
   it("fills every default of a minimal job", () => {
     const config = parseConfig(stack(), new Set());

@@ -4,7 +4,7 @@
 // base (shared shapes), volumes, trainer, scheduling, job, operator, secrets, stack, errors,
 // and load (the runtime around them).
 export { CONFIG_NAMESPACE, durationSeconds } from "./base";
-export { ConfigError, formatIssues, keyPath } from "./errors";
+export { ConfigError, formatIssues, keyPath, withoutFrames } from "./errors";
 export {
   DEFAULT_TIMEOUTS,
   DEFAULT_TTL_SECONDS,
