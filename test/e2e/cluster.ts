@@ -1,10 +1,12 @@
-// A Kubernetes control plane on loopback for the end-to-end suite, envtest-style: an embedded etcd
-// and kube-apiserver built from the Go module proxy (toolchain/build.sh), no controllers and no
-// kubelet, so objects are stored and validated but pods never run. Everything lives in a
-// temporary folder; stop() ends both processes and removes it.
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+// A Kubernetes control plane on loopback for the end-to-end suite: an embedded etcd and
+// kube-apiserver built from the Go module proxy (toolchain/build.sh). On its own it runs no
+// controllers and no kubelet, so objects are stored and validated but pods never run (envtest
+// style); controllers.ts adds the controllers, the scheduler and simulated GPU nodes. Everything
+// lives in a temporary folder; stop() ends every process started for it and removes the folder.
+import { type ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
+import * as http from "node:http";
 import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
@@ -14,12 +16,36 @@ import * as path from "node:path";
 export interface Cluster {
   /** A kubeconfig file for it (token auth, the self-signed serving certificate is not verified). */
   readonly kubeconfig: string;
+  /** Its context in that kubeconfig. */
+  readonly context: string;
   /** The folder of its data, logs and kubeconfig. */
   readonly dir: string;
-  /** Runs kubectl against it and returns stdout. */
+  /** The API server's URL and bearer token. */
+  readonly server: string;
+  readonly token: string;
+  /** The processes started for it; stopped with it. */
+  readonly processes: Processes;
+  /** Runs kubectl against it and returns stdout (blocks the test process: keep it short). */
   kubectl(...args: string[]): string;
+  /** Runs kubectl against it without blocking the test process; rejects with stderr on failure. */
+  kubectlAsync(...args: string[]): Promise<string>;
   /** Stops the processes and removes the folder. */
   stop(): Promise<void>;
+}
+
+/** Options of the control plane. */
+export interface ClusterOptions {
+  /**
+   * Controllers will run (controllers.ts): keep the admission plugins that expect them (default
+   * ServiceAccounts, the PVC protection finalizer), which are off for a bare API server.
+   * @default false
+   */
+  readonly controllers?: boolean;
+  /**
+   * A unix socket of an HTTP CONNECT proxy through which the API server reaches Services
+   * (admission webhooks); none when unset.
+   */
+  readonly egressSocket?: string;
 }
 
 /** Builds (or finds in the cache) the toolchain; returns its bin folder. */
@@ -28,12 +54,13 @@ export function buildToolchain(): string {
   const out = execFileSync("bash", [script], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
-    timeout: 60 * 60_000,
+    timeout: 75 * 60_000,
   });
   return out.trim().split("\n").pop() as string;
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on loopback. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.listen(0, "127.0.0.1", () => {
@@ -44,16 +71,17 @@ function freePort(): Promise<number> {
   });
 }
 
-function get(url: string, token: string): Promise<number> {
+/** The status code of a GET (0 when nothing answered), with a bearer token when given. */
+export function httpStatus(url: string, token?: string): Promise<number> {
   return new Promise((resolve) => {
-    const req = https.get(
-      url,
-      { headers: { Authorization: `Bearer ${token}` }, rejectUnauthorized: false, timeout: 2000 },
-      (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      },
-    );
+    const options = { headers: token ? { Authorization: `Bearer ${token}` } : {}, timeout: 2000 };
+    const onResponse = (res: http.IncomingMessage) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    };
+    const req = url.startsWith("https:")
+      ? https.get(url, { ...options, rejectUnauthorized: false }, onResponse)
+      : http.get(url, options, onResponse);
     req.on("error", () => resolve(0));
     req.on("timeout", () => {
       req.destroy();
@@ -62,33 +90,90 @@ function get(url: string, token: string): Promise<number> {
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, proc: ChildProcess, log: string, ms: number) {
+/** Sleeps `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `check` every half second until it holds; throws with `what` after `ms`. */
+export async function until(what: string, check: () => Promise<boolean> | boolean, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (proc.exitCode !== null) {
-      throw new Error(`${what} exited with ${proc.exitCode}:\n${fs.readFileSync(log, "utf8").slice(-4000)}`);
-    }
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 500));
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not after ${ms / 1000}s`);
+    await sleep(500);
   }
-  throw new Error(`${what} was not ready after ${ms / 1000}s:\n${fs.readFileSync(log, "utf8").slice(-4000)}`);
 }
 
-function stopProcess(proc: ChildProcess): Promise<void> {
-  if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const kill = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-    proc.once("exit", () => {
-      clearTimeout(kill);
-      resolve();
+/** Child processes with their logs, stopped together. */
+export class Processes {
+  private readonly running = new Map<string, ChildProcess>();
+
+  constructor(private readonly dir: string) {
+    // If the test process dies first, the servers must not outlive it.
+    process.once("exit", () => {
+      for (const p of this.running.values()) p.kill("SIGKILL");
     });
-    proc.kill("SIGTERM");
-  });
+  }
+
+  /** The log file of a process. */
+  log(name: string): string {
+    return path.join(this.dir, `${name}.log`);
+  }
+
+  /** The last lines of a process's log, for error messages. */
+  tail(name: string): string {
+    return fs.existsSync(this.log(name)) ? fs.readFileSync(this.log(name), "utf8").slice(-4000) : "(no log)";
+  }
+
+  /** Starts `command` as `name`, its output appended to `<name>.log`. */
+  start(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env): ChildProcess {
+    const out = fs.openSync(this.log(name), "a");
+    const child = spawn(command, args, { stdio: ["ignore", out, out], env });
+    fs.closeSync(out);
+    this.running.set(name, child);
+    return child;
+  }
+
+  /** Waits until `check` holds, failing at once with its log if the process exits. */
+  async ready(name: string, check: () => Promise<boolean> | boolean, ms: number): Promise<void> {
+    const child = this.running.get(name);
+    await until(
+      `${name} ready`,
+      async () => {
+        if (child && child.exitCode !== null) {
+          throw new Error(`${name} exited with ${child.exitCode}:\n${this.tail(name)}`);
+        }
+        return check();
+      },
+      ms,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\n${this.tail(name)}`);
+    });
+  }
+
+  /** Stops one process: SIGTERM, then SIGKILL after 10 s. */
+  stop(name: string): Promise<void> {
+    const child = this.running.get(name);
+    this.running.delete(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const kill = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      child.once("exit", () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill("SIGTERM");
+    });
+  }
+
+  /** Stops every process, the last started first. */
+  async stopAll(): Promise<void> {
+    for (const name of [...this.running.keys()].reverse()) await this.stop(name);
+  }
 }
 
 /** Starts etcd and kube-apiserver from `bin` and waits until the API server is ready. */
-export async function startCluster(bin: string): Promise<Cluster> {
+export async function startCluster(bin: string, options: ClusterOptions = {}): Promise<Cluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-e2e-"));
+  const processes = new Processes(dir);
   const token = crypto.randomBytes(24).toString("hex");
   const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
   fs.writeFileSync(path.join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
@@ -96,60 +181,62 @@ export async function startCluster(bin: string): Promise<Cluster> {
   fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},e2e-admin,e2e-admin,"system:masters"\n`);
 
   const [clientPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  const etcdLog = path.join(dir, "etcd.log");
-  const etcd = spawn(
-    path.join(bin, "etcd"),
-    [
-      "-data-dir",
-      path.join(dir, "etcd"),
-      "-client-url",
-      `http://127.0.0.1:${clientPort}`,
-      "-peer-url",
-      `http://127.0.0.1:${peerPort}`,
-    ],
-    { stdio: ["ignore", fs.openSync(etcdLog, "a"), fs.openSync(etcdLog, "a")] },
-  );
-  await waitFor("etcd", async () => fs.readFileSync(etcdLog, "utf8").includes("etcd ready"), etcd, etcdLog, 60_000);
+  processes.start("etcd", path.join(bin, "etcd"), [
+    "-data-dir",
+    path.join(dir, "etcd"),
+    "-client-url",
+    `http://127.0.0.1:${clientPort}`,
+    "-peer-url",
+    `http://127.0.0.1:${peerPort}`,
+  ]);
+  await processes.ready("etcd", () => fs.readFileSync(processes.log("etcd"), "utf8").includes("etcd ready"), 60_000);
 
-  const apiLog = path.join(dir, "kube-apiserver.log");
-  const apiserver = spawn(
-    path.join(bin, "kube-apiserver"),
-    [
-      `--etcd-servers=http://127.0.0.1:${clientPort}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      `--secure-port=${apiPort}`,
-      `--cert-dir=${path.join(dir, "certs")}`,
-      `--token-auth-file=${path.join(dir, "tokens.csv")}`,
-      "--authorization-mode=AlwaysAllow",
-      `--service-account-key-file=${path.join(dir, "sa.pub")}`,
-      `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
-      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-      "--service-cluster-ip-range=10.0.0.0/24",
-      // No controllers run here: nothing would remove the PVC protection finalizer or create the
-      // namespaces' default ServiceAccounts that these admission plugins expect.
-      "--disable-admission-plugins=ServiceAccount,StorageObjectInUseProtection",
-      "--enable-priority-and-fairness=false",
-      "--v=1",
-    ],
-    { stdio: ["ignore", fs.openSync(apiLog, "a"), fs.openSync(apiLog, "a")] },
-  );
-  // If this process dies before stop(), the servers must not outlive it.
-  const orphans = () => {
-    apiserver.kill("SIGKILL");
-    etcd.kill("SIGKILL");
-  };
-  process.once("exit", orphans);
+  const extra: string[] = [];
+  if (!options.controllers) {
+    // No controllers: nothing would remove the PVC protection finalizer or create the
+    // namespaces' default ServiceAccounts that these admission plugins expect.
+    extra.push("--disable-admission-plugins=ServiceAccount,StorageObjectInUseProtection");
+  }
+  if (options.egressSocket) {
+    const egress = path.join(dir, "egress.yaml");
+    fs.writeFileSync(
+      egress,
+      [
+        "apiVersion: apiserver.k8s.io/v1beta1",
+        "kind: EgressSelectorConfiguration",
+        "egressSelections:",
+        "- name: cluster",
+        "  connection:",
+        "    proxyProtocol: HTTPConnect",
+        "    transport:",
+        "      uds:",
+        `        udsName: ${options.egressSocket}`,
+        "",
+      ].join("\n"),
+    );
+    extra.push(`--egress-selector-config-file=${egress}`);
+  }
+  processes.start("kube-apiserver", path.join(bin, "kube-apiserver"), [
+    `--etcd-servers=http://127.0.0.1:${clientPort}`,
+    "--bind-address=127.0.0.1",
+    "--advertise-address=127.0.0.1",
+    `--secure-port=${apiPort}`,
+    `--cert-dir=${path.join(dir, "certs")}`,
+    `--token-auth-file=${path.join(dir, "tokens.csv")}`,
+    "--authorization-mode=AlwaysAllow",
+    `--service-account-key-file=${path.join(dir, "sa.pub")}`,
+    `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    "--service-cluster-ip-range=10.0.0.0/24",
+    "--enable-priority-and-fairness=false",
+    ...extra,
+    "--v=1",
+  ]);
   const server = `https://127.0.0.1:${apiPort}`;
-  await waitFor(
-    "kube-apiserver",
-    async () => (await get(`${server}/readyz`, token)) === 200,
-    apiserver,
-    apiLog,
-    180_000,
-  );
+  await processes.ready("kube-apiserver", async () => (await httpStatus(`${server}/readyz`, token)) === 200, 180_000);
 
   const kubeconfig = path.join(dir, "kubeconfig");
+  const context = "e2e";
   fs.writeFileSync(
     kubeconfig,
     [
@@ -165,25 +252,38 @@ export async function startCluster(bin: string): Promise<Cluster> {
       "  user:",
       `    token: ${token}`,
       "contexts:",
-      "- name: e2e",
+      `- name: ${context}`,
       "  context: {cluster: e2e, user: e2e-admin}",
-      "current-context: e2e",
+      `current-context: ${context}`,
       "",
     ].join("\n"),
   );
   return {
     kubeconfig,
+    context,
     dir,
+    server,
+    token,
+    processes,
     kubectl: (...args) =>
       execFileSync("kubectl", ["--kubeconfig", kubeconfig, ...args], {
         encoding: "utf8",
         maxBuffer: 256 * 1024 * 1024,
       }),
+    kubectlAsync: (...args) =>
+      new Promise((resolve, reject) => {
+        execFile(
+          "kubectl",
+          ["--kubeconfig", kubeconfig, ...args],
+          { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 },
+          (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout)),
+        );
+      }),
     stop: async () => {
-      process.off("exit", orphans);
-      await stopProcess(apiserver);
-      await stopProcess(etcd);
-      fs.rmSync(dir, { recursive: true, force: true });
+      await processes.stopAll();
+      // FINETUNE_E2E_KEEP=1 keeps the folder (logs, state, project copies) to look at a failure.
+      if (process.env.FINETUNE_E2E_KEEP) process.stderr.write(`kept ${dir}\n`);
+      else fs.rmSync(dir, { recursive: true, force: true });
     },
   };
 }

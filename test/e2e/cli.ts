@@ -1,0 +1,134 @@
+// The program as users run it: a copy of the project directory (Pulumi.yaml, index.ts,
+// components/, package.json) and the Pulumi CLI with its Node.js language host, a local file
+// backend and a passphrase secrets provider, exactly as the README's quickstart and a CI deploy
+// stage drive it. Every command's exit code and output are returned, never thrown.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse, stringify } from "yaml";
+import type { Cluster } from "./cluster";
+
+/** The repository root. */
+const ROOT = path.join(__dirname, "..", "..");
+
+/** The provider release the toolchain builds (toolchain/build.sh), which @pulumi/kubernetes asks for. */
+const PROVIDER_RELEASE = "4.25.0";
+
+/** What the project copy holds: everything Pulumi.yaml's runtime needs, nothing else. */
+const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components"];
+
+/** The result of one CLI command. */
+export interface CommandResult {
+  readonly code: number | null;
+  /** stdout and stderr, interleaved as printed. */
+  readonly output: string;
+  readonly stdout: string;
+  /** How long it took, in seconds. */
+  readonly seconds: number;
+  /** The output with the seconds since the start before each chunk, for the log. */
+  readonly timed: string;
+}
+
+/** A project directory and one of its stacks. */
+export interface Project {
+  readonly dir: string;
+  readonly stack: string;
+  /** The environment of every CLI command (PATH, backend, passphrase, kubeconfig). */
+  readonly env: NodeJS.ProcessEnv;
+  /** Runs `pulumi ARGS` in the project directory. */
+  pulumi(...args: string[]): Promise<CommandResult>;
+  /** Writes `config` as the `finetune:` keys of Pulumi.<stack>.yaml, as a user edits the file. */
+  writeConfig(config: Record<string, unknown>): void;
+  /** The stack's state file in the local backend. */
+  stateFile(): string;
+}
+
+/**
+ * Copies the project into `<cluster dir>/projects/<name>` and creates `stack` (`pulumi stack
+ * init`), unless `init` is false: then the caller selects it as a user would.
+ */
+export async function createProject(
+  cluster: Cluster,
+  bin: string,
+  name: string,
+  stack: string,
+  { init = true }: { init?: boolean } = {},
+): Promise<Project> {
+  const dir = path.join(cluster.dir, "projects", name);
+  fs.mkdirSync(dir, { recursive: true });
+  for (const entry of PROJECT_FILES) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
+  const backend = path.join(cluster.dir, "backend");
+  fs.mkdirSync(backend, { recursive: true });
+  const home = path.join(cluster.dir, "pulumi-home");
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PATH: `${bin}${path.delimiter}${process.env.PATH}`,
+    PULUMI_BACKEND_URL: `file://${backend}`,
+    PULUMI_CONFIG_PASSPHRASE: "e2e-passphrase",
+    PULUMI_HOME: home,
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    // The provider plugin is installed from the toolchain, as `pulumi plugin install` would, not
+    // taken from PATH; nothing may be downloaded.
+    PULUMI_IGNORE_AMBIENT_PLUGINS: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    KUBECONFIG: cluster.kubeconfig,
+  };
+  const log = path.join(cluster.dir, `cli-${name}.log`);
+  const pulumi = async (...args: string[]) => {
+    const result = await run(dir, env, args);
+    fs.appendFileSync(
+      log,
+      `$ pulumi ${args.join(" ")}\n${result.timed}\n[exit ${result.code} after ${result.seconds}s]\n\n`,
+    );
+    return result;
+  };
+  if (!fs.existsSync(path.join(home, "plugins", `resource-kubernetes-v${PROVIDER_RELEASE}`))) {
+    const plugin = path.join(bin, "pulumi-resource-kubernetes");
+    const install = await pulumi("plugin", "install", "resource", "kubernetes", PROVIDER_RELEASE, "--file", plugin);
+    if (install.code !== 0) throw new Error(`pulumi plugin install failed:\n${install.output}`);
+  }
+  const stackFile = path.join(dir, `Pulumi.${stack}.yaml`);
+  if (init) {
+    const created = await pulumi("stack", "init", stack);
+    if (created.code !== 0) throw new Error(`pulumi stack init ${stack} failed:\n${created.output}`);
+  }
+  return {
+    dir,
+    stack,
+    env,
+    pulumi,
+    writeConfig: (config) => {
+      const doc = (fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8")) : undefined) ?? {};
+      const kept = Object.fromEntries(
+        Object.entries((doc.config ?? {}) as Record<string, unknown>).filter(
+          ([k, v]) => typeof v === "object" && v !== null && "secure" in v && k.startsWith("finetune:"),
+        ),
+      );
+      doc.config = { ...kept, ...Object.fromEntries(Object.entries(config).map(([k, v]) => [`finetune:${k}`, v])) };
+      fs.writeFileSync(stackFile, stringify(doc));
+    },
+    stateFile: () => path.join(backend, ".pulumi", "stacks", "finetune", `${stack}.json`),
+  };
+}
+
+function run(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<CommandResult> {
+  const start = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn("pulumi", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    let stdout = "";
+    let timed = "";
+    const at = () => `[${((Date.now() - start) / 1000).toFixed(1)}s] `;
+    child.stdout.on("data", (d: Buffer) => {
+      output += d.toString();
+      stdout += d.toString();
+      timed += at() + d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      output += d.toString();
+      timed += at() + d.toString();
+    });
+    child.on("close", (code) => resolve({ code, output, stdout, timed, seconds: (Date.now() - start) / 1000 }));
+  });
+}

@@ -1,0 +1,280 @@
+// What makes the loopback control plane a cluster: kube-controller-manager (Jobs, ReplicaSets,
+// garbage collection, namespaces, PV binding), kube-scheduler, and KWOK playing the kubelet of
+// simulated GPU nodes, with stages that run containers to completion, or to failure for the pods
+// a test names. A tiny provisioner binds each new PVC to a PersistentVolume of its own (no
+// storage driver runs here). Nothing runs for real: pods pass through admission, scheduling and
+// their phases, and that is what the suite can observe.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseAllDocuments, stringify } from "yaml";
+import { type Cluster, freePort, httpStatus, sleep } from "./cluster";
+
+type Json = Record<string, any>;
+
+/** The KWOK stages of the shared reference folder (upstream v0.8.0, plus pod completion for PyTorchJob pods). */
+export const SHARED_STAGES = path.join(__dirname, "..", "..", "..", "shared", "kwok", "stages-v0.8.0.yaml");
+
+/** The annotation that lets the training operator's pod become Ready (set once its webhook answers). */
+export const OPERATOR_READY_ANNOTATION = "e2e.finetune/operator-ready";
+
+/**
+ * A pod's identity for failure injection: the Job name of a batch Job's pod, else
+ * `<PyTorchJob>/<replica type>` (`granite/master`).
+ */
+const IDENTITY =
+  '.metadata.labels["batch.kubernetes.io/job-name"] // ((.metadata.labels["training.kubeflow.org/job-name"] // "") + "/" + (.metadata.labels["training.kubeflow.org/replica-type"] // ""))';
+
+/**
+ * A container that crashes, as the kubelet shows it in a pod whose restartPolicy is OnFailure or
+ * Always (the training replicas): restarted in place, so the pod stays Running and each restart
+ * adds one to restartCount, which the training operator counts against the job's backoffLimit.
+ */
+const CRASH_TEMPLATE = `{{ $now := Now }}
+{{ $root := . }}
+conditions:
+- lastTransitionTime: {{ $now | Quote }}
+  status: "False"
+  type: Ready
+- lastTransitionTime: {{ $now | Quote }}
+  status: "False"
+  type: ContainersReady
+containerStatuses:
+{{ range $index, $item := .spec.containers }}
+{{ $origin := index $root.status.containerStatuses $index }}
+- image: {{ $item.image | Quote }}
+  name: {{ $item.name | Quote }}
+  ready: false
+  started: false
+  restartCount: {{ add1 $origin.restartCount }}
+  lastState:
+    terminated:
+      exitCode: 1
+      reason: Error
+      message: "the training program exited with 1"
+      startedAt: {{ $now | Quote }}
+      finishedAt: {{ $now | Quote }}
+  state:
+    waiting:
+      reason: CrashLoopBackOff
+      message: "back-off restarting failed container"
+{{ end }}
+phase: Running
+`;
+
+/**
+ * The stages KWOK runs: upstream's node and pod lifecycles, with (1) the training operator's pod
+ * kept un-Ready until the harness annotates it (else jobs could reach its webhook before it
+ * serves), (2) completion for pods of Jobs and PyTorchJobs, and (3) for the pods whose identity
+ * is in `failing`, a container that fails instead: restarted in place when the pod restarts
+ * containers (crash loop), the pod Failed when it does not (restartPolicy Never).
+ */
+export function buildStages(shared: string, failing: readonly string[]): string {
+  const stages = parseAllDocuments(shared).map((d) => d.toJS() as Json);
+  const out: Json[] = [];
+  const doomed = { key: IDENTITY, operator: "In", values: [...failing] };
+  const restartPolicy = (operator: "In" | "NotIn") => ({
+    key: ".spec.restartPolicy",
+    operator,
+    values: ["OnFailure", "Always"],
+  });
+  for (const stage of stages) {
+    const expressions: Json[] = stage.spec.selector.matchExpressions;
+    switch (stage.metadata.name) {
+      case "pod-ready":
+        expressions.push({
+          key: `.metadata.labels["control-plane"] == "kubeflow-training-operator" and .metadata.annotations["${OPERATOR_READY_ANNOTATION}"] != "true"`,
+          operator: "NotIn",
+          values: ["true"],
+        });
+        break;
+      case "e2e-pod-complete":
+        stage.spec.selector.matchExpressions = expressions.filter((e) => !String(e.key).includes("e2e.finetune/fail"));
+        if (failing.length > 0) {
+          stage.spec.selector.matchExpressions.push({ ...doomed, operator: "NotIn" });
+        }
+        break;
+      case "pod-container-running-failed": {
+        if (failing.length === 0) continue;
+        const running = expressions.filter((e) => !String(e.key).includes("pod-container-running-failed.stage"));
+        stage.spec.selector.matchExpressions = [doomed, restartPolicy("NotIn"), ...running];
+        out.push({
+          apiVersion: stage.apiVersion,
+          kind: "Stage",
+          metadata: { name: "e2e-container-crash" },
+          spec: {
+            resourceRef: stage.spec.resourceRef,
+            selector: { matchExpressions: [doomed, restartPolicy("In"), ...running] },
+            delay: { durationMilliseconds: 2000, jitterDurationMilliseconds: 500 },
+            next: { statusTemplate: CRASH_TEMPLATE },
+          },
+        });
+        break;
+      }
+    }
+    out.push(stage);
+  }
+  return out.map((s) => `---\n${stringify(s, { lineWidth: 0 })}`).join("");
+}
+
+/** A simulated GPU node. */
+function gpuNode(name: string, gpus: number): Json {
+  const capacity = { cpu: "64", memory: "512Gi", pods: "110", "nvidia.com/gpu": String(gpus) };
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name,
+      annotations: { "kwok.x-k8s.io/node": "fake" },
+      labels: { type: "kwok", "kubernetes.io/hostname": name, "nvidia.com/gpu.present": "true" },
+    },
+    status: { allocatable: capacity, capacity },
+  };
+}
+
+/** Running controllers. */
+export interface Controllers {
+  /** The simulated nodes' names. */
+  readonly nodes: readonly string[];
+  /** Makes the pods with these identities fail from now on (restarts KWOK); none to heal. */
+  setFailing(identities: readonly string[]): Promise<void>;
+  /** Stops the provisioner (the processes stop with the cluster). */
+  stop(): Promise<void>;
+}
+
+/** Options of the controllers. */
+export interface ControllerOptions {
+  /** How many GPU nodes. @default 3 */
+  readonly nodes?: number;
+  /** GPUs per node. @default 8 */
+  readonly gpus?: number;
+}
+
+/** Starts kube-controller-manager, kube-scheduler, KWOK and GPU nodes, and the PV provisioner. */
+export async function startControllers(
+  cluster: Cluster,
+  bin: string,
+  options: ControllerOptions = {},
+): Promise<Controllers> {
+  const { processes, kubeconfig, dir } = cluster;
+  processes.start("kube-controller-manager", path.join(bin, "kube-controller-manager"), [
+    `--kubeconfig=${kubeconfig}`,
+    "--leader-elect=false",
+    "--bind-address=127.0.0.1",
+    `--secure-port=${await freePort()}`,
+    `--service-account-private-key-file=${path.join(dir, "sa.key")}`,
+    "--use-service-account-credentials=false",
+  ]);
+  processes.start("kube-scheduler", path.join(bin, "kube-scheduler"), [
+    `--kubeconfig=${kubeconfig}`,
+    "--leader-elect=false",
+    "--bind-address=127.0.0.1",
+    `--secure-port=${await freePort()}`,
+  ]);
+
+  const shared = fs.readFileSync(SHARED_STAGES, "utf8");
+  const stagesFile = path.join(dir, "kwok-stages.yaml");
+  const kwokPort = await freePort();
+  const startKwok = (failing: readonly string[]) => {
+    fs.writeFileSync(stagesFile, buildStages(shared, failing));
+    processes.start("kwok", path.join(bin, "kwok"), [
+      `--kubeconfig=${kubeconfig}`,
+      `--config=${stagesFile}`,
+      "--manage-all-nodes=false",
+      "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+      "--node-ip=10.240.0.1",
+      "--cidr=10.244.0.0/16",
+      `--server-address=127.0.0.1:${kwokPort}`,
+      "--node-lease-duration-seconds=40",
+    ]);
+  };
+  startKwok([]);
+
+  const names = Array.from({ length: options.nodes ?? 3 }, (_, i) => `kwok-gpu-${i}`);
+  const nodesFile = path.join(dir, "nodes.json");
+  fs.writeFileSync(
+    nodesFile,
+    JSON.stringify({ apiVersion: "v1", kind: "List", items: names.map((n) => gpuNode(n, options.gpus ?? 8)) }),
+  );
+  await cluster.kubectlAsync("apply", "-f", nodesFile);
+  await processes.ready(
+    "kwok",
+    async () => {
+      const nodes = JSON.parse(await cluster.kubectlAsync("get", "nodes", "-o", "json")).items as Json[];
+      return (
+        nodes.filter((n) => n.status?.conditions?.some((c: Json) => c.type === "Ready" && c.status === "True"))
+          .length === names.length
+      );
+    },
+    60_000,
+  );
+  // kube-controller-manager creates every namespace's default ServiceAccount, which the
+  // ServiceAccount admission plugin waits for.
+  await processes.ready(
+    "kube-controller-manager",
+    async () => {
+      try {
+        await cluster.kubectlAsync("get", "serviceaccount", "default", "-n", "default");
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    60_000,
+  );
+
+  let running = true;
+  const provisioner = (async () => {
+    while (running) {
+      try {
+        await provision(cluster);
+      } catch {
+        // The API server may be briefly unavailable; the next pass retries.
+      }
+      await sleep(1000);
+    }
+  })();
+
+  return {
+    nodes: names,
+    setFailing: async (identities) => {
+      await processes.stop("kwok");
+      startKwok(identities);
+      await processes.ready(
+        "kwok",
+        async () => (await httpStatus(`http://127.0.0.1:${kwokPort}/healthz`)) === 200,
+        30_000,
+      );
+    },
+    stop: async () => {
+      running = false;
+      await provisioner;
+    },
+  };
+}
+
+/** Creates a PersistentVolume pre-bound to every pending claim that has none. */
+async function provision(cluster: Cluster): Promise<void> {
+  const claims = JSON.parse(await cluster.kubectlAsync("get", "pvc", "-A", "-o", "json")).items as Json[];
+  const volumes: Json[] = [];
+  for (const pvc of claims) {
+    if (pvc.status?.phase !== "Pending" || pvc.spec.volumeName || pvc.metadata.deletionTimestamp) continue;
+    const { namespace, name, uid } = pvc.metadata;
+    volumes.push({
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: `pv-${uid}`, labels: { "e2e.finetune/claim": `${namespace}.${name}` } },
+      spec: {
+        capacity: { storage: pvc.spec.resources.requests.storage },
+        accessModes: pvc.spec.accessModes,
+        storageClassName: pvc.spec.storageClassName ?? "",
+        persistentVolumeReclaimPolicy: "Retain",
+        claimRef: { apiVersion: "v1", kind: "PersistentVolumeClaim", namespace, name, uid },
+        hostPath: { path: `/var/lib/finetune-e2e/${namespace}/${name}` },
+      },
+    });
+  }
+  if (volumes.length === 0) return;
+  const file = path.join(cluster.dir, "pvs.json");
+  fs.writeFileSync(file, JSON.stringify({ apiVersion: "v1", kind: "List", items: volumes }));
+  await cluster.kubectlAsync("create", "-f", file);
+}

@@ -1,0 +1,238 @@
+// A run's fate, end to end, as users run the program: the Pulumi CLI on a copy of the project
+// directory, against a loopback cluster with its controllers, scheduler, simulated GPU nodes
+// (KWOK) and the real training operator v1.9.4 with its admission webhook. A platform stack
+// installs the operator from the local bundle; a team stack runs jobs on it. Pods do not run
+// containers: KWOK moves them through their phases (to Succeeded after 5 s, or to Failed for the
+// pods a scenario names), and everything else (admission, Pod Security, scheduling, the operator,
+// Jobs, garbage collection, the provider's waits, the CLI's exit codes) is real.
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { INIT_CONTAINER_FLAG, INIT_CONTAINER_UID } from "../../components/builders/operatorInitContainer";
+import { restrictedViolations } from "../support/podSecurity";
+import { type CommandResult, createProject, type Project } from "./cli";
+import { buildToolchain } from "./cluster";
+import { type FullCluster, startFullCluster } from "./fullCluster";
+import { webhookAnswers } from "./operator";
+
+type Json = Record<string, any>;
+
+const BUNDLE = path.join(__dirname, "..", "..", "..", "shared", "kubeflow", "training-operator-v1.9.4.yaml");
+const IMAGE = "registry.example.com/ml/trainer:1.0";
+const NS = "team-a";
+/** `pulumi up` exits with this code when the update fails. */
+const FAILED = 1;
+
+const commandJob = (extra: Json = {}): Json => ({
+  image: IMAGE,
+  output: { size: "1Gi" },
+  trainer: { type: "command", command: ["torchrun", "train.py"] },
+  ...extra,
+});
+
+const ilabJob = (extra: Json = {}): Json => ({
+  image: "registry.example.com/ml/instructlab-training:0.10.1",
+  model: { source: "hf://ibm-granite/granite-3.1-8b-base", size: "1Gi" },
+  dataset: { source: "hf://datasets/acme/granite-sft", size: "1Gi" },
+  output: { size: "1Gi" },
+  trainer: { type: "instructlab", epochs: 1 },
+  wait: "succeeded",
+  ...extra,
+});
+
+/** Asserts a CLI command's exit code, showing its output when it differs. */
+function exits(result: CommandResult, code: number): void {
+  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
+}
+
+const conditionTypes = (obj: Json) =>
+  (obj.status?.conditions ?? []).filter((c: Json) => c.status === "True").map((c: Json) => c.type);
+
+describe("end to end: a run's fate reaches pulumi up, through the CLI, on a cluster with the real operator", () => {
+  let world: FullCluster;
+  let platform: Project;
+  let team: Project;
+  const jobs: Json = {};
+  const get = async (kind: string, name: string, ns = NS): Promise<Json> =>
+    JSON.parse(await world.cluster.kubectlAsync("get", kind, name, "-n", ns, "-o", "json"));
+  const pods = async (selector: string) => world.items("pods", "-n", NS, "-l", selector);
+  const deployTeam = async () => {
+    team.writeConfig({
+      namespace: NS,
+      cluster: { context: world.cluster.context },
+      trainingOperator: { install: false, workerPodSecurity: "restricted" },
+      jobs,
+    });
+    return team.pulumi("up", "--yes");
+  };
+
+  before(async () => {
+    const bin = buildToolchain();
+    world = await startFullCluster(bin);
+    platform = await createProject(world.cluster, bin, "platform", "platform");
+    team = await createProject(world.cluster, bin, "team", "dev");
+  });
+
+  after(async () => {
+    await world?.stop();
+  });
+
+  it("f. the platform stack installs the operator from the local bundle; its webhook admits and refuses; a job runs", async () => {
+    platform.writeConfig({
+      namespace: "platform",
+      cluster: { context: world.cluster.context },
+      trainingOperator: { source: BUNDLE },
+      jobs: { smoke: commandJob({ wait: "succeeded" }) },
+    });
+    const up = await platform.pulumi("up", "--yes");
+    exits(up, 0);
+    await world.operator.started;
+    assert.equal(
+      world.operator.args().some((a) => a.startsWith(`${INIT_CONTAINER_FLAG}=`)),
+      true,
+    );
+    assert.match(
+      await webhookAnswers(world.cluster),
+      /spec\.pytorchReplicaSpecs\[Master\]\.replicas: Forbidden: must be 1/,
+    );
+    const smoke = await get("pytorchjob", "smoke", "platform");
+    assert.deepEqual(conditionTypes(smoke), ["Created", "Succeeded"]);
+  });
+
+  it("a. a 3-node job, wait: running: the Master and 2 Workers are admitted under restricted and scheduled on GPU nodes", async () => {
+    jobs.sweep = commandJob({ nodes: 3, gpusPerNode: 2, wait: "running" });
+    const up = await deployTeam();
+    exits(up, 0);
+    const namespace = JSON.parse(await world.cluster.kubectlAsync("get", "namespace", NS, "-o", "json"));
+    assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    const replicas = await pods("training.kubeflow.org/job-name=sweep");
+    assert.deepEqual(replicas.map((p) => p.metadata.name).sort(), [
+      "sweep-master-0",
+      "sweep-worker-0",
+      "sweep-worker-1",
+    ]);
+    for (const pod of replicas) {
+      assert.equal(
+        world.controllers.nodes.includes(pod.spec.nodeName),
+        true,
+        `${pod.metadata.name} on ${pod.spec.nodeName}`,
+      );
+      assert.deepEqual(pod.spec.containers[0].resources.limits["nvidia.com/gpu"], "2");
+    }
+    for (const pod of replicas) assert.deepEqual(restrictedViolations(pod.spec), [], pod.metadata.name);
+    for (const worker of replicas.filter((p) => p.metadata.name.includes("worker"))) {
+      const [init] = worker.spec.initContainers;
+      assert.equal(init.name, "init-pytorch");
+      assert.deepEqual(init.securityContext, {
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        runAsNonRoot: true,
+        runAsUser: INIT_CONTAINER_UID,
+        runAsGroup: INIT_CONTAINER_UID,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+    }
+    const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
+    const states = outputs.jobs.sweep.conditions.filter((c: Json) => c.status === "True").map((c: Json) => c.type);
+    assert.equal(states.includes("Running") || states.includes("Succeeded"), true, JSON.stringify(states));
+  });
+
+  it("b. wait: succeeded: up returns once the pods completed, and the outputs show Succeeded", async () => {
+    jobs.final = commandJob({ nodes: 2, wait: "succeeded" });
+    const up = await deployTeam();
+    exits(up, 0);
+    const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
+    assert.deepEqual(
+      outputs.jobs.final.conditions.filter((c: Json) => c.status === "True").map((c: Json) => c.type),
+      ["Created", "Succeeded"],
+    );
+    for (const pod of await pods("training.kubeflow.org/job-name=final")) assert.equal(pod.status.phase, "Succeeded");
+  });
+
+  it("c. a failed Master fails up promptly with the job's reason; the next up fails the same; rerun starts a new run", async () => {
+    await world.controllers.setFailing(["doomed/master"]);
+    jobs.doomed = commandJob({ wait: "succeeded" });
+    const up = await deployTeam();
+    exits(up, FAILED);
+    const doomed = await get("pytorchjob", "doomed");
+    const failed = doomed.status.conditions.find((c: Json) => c.type === "Failed" && c.status === "True");
+    assert.ok(failed, JSON.stringify(doomed.status));
+    const advice = `finetune:jobs.doomed: PyTorchJob ${NS}/doomed failed (${failed.reason}: ${failed.message}).`;
+    assert.equal(up.output.includes(advice), true, up.output.slice(-4000));
+    assert.match(up.output, /set finetune:jobs\.doomed\.rerun to a new value/);
+    const exitedAt = Date.now();
+    assert.ok(
+      exitedAt - Date.parse(failed.lastTransitionTime) < 60_000,
+      "up exited more than a minute after the failure",
+    );
+
+    // A preview shows the failure as a warning; the next up fails again, and runs nothing.
+    const preview = await team.pulumi("preview");
+    exits(preview, 0);
+    assert.match(preview.output, /Until then, pulumi up fails\./);
+    const again = await deployTeam();
+    exits(again, FAILED);
+    assert.equal(again.output.includes(advice), true);
+    assert.equal((await get("pytorchjob", "doomed")).metadata.uid, doomed.metadata.uid, "no second run");
+
+    // The cause fixed, rerun asks for a new run.
+    await world.controllers.setFailing([]);
+    jobs.doomed = commandJob({ wait: "succeeded", rerun: "2" });
+    const rerun = await deployTeam();
+    exits(rerun, 0);
+    const second = await get("pytorchjob", "doomed");
+    assert.notEqual(second.metadata.uid, doomed.metadata.uid);
+    assert.deepEqual(conditionTypes(second), ["Created", "Succeeded"]);
+  });
+
+  it("d. staging: a failed staging Job fails up with its reason, the next up retries it, and training waits for the data", async () => {
+    await world.controllers.setFailing(["tuned-stage-model"]);
+    jobs.tuned = ilabJob();
+    const up = await deployTeam();
+    exits(up, FAILED);
+    assert.match(up.output, /tuned-stage-model/);
+    assert.match(up.output, /BackoffLimitExceeded|failed/i);
+    const failedJob = await get("job", "tuned-stage-model");
+    assert.deepEqual(conditionTypes(failedJob).includes("Failed"), true, JSON.stringify(failedJob.status));
+    assert.deepEqual((await world.items("pytorchjobs", "-n", NS)).map((j) => j.metadata.name).includes("tuned"), false);
+
+    await world.controllers.setFailing([]);
+    const retry = await deployTeam();
+    exits(retry, 0);
+    const model = await get("job", "tuned-stage-model");
+    assert.notEqual(model.metadata.uid, failedJob.metadata.uid, "the failed staging Job was replaced");
+    const dataset = await get("job", "tuned-stage-dataset");
+    const prepare = await get("job", "tuned-prepare");
+    const training = await get("pytorchjob", "tuned");
+    for (const staged of [model, dataset]) {
+      assert.equal(conditionTypes(staged).includes("Complete"), true);
+      assert.ok(Date.parse(staged.status.completionTime) <= Date.parse(prepare.metadata.creationTimestamp));
+    }
+    assert.ok(Date.parse(prepare.status.completionTime) <= Date.parse(training.metadata.creationTimestamp));
+    assert.deepEqual(conditionTypes(training), ["Created", "Succeeded"]);
+  });
+
+  it("e. destroy with the controllers running: everything but the retained outputs is gone, nothing hangs", async () => {
+    const destroy = await team.pulumi("destroy", "--yes");
+    exits(destroy, 0);
+    const names = async (kind: string) => (await world.items(kind, "-n", NS)).map((o) => o.metadata.name).sort();
+    assert.deepEqual(await names("pytorchjobs"), []);
+    assert.deepEqual(await names("jobs"), []);
+    assert.deepEqual(await names("secrets"), []);
+    assert.deepEqual(await names("serviceaccounts"), ["default"]);
+    assert.deepEqual(await names("pvc"), ["doomed-output", "final-output", "sweep-output", "tuned-output"]);
+    const namespace = JSON.parse(await world.cluster.kubectlAsync("get", "namespace", NS, "-o", "json"));
+    assert.equal(namespace.status.phase, "Active", "the namespace that holds retained outputs is kept");
+    // The garbage collector removes the runs' pods and Services after their PyTorchJobs.
+    const deadline = Date.now() + 60_000;
+    while ((await names("pods")).length + (await names("services")).length > 0) {
+      assert.ok(Date.now() < deadline, `left: ${await names("pods")} ${await names("services")}`);
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    exits(await platform.pulumi("destroy", "--yes"), 0);
+    assert.deepEqual(
+      (await world.items("crd")).map((c) => c.metadata.name).filter((n) => n.includes("kubeflow")),
+      [],
+    );
+  });
+});
