@@ -185,6 +185,26 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     assert.deepEqual(conditionTypes(second), ["Created", "Succeeded"]);
   });
 
+  it("c2. wait: running returns once the job runs; a failure after that reaches up through pulumi refresh", async () => {
+    await world.controllers.setFailing(["late/master"]);
+    jobs.late = commandJob({ wait: "running" });
+    exits(await deployTeam(), 0);
+    const deadline = Date.now() + 120_000;
+    while (!conditionTypes(await get("pytorchjob", "late")).includes("Failed")) {
+      assert.ok(Date.now() < deadline, "the late job did not fail");
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    // The state still holds the Running status that up saw; refresh reads the failure.
+    exits(await team.pulumi("up", "--yes"), 0);
+    exits(await team.pulumi("refresh", "--yes"), 0);
+    const up = await team.pulumi("up", "--yes");
+    exits(up, FAILED);
+    assert.match(up.output, /finetune:jobs\.late: PyTorchJob team-a\/late failed \(PyTorchJobFailed: /);
+    await world.controllers.setFailing([]);
+    delete jobs.late;
+    exits(await deployTeam(), 0);
+  });
+
   it("d. staging: a failed staging Job fails up with its reason, the next up retries it, and training waits for the data", async () => {
     await world.controllers.setFailing(["tuned-stage-model"]);
     jobs.tuned = ilabJob();
@@ -220,7 +240,13 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     assert.deepEqual(await names("jobs"), []);
     assert.deepEqual(await names("secrets"), []);
     assert.deepEqual(await names("serviceaccounts"), ["default"]);
-    assert.deepEqual(await names("pvc"), ["doomed-output", "final-output", "sweep-output", "tuned-output"]);
+    assert.deepEqual(await names("pvc"), [
+      "doomed-output",
+      "final-output",
+      "late-output",
+      "sweep-output",
+      "tuned-output",
+    ]);
     const namespace = JSON.parse(await world.cluster.kubectlAsync("get", "namespace", NS, "-o", "json"));
     assert.equal(namespace.status.phase, "Active", "the namespace that holds retained outputs is kept");
     // The garbage collector removes the runs' pods and Services after their PyTorchJobs.
