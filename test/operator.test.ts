@@ -1,5 +1,7 @@
 // Reading operator bundles and the fields the operator manages itself.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import {
@@ -152,6 +154,12 @@ describe("the operator's Worker init container", () => {
       "--pytorch-init-container-template-file=/etc/finetune/initContainer.yaml",
     ]);
     assert.deepEqual(withRestrictedInitContainer(patched), patched, "applying it twice changes nothing");
+  });
+
+  it("is printed in the README as it is, for clusters whose operator the stack does not install", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const block = /```yaml\n(- name: init-pytorch\n[\s\S]*?)```/.exec(readme);
+    assert.equal(block?.[1], restrictedInitContainerTemplate());
   });
 
   it("leaves other objects alone", () => {
