@@ -224,11 +224,17 @@ describe("reruns: what a config change replaces", () => {
     });
   });
 
-  it("node or GPU count, and the rerun key, replace the PyTorchJob only", async () => {
-    const only = { [`${T.pytorchJob} granite-pytorchjob`]: "replace" };
-    assert.deepEqual(await planFor({}, { gpusPerNode: 2 }), only);
-    assert.deepEqual(await planFor({}, { rerun: "again" }), only);
-    assert.deepEqual(await planFor({ rerun: "1" }, { rerun: "2" }), only);
+  it("node or GPU count replace the PyTorchJob only", async () => {
+    assert.deepEqual(await planFor({}, { gpusPerNode: 2 }), { [`${T.pytorchJob} granite-pytorchjob`]: "replace" });
+  });
+
+  it("the rerun key prepares the data and trains again, and stages nothing", async () => {
+    const run = {
+      [`${JOB} granite-prepare`]: "replace",
+      [`${T.pytorchJob} granite-pytorchjob`]: "replace",
+    };
+    assert.deepEqual(await planFor({}, { rerun: "again" }), run);
+    assert.deepEqual(await planFor({ rerun: "1" }, { rerun: "2" }), run);
   });
 
   it("more nodes also widens the new volumes' default access mode", async () => {

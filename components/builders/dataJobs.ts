@@ -204,6 +204,18 @@ export function runSourceAnnotations(job: Job): Record<string, string> {
   return { ...volumeSourceAnnotations("model", job.model), ...volumeSourceAnnotations("dataset", job.dataset) };
 }
 
+/**
+ * Pod template annotations that put a run's other inputs into its spec: the sources its data
+ * came from and the user's `rerun` token. Any change to them replaces the data preparation Job
+ * and the PyTorchJob: a new run (staging is asked for with `restage`).
+ */
+export function runAnnotations(job: Job): Record<string, string> {
+  return {
+    ...runSourceAnnotations(job),
+    ...(job.rerun !== undefined ? { [RUN_ANNOTATIONS.rerun]: job.rerun } : {}),
+  };
+}
+
 /** The mount of a model or dataset volume, at its subPath for a pvc:// source. */
 export function volumeMountOf(role: "model" | "dataset", volume: Volume, readOnly: boolean): VolumeMount {
   return {
@@ -226,12 +238,12 @@ export interface PrepareJobInputs {
 /**
  * The data preparation Job of an InstructLab run: processes the dataset once (not on every
  * node), with the model's tokenizer, into the dataset volume. Its pod template carries the
- * sources, so it runs again when a source changes.
+ * sources and the rerun token, so it runs again when a source changes or a new run is asked for.
  */
 export function buildPrepareJob(inputs: PrepareJobInputs): BatchJobManifest {
   const { name, job } = inputs;
   const labels = standardLabels("data-preparation", name);
-  const annotations = runSourceAnnotations(job);
+  const annotations = runAnnotations(job);
   const requests: Record<string, string> = {};
   if (job.resources.cpu !== undefined) requests.cpu = job.resources.cpu;
   if (job.resources.memory !== undefined) requests.memory = job.resources.memory;

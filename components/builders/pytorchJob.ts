@@ -10,11 +10,10 @@ import {
   HF_TOKEN_SECRET,
   MOUNT_PATHS,
   processedDataDir,
-  RUN_ANNOTATIONS,
   standardLabels,
   TRAINING_CONTAINER,
 } from "../names";
-import { runSourceAnnotations, volumeClaim, volumeMountOf } from "./dataJobs";
+import { runAnnotations, volumeClaim, volumeMountOf } from "./dataJobs";
 import type { Container, EnvVar, NamespacedMetadata, PodTemplateSpec, PodVolume, VolumeMount } from "./k8sTypes";
 import { containerSecurityContext, podIdentity } from "./security";
 import { waitAnnotations } from "./status";
@@ -119,18 +118,6 @@ export function trainerArgv(name: string, trainer: Trainer): string[] {
     case "command":
       return [...trainer.command];
   }
-}
-
-/**
- * Pod template annotations that put a run's other inputs into its spec: the sources its data
- * came from and the user's `rerun` token. Any change to them replaces the PyTorchJob, which is a
- * new run.
- */
-export function runAnnotations(job: Job): Record<string, string> {
-  return {
-    ...runSourceAnnotations(job),
-    ...(job.rerun !== undefined ? { [RUN_ANNOTATIONS.rerun]: job.rerun } : {}),
-  };
 }
 
 /** The pod template shared by the Master and the Workers. */
