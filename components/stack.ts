@@ -43,7 +43,7 @@ export function declareStack(config: Config): StackOutputs {
   });
 
   for (const warning of config.warnings) pulumi.log.warn(warning);
-  const skipAwait = config.cluster.skipAwait ?? false;
+  const skipAwait = config.cluster.skipAwait;
   // Component options: the cluster's provider, and with skipAwait the transform that reaches every object.
   const opts = (): pulumi.ComponentResourceOptions => ({
     provider,

@@ -49,7 +49,7 @@ describe("defaults", () => {
   it("fills every default of a minimal job", () => {
     const config = parseConfig(stack(), new Set());
     assert.equal(config.namespace, "ml");
-    assert.deepEqual(config.cluster, {});
+    assert.deepEqual(config.cluster, { skipAwait: false });
     assert.deepEqual(config.trainingOperator, {
       install: true,
       version: "v1.9.4",
@@ -221,8 +221,8 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     ["finetune:jobs.granite.nodes: must be a whole number, got number"],
   ],
   [
-    "nodes a string",
-    stack({ jobs: { granite: job({ nodes: "2" }) } }),
+    "nodes a word",
+    stack({ jobs: { granite: job({ nodes: "two" }) } }),
     ["finetune:jobs.granite.nodes: must be a number, got string"],
   ],
   ["jobs a list", stack({ jobs: [job()] }), ["finetune:jobs: must be a map of keys to values, got array"]],
@@ -403,7 +403,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "operator mistakes",
     stack({ trainingOperator: { install: "yes", version: "v2.0.0", source: "/no/such/bundle.yaml" } }),
     [
-      "finetune:trainingOperator.install: must be true or false",
+      'finetune:trainingOperator.install: must be true or false; "yes" is text to Pulumi, which reads YAML 1.2: write true',
       "finetune:trainingOperator.version: must be a v1 release tag of kubeflow/trainer such as v1.9.4 (PyTorchJob kubeflow.org/v1 is served by the v1 line only)",
       "finetune:trainingOperator.source: is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
     ],

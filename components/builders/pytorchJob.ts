@@ -35,7 +35,11 @@ export interface SchedulingPolicy {
 }
 
 /** The PyTorchJob's run policy as rendered. */
-export type RenderedRunPolicy = RunPolicy & { readonly schedulingPolicy?: SchedulingPolicy };
+export type RenderedRunPolicy = Omit<RunPolicy, "ttlSecondsAfterFinished"> & {
+  /** Absent when the config says `null`: the finished job is kept. */
+  readonly ttlSecondsAfterFinished?: number;
+  readonly schedulingPolicy?: SchedulingPolicy;
+};
 
 /**
  * A PyTorchJob manifest, as the CRD of the v1 training operator types it.
@@ -194,7 +198,7 @@ export function buildRunPolicy(job: Job): RenderedRunPolicy {
     cleanPodPolicy: p.cleanPodPolicy,
     backoffLimit: p.backoffLimit,
     ...(p.activeDeadlineSeconds !== undefined ? { activeDeadlineSeconds: p.activeDeadlineSeconds } : {}),
-    ...(p.ttlSecondsAfterFinished !== undefined ? { ttlSecondsAfterFinished: p.ttlSecondsAfterFinished } : {}),
+    ...(p.ttlSecondsAfterFinished !== null ? { ttlSecondsAfterFinished: p.ttlSecondsAfterFinished } : {}),
     ...(s.gang
       ? {
           schedulingPolicy: {

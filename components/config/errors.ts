@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { z } from "zod";
 import { CONFIG_NAMESPACE } from "./base";
+import { YAML11_BOOLEANS } from "./coerce";
 
 /**
  * Bad stack config: every problem, each `finetune:<key path>: <what is wrong>`. A `RunError`, so
@@ -76,6 +77,12 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
       const expected = EXPECTED_NAMES[issue.expected] ?? `a ${issue.expected}`;
       const received = /received (\w+)$/.exec(issue.message)?.[1];
       if (received === "undefined") return [`${here}: is required (${expected})`];
+      const input = (issue as { input?: unknown }).input;
+      if (issue.expected === "boolean" && typeof input === "string" && input.toLowerCase() in YAML11_BOOLEANS) {
+        return [
+          `${here}: must be true or false; ${JSON.stringify(input)} is text to Pulumi, which reads YAML 1.2: write ${YAML11_BOOLEANS[input.toLowerCase()]}`,
+        ];
+      }
       return [`${here}: must be ${expected}${received ? `, got ${received}` : ""}`];
     }
     case "invalid_key":

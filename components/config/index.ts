@@ -7,7 +7,6 @@ export { CONFIG_NAMESPACE, durationSeconds } from "./base";
 export { ConfigError, formatIssues, keyPath, withoutFrames } from "./errors";
 export {
   DEFAULT_TIMEOUTS,
-  DEFAULT_TTL_SECONDS,
   JOB_SUFFIXES,
   type Job,
   maxJobNameLength,

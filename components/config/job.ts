@@ -35,9 +35,6 @@ export const DEFAULT_TIMEOUTS: Readonly<Record<WaitMode, string | undefined>> = 
   succeeded: "24h",
 };
 
-/** A finished PyTorchJob is deleted by the operator after this long (7 days) unless overridden. */
-export const DEFAULT_TTL_SECONDS = 604_800;
-
 /** Label and annotation prefixes the program sets itself; user metadata may not use them. */
 const RESERVED_METADATA_PREFIXES = ["app.kubernetes.io/", "pulumi.com/", "finetune/"];
 
@@ -140,12 +137,9 @@ const jobSchema = strictObject({
   dataset: inputVolumeSchema("dataset").optional(),
   output: outputVolumeSchema,
   trainer: trainerSchema,
-  scheduling: schedulingSchema.default({ gang: false }),
-  runPolicy: runPolicySchema.default({
-    cleanPodPolicy: "Running",
-    backoffLimit: 3,
-    ttlSecondsAfterFinished: DEFAULT_TTL_SECONDS,
-  }),
+  // `prefault`: an absent object is parsed as `{}`, so each key gets its own default, once.
+  scheduling: schedulingSchema.prefault({}),
+  runPolicy: runPolicySchema.prefault({}),
   wait: z.enum(WAIT_MODES, { error: `must be one of ${WAIT_MODES.join(", ")}` }).default("running"),
   timeout: duration.optional(),
   rerun: text().max(1024).optional(),

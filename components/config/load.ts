@@ -35,11 +35,9 @@ export function decodeConfigValues(
       values[key] = SECRET_MARKER;
       continue;
     }
+    // The engine passes top-level scalars as text; coerce.ts reads them as the schema expects.
     const value = all[fullKey];
-    if (TOP_LEVEL_BOOLEANS.includes(key) && (value === "true" || value === "false")) {
-      // The engine passes top-level scalars as text, as `pulumi config set` stores them.
-      values[key] = value === "true";
-    } else if (/^\s*[[{]/.test(value)) {
+    if (/^\s*[[{]/.test(value)) {
       try {
         const parsed: unknown = JSON.parse(value);
         problems.push(...prototypeKeys(parsed, [key]));
@@ -67,9 +65,6 @@ function prototypeKeys(value: unknown, path: PropertyKey[]): string[] {
       : prototypeKeys((value as Record<string, unknown>)[k], [...path, k]),
   );
 }
-
-/** Top-level keys holding a boolean, which the engine passes as "true" or "false". */
-const TOP_LEVEL_BOOLEANS = ["networkPolicy"];
 
 /**
  * Decodes and validates the engine's config map (`finetune:key` to text) in one step, reporting

@@ -45,12 +45,16 @@ export const schedulingSchema = strictObject({
 /** Where the job's pods may run. */
 export type Scheduling = z.output<typeof schedulingSchema>;
 
+/** A finished PyTorchJob is deleted by the operator after this long (7 days) unless overridden. */
+export const DEFAULT_TTL_SECONDS = 604_800;
+
 /** `jobs.<name>.runPolicy`: the PyTorchJob run policy, with the program's defaults. */
 export const runPolicySchema = strictObject({
   cleanPodPolicy: z.enum(["None", "Running", "All"], { error: "must be None, Running or All" }).default("Running"),
   backoffLimit: z.int().min(0).max(100).default(3),
   activeDeadlineSeconds: z.int().min(1).optional(),
-  ttlSecondsAfterFinished: z.int().min(0).optional(),
+  // null: never delete the finished job.
+  ttlSecondsAfterFinished: z.int().min(0).nullable().default(DEFAULT_TTL_SECONDS),
 });
 
 /** The PyTorchJob's `runPolicy`. */

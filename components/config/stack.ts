@@ -4,11 +4,11 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { DNS1123_LABEL } from "../validation";
 import { duration, imageReference, isPlainObject, strictObject, text } from "./base";
+import { coerceToSchema, inputSchemaOf } from "./coerce";
 import { ConfigError, formatIssues, keyPath } from "./errors";
 import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
 import {
   classifySource,
-  DEFAULT_OPERATOR_VERSION,
   type OperatorSource,
   operatorSchema,
   upstreamOperatorSource,
@@ -36,9 +36,9 @@ const stackSchema = strictObject({
   cluster: strictObject({
     context: text().min(1).optional(),
     kubeconfig: text().min(1).optional(),
-    skipAwait: z.boolean({ error: "must be true or false" }).optional(),
-  }).default({}),
-  trainingOperator: operatorSchema.default({ install: true, version: DEFAULT_OPERATOR_VERSION }),
+    skipAwait: z.boolean({ error: "must be true or false" }).default(false),
+  }).prefault({}),
+  trainingOperator: operatorSchema.prefault({}),
   // Secret keys: only their presence is known here. Their values stay secret Outputs and are
   // checked inside `apply` (see SECRET_RULES).
   hfToken: z.string().optional(),
@@ -50,7 +50,7 @@ const stackSchema = strictObject({
     hfImage: imageReference.optional(),
     s3Image: imageReference.default(DEFAULT_S3_IMAGE),
     timeout: duration.default("2h"),
-  }).default({ s3Image: DEFAULT_S3_IMAGE, timeout: "2h" }),
+  }).prefault({}),
   jobs: jobsSchema,
 }).superRefine(
   (stack, ctx) => {
@@ -78,6 +78,13 @@ const stackSchema = strictObject({
 );
 
 type StackInput = z.output<typeof stackSchema>;
+
+let inputSchema: ReturnType<typeof inputSchemaOf> | undefined;
+/** The stack schema as JSON Schema, computed once, for reading values as Pulumi stores them. */
+function stackInputSchema(): ReturnType<typeof inputSchemaOf> {
+  inputSchema ??= inputSchemaOf(stackSchema);
+  return inputSchema;
+}
 
 /** S3 credentials, as secret Outputs. */
 export interface S3Credentials {
@@ -155,7 +162,7 @@ export function parseConfig(
       problems.push(`${keyPath([key])}: must be stored as a secret: pulumi config set --secret ${key} <value>`);
     }
   }
-  const result = stackSchema.safeParse(raw);
+  const result = stackSchema.safeParse(coerceToSchema(raw, stackInputSchema()), { reportInput: true });
   if (!result.success) problems.push(...formatIssues(result.error.issues));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
