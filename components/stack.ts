@@ -65,13 +65,9 @@ export function declareStack(config: Config): StackOutputs {
     opts(),
   );
 
-  const operator = config.trainingOperator.install
-    ? new TrainingOperator(
-        "training-operator",
-        { version: config.trainingOperator.version, source: config.trainingOperator.source },
-        opts(),
-      )
-    : undefined;
+  // A source is resolved exactly when the stack installs the operator.
+  const { version, source } = config.trainingOperator;
+  const operator = source ? new TrainingOperator("training-operator", { version, source }, opts()) : undefined;
 
   const outputs: Record<string, JobOutputs> = {};
   for (const [name, job] of Object.entries(config.jobs)) {

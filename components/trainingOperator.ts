@@ -1,10 +1,9 @@
 // The Kubeflow Training Operator install: once per cluster, from the upstream kustomize overlay,
 // a local kustomize folder, or a local rendered bundle (air-gapped clusters), its Worker init
 // container made admissible under the restricted Pod Security level. Jobs depend on it.
-import * as fs from "node:fs";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { kindOfType, operatorManagedFields, parseBundle, withoutOperatorManagedValues } from "./builders/operator";
+import { kindOfType, operatorManagedFields, withoutOperatorManagedValues } from "./builders/operator";
 import { withRestrictedInitContainer } from "./builders/operatorInitContainer";
 import type { OperatorSource } from "./config";
 
@@ -47,12 +46,11 @@ export class TrainingOperator extends pulumi.ComponentResource {
     this.source = args.source.location;
     switch (args.source.kind) {
       case "file": {
-        // Declared object by object so that `pulumi preview` diffs each one.
-        const objects = parseBundle(fs.readFileSync(args.source.location, "utf8"), args.source.location);
+        // Declared object by object so that `pulumi preview` diffs each one (read by the config).
         new k8s.yaml.ConfigGroup(
           name,
           {
-            objs: objects.map((o) => withRestrictedInitContainer(withoutOperatorManagedValues(o.kind, o))),
+            objs: args.source.objects.map((o) => withRestrictedInitContainer(withoutOperatorManagedValues(o.kind, o))),
             transformations: [
               (obj: { kind?: string; metadata?: { name?: string } }, objOpts: pulumi.CustomResourceOptions) => {
                 const fields = operatorManagedFields(obj.kind ?? "", obj.metadata?.name);

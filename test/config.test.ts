@@ -143,12 +143,27 @@ describe("defaults", () => {
     assert.deepEqual(config.jobs.granite.model, { kind: "existing", claimName: "models" });
   });
 
+  it("names the key of an operator bundle that is not YAML, and reads none when nothing is installed", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-config-"));
+    const file = path.join(dir, "operator.yaml");
+    fs.writeFileSync(file, "apiVersion: v1\nkind: Namespace\nmetadata: {name: kubeflow}\n---\nhello: [\n");
+    assert.deepEqual(problemsOf(stack({ trainingOperator: { source: file } })), [
+      "finetune:trainingOperator.source: document 2 is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 6, column 1",
+    ]);
+    const notInstalled = parseConfig(stack({ trainingOperator: { install: false, source: file } }), new Set());
+    assert.equal(notInstalled.trainingOperator.source, undefined);
+  });
+
   it("resolves a local operator bundle to a file source and a folder to a kustomize directory", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-config-"));
     const file = path.join(dir, "operator.yaml");
-    fs.writeFileSync(file, "");
+    fs.writeFileSync(file, "apiVersion: v1\nkind: Namespace\nmetadata: {name: kubeflow}\n---\n");
     const fromFile = parseConfig(stack({ trainingOperator: { source: file } }), new Set());
-    assert.deepEqual(fromFile.trainingOperator.source, { kind: "file", location: file });
+    assert.deepEqual(fromFile.trainingOperator.source, {
+      kind: "file",
+      location: file,
+      objects: [{ apiVersion: "v1", kind: "Namespace", metadata: { name: "kubeflow" } }],
+    });
     const fromDir = parseConfig(stack({ trainingOperator: { source: dir } }), new Set());
     assert.deepEqual(fromDir.trainingOperator.source, { kind: "directory", location: dir });
   });

@@ -37,7 +37,11 @@ describe("parseBundle", () => {
   });
 
   it("names the document that is not YAML", () => {
-    assert.throws(() => parseBundle("a: [1,\n", "c.yaml"), /^Error: c\.yaml: document 1 is not valid YAML/);
+    assert.throws(() => parseBundle("a: [1,\n", "c.yaml"), {
+      name: "BundleError",
+      message:
+        "c.yaml: document 1 is not valid YAML: Flow sequence in block collection must be sufficiently indented and end with a ] at line 2, column 1",
+    });
   });
 });
 

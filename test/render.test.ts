@@ -44,12 +44,13 @@ describe("npm run render -- --stack dev", () => {
         "kubernetes:core/v1:ServiceAccount llm-finetune-service-account",
         "kubernetes:kustomize/v2:Directory training-operator",
         "kubernetes:core/v1:PersistentVolumeClaim granite-model",
-        "kubernetes:core/v1:PersistentVolumeClaim granite-dataset",
         "kubernetes:core/v1:PersistentVolumeClaim granite-output",
+        "kubernetes:batch/v1:Job granite-stage-model",
         "kubernetes:batch/v1:Job granite-prepare",
         "kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob",
         "kubernetes:core/v1:PersistentVolumeClaim llama-sweep-dataset",
         "kubernetes:core/v1:PersistentVolumeClaim llama-sweep-output",
+        "kubernetes:batch/v1:Job llama-sweep-stage-dataset",
         "kubernetes:kubeflow.org/v1:PyTorchJob llama-sweep-pytorchjob",
       ],
     );
@@ -68,7 +69,7 @@ describe("npm run render -- --stack dev", () => {
   it("shows the dependencies of each PyTorchJob in its comment", () => {
     assert.match(
       stdout,
-      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-dataset, granite-output, granite-prepare, training-operator, llm-finetune-service-account\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| customTimeouts=\{"create":"1h","update":"1h"\}\n/,
+      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-output, granite-stage-model, granite-prepare, training-operator, llm-finetune-service-account\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| customTimeouts=\{"create":"1h","update":"1h"\}\n/,
     );
   });
 
@@ -115,7 +116,7 @@ describe("render of a bad stack", () => {
   it("refuses unknown arguments and a missing stack file", () => {
     assert.equal(render("--stak", "dev").code, 2);
     const missing = render("--stack", "nope");
-    assert.equal(missing.code, 2);
+    assert.equal(missing.code, 1);
     assert.match(missing.stderr, /no stack config at .*Pulumi\.nope\.yaml/);
   });
 });

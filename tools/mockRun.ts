@@ -5,6 +5,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig, verifyConfigSecrets } from "../components/config";
 import { declareStack } from "../components/stack";
 
+/** The SDK's `pulumi.log.warn`, as loaded. */
+const SDK_WARN = pulumi.log.warn;
+
 /** Pulumi's marker for a secret value in serialized inputs. */
 export const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
 const SECRET_SIGNATURE_VALUE = "1b47061264138c4ac30d75fd1eb44270";
@@ -44,6 +47,8 @@ export interface ProgramRun {
   readonly resources: RecordedResource[];
   /** The stack outputs, resolved. */
   readonly outputs: Record<string, unknown>;
+  /** The warnings the program logged (`pulumi.log.warn`), in order. */
+  readonly warnings: string[];
 }
 
 /** A stack's config: `finetune:key` to the value as the engine passes it (objects as JSON text). */
@@ -137,6 +142,15 @@ export async function runProgram(
   // surfaces as an unhandled rejection and fails the run; it is recorded here instead of reaching
   // the test runner's own handlers.
   const uncaught: unknown[] = [];
+  // Warnings are recorded and passed on to whoever else records them (a test), but not to the
+  // SDK's own, which prints them to the console when no engine is connected.
+  const warnings: string[] = [];
+  const log = pulumi.log as { warn: (msg: string, ...rest: unknown[]) => Promise<void> };
+  const passOn = log.warn;
+  log.warn = async (msg: string, ...rest: unknown[]) => {
+    warnings.push(msg);
+    if (passOn !== SDK_WARN) await passOn(msg, ...rest);
+  };
   const onUncaught = (e: unknown) => {
     if (!uncaught.includes(e)) uncaught.push(e);
   };
@@ -181,7 +195,8 @@ export async function runProgram(
     await new Promise((resolve) => setImmediate(resolve));
     process.off("unhandledRejection", onUncaught);
     for (const handler of runnerHandlers) process.on("unhandledRejection", handler);
+    log.warn = passOn;
   }
   if (uncaught.length > 0) throw uncaught[0];
-  return { resources: order, outputs: (outputs ?? {}) as Record<string, unknown> };
+  return { resources: order, outputs: (outputs ?? {}) as Record<string, unknown>, warnings };
 }

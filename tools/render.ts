@@ -1,13 +1,15 @@
 // Offline render: runs the real program under the SDK's mock runtime (no cluster, no Pulumi CLI)
 // and prints every Kubernetes object it declares as one multi-document YAML stream, each object
 // preceded by a comment with its Pulumi resource name and lifecycle options. Secrets are shown as
-// a placeholder. Bad config exits 1 with the problems on stderr and writes nothing.
+// a placeholder. Warnings go to stderr. Any problem (bad config, a stack file that is not one, an
+// --out that cannot be written) exits non-zero with one clear message on stderr, writes nothing
+// and never prints a stack trace.
 //
 //   npm run render -- --stack dev                 (reads Pulumi.dev.yaml)
 //   npm run render -- --config path/Pulumi.x.yaml [--out FILE]
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { parseDocument, stringify } from "yaml";
 import { ConfigError } from "../components/config";
 import { isSecretValue, type RecordedResource, runProgram, type StackConfig } from "./mockRun";
 
@@ -22,15 +24,56 @@ const PROVIDER_RENDERED = new Set([
   "kubernetes:helm.sh/v4:Chart",
 ]);
 
+/** A stack file that cannot be read as one: the message names the file and says why. */
+export class StackFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackFileError";
+  }
+}
+
+/** How a YAML value is named in messages. */
+function describeValue(v: unknown): string {
+  return v === null ? "empty" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a map" : `a ${typeof v}`;
+}
+
 /**
  * Reads a `Pulumi.<stack>.yaml` file into the config map the engine would pass to the program.
  * Secure values cannot be decrypted offline: they become a placeholder and are marked secret.
+ * Throws a `StackFileError` when the file is not a readable YAML map with a `config:` map.
  */
 export function readStackFile(file: string): { config: StackConfig; secretKeys: string[] } {
-  const doc = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  let text: string;
+  try {
+    if (fs.statSync(file).isDirectory()) throw new StackFileError(`${file}: is a folder, not a stack file`);
+    text = fs.readFileSync(file, "utf8");
+  } catch (e) {
+    if (e instanceof StackFileError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new StackFileError(code === "ENOENT" ? `no stack config at ${file}` : `cannot read ${file}: ${code}`);
+  }
+  const doc = parseDocument(text);
+  const error = doc.errors[0];
+  if (error) {
+    const at = error.linePos?.[0];
+    throw new StackFileError(
+      `${file}${at ? `:${at.line}:${at.col}` : ""}: not valid YAML: ${error.message.split(" at line ")[0]}`,
+    );
+  }
+  const root: unknown = doc.toJS();
+  if (root === null || root === undefined) {
+    throw new StackFileError(`${file}: the file is empty; a stack file holds a config: map`);
+  }
+  if (typeof root !== "object" || Array.isArray(root)) {
+    throw new StackFileError(`${file}: must be a map with a config: map, not ${describeValue(root)}`);
+  }
+  const entries = (root as { config?: unknown }).config ?? {};
+  if (typeof entries !== "object" || entries === null || Array.isArray(entries)) {
+    throw new StackFileError(`${file}: config: must be a map of keys to values, not ${describeValue(entries)}`);
+  }
   const config: StackConfig = {};
   const secretKeys: string[] = [];
-  for (const [key, value] of Object.entries(doc.config ?? {})) {
+  for (const [key, value] of Object.entries(entries)) {
     if (typeof value === "object" && value !== null && "secure" in value) {
       config[key] = SECRET_PLACEHOLDER;
       secretKeys.push(key);
@@ -89,10 +132,30 @@ export function renderResources(resources: readonly RecordedResource[]): string 
   return docs.map((d) => `---\n${d}`).join("");
 }
 
+/** The usage line, and the help text of `--help`. */
+const USAGE = "render (--stack NAME | --config FILE) [--out FILE]";
+const HELP = `usage: npm run render -- (--stack NAME | --config FILE) [--out FILE]
+
+Prints every Kubernetes object the program declares for a stack, as one YAML stream, offline: no
+cluster and no Pulumi CLI. Secrets print as ${SECRET_PLACEHOLDER}.
+
+  --stack NAME    read Pulumi.NAME.yaml in the current folder
+  --config FILE   read this stack file
+  --out FILE      write the render to FILE instead of stdout (its folder must exist)
+  --help          print this help
+
+Warnings go to stderr. Exit codes: 0 rendered, 1 a problem with the stack (every problem is listed,
+nothing is written), 2 a wrong command line.
+`;
+
+/** A wrong command line. */
+class UsageError extends Error {}
+
 interface Args {
   stack?: string;
   config?: string;
   out?: string;
+  help?: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -100,57 +163,60 @@ function parseArgs(argv: string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
+    if (flag === "--help" || flag === "-h") return { help: true };
     if ((flag === "--stack" || flag === "--config" || flag === "--out") && value !== undefined) {
-      args[flag.slice(2) as keyof Args] = value;
+      args[flag.slice(2) as "stack" | "config" | "out"] = value;
       i++;
     } else {
-      throw new Error(
-        `unknown argument ${JSON.stringify(flag)}; usage: render (--stack NAME | --config FILE) [--out FILE]`,
-      );
+      throw new UsageError(`unknown argument ${JSON.stringify(flag)}; usage: ${USAGE} (--help for more)`);
     }
   }
   if ((args.stack === undefined) === (args.config === undefined)) {
-    throw new Error("give exactly one of --stack NAME (reads Pulumi.NAME.yaml) or --config FILE");
+    throw new UsageError(`give exactly one of --stack NAME (reads Pulumi.NAME.yaml) or --config FILE; usage: ${USAGE}`);
   }
   return args;
 }
 
-async function main(): Promise<number> {
-  let args: Args;
+/** Problems with `--out`, found before anything runs so that nothing is half-written. */
+function outProblem(out: string): string | undefined {
+  const folder = path.dirname(path.resolve(out));
+  if (!fs.existsSync(folder)) return `cannot write ${out}: no such folder`;
+  if (!fs.statSync(folder).isDirectory()) return `cannot write ${out}: ${folder} is not a folder`;
+  if (fs.existsSync(out) && fs.statSync(out).isDirectory()) return `cannot write ${out}: it is a folder`;
+  return undefined;
+}
+
+/** Renders as the command line asks; returns the exit code. Never throws. */
+export async function main(argv: string[]): Promise<number> {
+  const fail = (code: number, message: string) => {
+    process.stderr.write(`${message}\n`);
+    return code;
+  };
   try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (e) {
-    process.stderr.write(`render: ${(e as Error).message}\n`);
-    return 2;
-  }
-  const file = args.config ?? path.join(process.cwd(), `Pulumi.${args.stack}.yaml`);
-  if (!fs.existsSync(file)) {
-    process.stderr.write(`render: no stack config at ${file}\n`);
-    return 2;
-  }
-  const stackName = args.stack ?? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "");
-  const { config, secretKeys } = readStackFile(file);
-  try {
+    const args = parseArgs(argv);
+    if (args.help) {
+      process.stdout.write(HELP);
+      return 0;
+    }
+    const file = args.config ?? path.join(process.cwd(), `Pulumi.${args.stack}.yaml`);
+    const out = args.out !== undefined ? outProblem(args.out) : undefined;
+    if (out !== undefined) return fail(1, `render: ${out}`);
+    const stackName = args.stack ?? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "");
+    const { config, secretKeys } = readStackFile(file);
     const run = await runProgram(config, secretKeys, { stack: stackName, verifySecrets: false });
+    for (const warning of run.warnings) process.stderr.write(`warning: ${warning}\n`);
     const text = renderResources(run.resources);
-    if (args.out) fs.writeFileSync(args.out, text);
+    if (args.out !== undefined) fs.writeFileSync(args.out, text);
     else process.stdout.write(text);
     return 0;
   } catch (e) {
-    if (e instanceof ConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 1;
-    }
-    throw e;
+    if (e instanceof UsageError) return fail(2, `render: ${e.message}`);
+    if (e instanceof ConfigError) return fail(1, e.message);
+    // Anything else is reported by its message: a stack trace tells a user nothing.
+    return fail(1, `render: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
 
 if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (e) => {
-      process.stderr.write(`render: ${(e as Error).stack ?? String(e)}\n`);
-      process.exit(1);
-    },
-  );
+  main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -21,10 +21,11 @@ export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";
 export {
   type Config,
   DEFAULT_S3_IMAGE,
-  imageWarnings,
+  MAX_JOBS,
   parseConfig,
   type S3Credentials,
   type StagingConfig,
 } from "./stack";
 export type { CommandTrainer, InstructLabTrainer, Trainer } from "./trainer";
 export { ACCESS_MODES, type ExistingVolume, type NewVolume, type Volume } from "./volumes";
+export { imageWarnings } from "./warnings";

@@ -1,6 +1,7 @@
 // The Kubeflow Training Operator install: its release and where its manifests come from.
 import * as fs from "node:fs";
 import { z } from "zod";
+import { BundleError, type KubernetesObject, parseBundle } from "../builders/operator";
 import { isPlainObject, strictObject, text } from "./base";
 
 /** The default Kubeflow Training Operator release: the last of the v1 line (PyTorchJob `kubeflow.org/v1`). */
@@ -10,8 +11,8 @@ export const DEFAULT_OPERATOR_VERSION = "v1.9.4";
 export type OperatorSource =
   /** A kustomize overlay fetched by the provider (the upstream default, or a URL). */
   | { readonly kind: "remote"; readonly location: string }
-  /** A local multi-document YAML file (an air-gapped copy of the rendered bundle). */
-  | { readonly kind: "file"; readonly location: string }
+  /** A local multi-document YAML file (an air-gapped copy of the rendered bundle), read once. */
+  | { readonly kind: "file"; readonly location: string; readonly objects: readonly KubernetesObject[] }
   /** A local kustomize folder. */
   | { readonly kind: "directory"; readonly location: string };
 
@@ -25,16 +26,31 @@ function isRemote(source: string): boolean {
 }
 
 /** Where a source string points: a URL, a local file or a local folder; undefined when none. */
-export function classifySource(source: string): OperatorSource | undefined {
-  if (isRemote(source)) return { kind: "remote", location: source };
+export function classifySource(source: string): OperatorSource["kind"] | undefined {
+  if (isRemote(source)) return "remote";
   try {
     const stat = fs.statSync(source);
-    if (stat.isDirectory()) return { kind: "directory", location: source };
-    if (stat.isFile()) return { kind: "file", location: source };
+    if (stat.isDirectory()) return "directory";
+    if (stat.isFile()) return "file";
   } catch {
     // Not found: reported by the caller.
   }
   return undefined;
+}
+
+/**
+ * The install's source, its bundle read and checked when it is a local file. Returns the problem
+ * (without the key) when the file cannot be read or holds something that is not a Kubernetes object.
+ */
+export function resolveOperatorSource(location: string): OperatorSource | string {
+  const kind = classifySource(location);
+  if (kind === "remote" || kind === "directory") return { kind, location };
+  try {
+    return { kind: "file", location, objects: parseBundle(fs.readFileSync(location, "utf8"), location) };
+  } catch (e) {
+    if (e instanceof BundleError) return e.reason;
+    return `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+  }
 }
 
 /** `trainingOperator`: whether to install the operator, which release, and from where. */

@@ -8,17 +8,26 @@ import { coerceToSchema, inputSchemaOf } from "./coerce";
 import { ConfigError, formatIssues, keyPath } from "./errors";
 import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
 import {
-  classifySource,
   type OperatorSource,
   operatorSchema,
+  resolveOperatorSource,
   upstreamOperatorSource,
   type WORKER_POD_SECURITY,
 } from "./operator";
 import { SECRET_KEYS } from "./secrets";
 import { resolveInputVolume, resolveOutputVolume } from "./volumes";
+import { imageWarnings, trainingWarnings, workerWarnings } from "./warnings";
 
 /** The image that runs `aws s3 sync` in staging Jobs, unless `staging.s3Image` is set. */
 export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
+
+/**
+ * The most jobs one stack may hold. Under the SDK's mock runtime 1,000 jobs took 1.9 GB and 100
+ * took 346 MB (`npm run bench`), about 170 MB per 100 jobs; Node.js's default heap is 4 GiB on
+ * the project's machine and about half that on a 4-8 GB CI runner. 500 jobs (about 3,400
+ * resources, near 1 GB) leave room for the engine's own per-resource cost.
+ */
+export const MAX_JOBS = 500;
 
 /** Namespaces the program must not create: they exist already or belong to the cluster. */
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -112,7 +121,8 @@ export interface Config {
   readonly trainingOperator: {
     readonly install: boolean;
     readonly version: string;
-    readonly source: OperatorSource;
+    /** Where the manifests come from: set when the stack installs the operator. */
+    readonly source?: OperatorSource;
     /**
      * The Pod Security level the operator's Worker init container meets.
      * @default restricted when the stack installs the operator (it configures the container), else baseline
@@ -162,6 +172,14 @@ export function parseConfig(
       problems.push(`${keyPath([key])}: must be stored as a secret: pulumi config set --secret ${key} <value>`);
     }
   }
+  // Counted before anything else: validating (and later declaring) an unbounded map of jobs is
+  // what would take the time and memory the limit is there to bound.
+  const jobCount = isPlainObject(raw.jobs) ? Object.keys(raw.jobs).length : 0;
+  if (jobCount > MAX_JOBS) {
+    throw new ConfigError([
+      `${keyPath(["jobs"])}: has ${jobCount} jobs; at most ${MAX_JOBS} fit in one stack (see README, Limits): split them across stacks`,
+    ]);
+  }
   const result = stackSchema.safeParse(coerceToSchema(raw, stackInputSchema()), { reportInput: true });
   if (!result.success) problems.push(...formatIssues(result.error.issues));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
@@ -178,42 +196,28 @@ export function parseConfig(
     };
   }
   const op = stack.trainingOperator;
-  const source = classifySource(op.source ?? upstreamOperatorSource(op.version)) as OperatorSource;
+  // The install's manifests are read (a local bundle parsed once) only when the stack installs it.
+  const source = op.install ? resolveOperatorSource(op.source ?? upstreamOperatorSource(op.version)) : undefined;
+  if (typeof source === "string") throw new ConfigError([`${keyPath(["trainingOperator", "source"])}: ${source}`]);
   const workerPodSecurity = op.workerPodSecurity ?? (op.install ? "restricted" : "baseline");
-  const withWorkers = Object.keys(jobs).filter((name) => jobs[name].nodes > 1);
-  const workerWarnings =
-    op.workerPodSecurity === undefined && workerPodSecurity === "baseline" && withWorkers.length > 0
-      ? [
-          `${keyPath(["trainingOperator", "workerPodSecurity"])}: namespace ${stack.namespace} enforces baseline, not restricted: the jobs ${withWorkers.join(", ")} run Workers, and a training operator this stack does not install adds its init container init-pytorch to each Worker without a securityContext unless it is configured otherwise (README: Pod Security). If the cluster's operator runs the restricted template, set trainingOperator.workerPodSecurity: restricted; set it to baseline to keep this level without this warning.`,
-        ]
-      : [];
+  const hasS3Credentials = stack.s3AccessKeyId !== undefined;
+  const warnings = [
+    ...Object.entries(jobs).flatMap(([name, job]) => [
+      ...imageWarnings(name, job.image),
+      ...trainingWarnings(name, job, hasS3Credentials),
+    ]),
+    ...workerWarnings(stack.namespace, jobs, workerPodSecurity, op.workerPodSecurity !== undefined),
+  ];
   return {
     namespace: stack.namespace,
     cluster: stack.cluster,
-    trainingOperator: { install: op.install, version: op.version, source, workerPodSecurity },
+    trainingOperator: { install: op.install, version: op.version, ...(source ? { source } : {}), workerPodSecurity },
     hasHfToken: stack.hfToken !== undefined,
-    hasS3Credentials: stack.s3AccessKeyId !== undefined,
+    hasS3Credentials,
     hasImagePullSecrets: stack.imagePullSecrets !== undefined,
     networkPolicy: stack.networkPolicy,
-    warnings: [
-      ...Object.entries(stack.jobs).flatMap(([name, job]) => imageWarnings(name, job.image)),
-      ...workerWarnings,
-    ],
+    warnings,
     staging: stack.staging,
     jobs,
   };
-}
-
-/**
- * A warning for an image whose tag can move (`latest`, or no tag at all) and that is not pinned by
- * digest: the same config could run different code tomorrow.
- */
-export function imageWarnings(job: string, image: string): string[] {
-  if (image.includes("@")) return [];
-  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
-  if (tag !== undefined && tag !== "latest") return [];
-  return [
-    `${keyPath(["jobs", job, "image"])}: ${JSON.stringify(image)} ${tag === undefined ? "has no tag" : "uses the tag latest"}, which can move: pin it by digest (image@sha256:...) or a fixed tag so that a rerun runs the same code`,
-  ];
 }

@@ -1,0 +1,63 @@
+// What is worth a warning but not an error: a configuration that deploys, but that a user may not
+// have meant, each message naming its key and the fix. Warnings never block a deploy: Pulumi
+// prints them in `preview` and `up`, the offline render on stderr.
+import { MOUNT_PATHS } from "../names";
+import { formatSource } from "../sources";
+import { keyPath } from "./errors";
+import type { Job } from "./job";
+import type { WORKER_POD_SECURITY } from "./operator";
+
+/**
+ * A warning for an image whose tag can move (`latest`, or no tag at all) and that is not pinned by
+ * digest: the same config could run different code tomorrow.
+ */
+export function imageWarnings(job: string, image: string): string[] {
+  if (image.includes("@")) return [];
+  const lastSegment = image.slice(image.lastIndexOf("/") + 1);
+  const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
+  if (tag !== undefined && tag !== "latest") return [];
+  return [
+    `${keyPath(["jobs", job, "image"])}: ${JSON.stringify(image)} ${tag === undefined ? "has no tag" : "uses the tag latest"}, which can move: pin it by digest (image@sha256:...) or a fixed tag so that a rerun runs the same code`,
+  ];
+}
+
+/** Warnings for a job that deploys but cannot train as configured. */
+export function trainingWarnings(name: string, job: Job, hasS3Credentials: boolean): string[] {
+  const warnings: string[] = [];
+  for (const role of ["model", "dataset"] as const) {
+    const volume = job[role];
+    if (volume?.kind === "new" && volume.fetch === undefined) {
+      warnings.push(
+        `${keyPath(["jobs", name, role])}: is a new, empty PVC with no source, mounted read-only at ${MOUNT_PATHS[role]}: the run finds nothing there. Set ${role}.source (hf://, s3://) to fill it, or existingClaim to use a PVC that holds the data.`,
+      );
+    }
+    if (volume?.fetch?.kind === "s3" && !hasS3Credentials) {
+      warnings.push(
+        `${keyPath(["jobs", name, role, "source"])}: ${formatSource(volume.fetch)} is fetched with no credentials (s3AccessKeyId and s3SecretAccessKey are not set): only a public bucket, or credentials the staging pod gets from its node, will work. Set both with pulumi config set --secret otherwise.`,
+      );
+    }
+  }
+  if (job.shmSize === undefined && job.resources.memory === undefined) {
+    warnings.push(
+      `${keyPath(["jobs", name, "shmSize"])}: /dev/shm is memory-backed and unbounded (neither shmSize nor resources.memory is set): the trainer's shared memory can take all of the node's memory. Set shmSize (e.g. 16Gi) or resources.memory.`,
+    );
+  }
+  return warnings;
+}
+
+/**
+ * A warning when the jobs' namespace enforces `baseline` only because a training operator the
+ * stack does not install may add an init container without a securityContext to each Worker.
+ */
+export function workerWarnings(
+  namespace: string,
+  jobs: Readonly<Record<string, Job>>,
+  level: (typeof WORKER_POD_SECURITY)[number],
+  explicit: boolean,
+): string[] {
+  const withWorkers = Object.keys(jobs).filter((name) => jobs[name].nodes > 1);
+  if (explicit || level !== "baseline" || withWorkers.length === 0) return [];
+  return [
+    `${keyPath(["trainingOperator", "workerPodSecurity"])}: namespace ${namespace} enforces baseline, not restricted: the jobs ${withWorkers.join(", ")} run Workers, and a training operator this stack does not install adds its init container init-pytorch to each Worker without a securityContext unless it is configured otherwise (README: Pod Security). If the cluster's operator runs the restricted template, set trainingOperator.workerPodSecurity: restricted; set it to baseline to keep this level without this warning.`,
+  ];
+}
