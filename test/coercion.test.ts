@@ -2,9 +2,12 @@
 // numbers, booleans as booleans and everything else (floats too) as text, `--type` forces a type,
 // and hand-edited YAML is read as YAML 1.2: each value is accepted when it means a valid value.
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import * as yaml from "yaml";
 import { ConfigError, parseConfig, parseStackConfig } from "../components/config";
+import { runProgram } from "../tools/mockRun";
 import { readStackFile } from "../tools/render";
 
 const FIXTURE = path.join(__dirname, "fixtures", "Pulumi.configset.yaml");
@@ -55,7 +58,7 @@ describe("a stack written with pulumi config set (test/fixtures/config-set.sh, t
     if (granite.trainer.type !== "instructlab") return;
     assert.equal(granite.trainer.learningRate, 2e-5);
     assert.equal(granite.trainer.epochs, 3);
-    assert.deepEqual(granite.trainer.lora, { rank: 16, alpha: 32, dropout: 0.05 });
+    assert.deepEqual(granite.trainer.lora, { rank: 16, alpha: 32, dropout: 0.05, targetModules: ["q_proj", "v_proj"] });
     assert.equal(granite.trainer.isGranite, true);
     assert.equal(granite.trainer.checkpointAtEpoch, false);
     assert.equal(granite.runPolicy.activeDeadlineSeconds, 86400);
@@ -63,11 +66,55 @@ describe("a stack written with pulumi config set (test/fixtures/config-set.sh, t
     assert.equal(granite.nodes, 2);
     assert.equal(granite.securityContext?.runAsUser, 1001);
     assert.deepEqual(granite.scheduling.tolerations, [
-      { key: "nvidia.com/gpu", operator: "Exists", tolerationSeconds: 300 },
+      { key: "nvidia.com/gpu", operator: "Exists", tolerationSeconds: 300, effect: "NoSchedule" },
     ]);
     assert.equal(parsed.networkPolicy, true);
     assert.equal(parsed.trainingOperator.install, false);
     assert.equal(parsed.hasHfToken, true);
+  });
+});
+
+describe("every key of the README's config reference, set with pulumi config set", () => {
+  const { config, secretKeys } = readStackFile(FIXTURE);
+  const raw = yaml.parse(fs.readFileSync(FIXTURE, "utf8")).config as Record<string, unknown>;
+  /** Dotted paths of every value in the fixture, without the `finetune:` prefix. */
+  const paths: string[] = [];
+  const walk = (v: unknown, at: string) => {
+    if (typeof v === "object" && v !== null && !("secure" in v)) {
+      for (const [k, child] of Object.entries(v)) walk(child, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`);
+    } else paths.push(at);
+  };
+  for (const [k, v] of Object.entries(raw)) walk(v, k.slice("finetune:".length));
+
+  /** A README key as a pattern over those paths. */
+  const pattern = (key: string) =>
+    new RegExp(
+      `^${key
+        .replace(/[.[\]]/g, (c) => `\\${c}`)
+        .replace(/^jobs\\\.<job>/, "jobs\\.[^.]+")
+        .replace(/^trainer/, "jobs\\.[^.]+\\.trainer")
+        .replace(/^<source volume>/, "jobs\\.[^.]+\\.(model|dataset)")
+        .replace(/^<volume>/, "jobs\\.[^.]+\\.(model|dataset|output)")
+        .replace(/^(model|dataset|output)\\\./, "jobs\\.[^.]+\\.$1\\.")}($|[.[])`,
+    );
+  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  const table = readme.slice(readme.indexOf("## Config reference"), readme.indexOf("## Security"));
+  const keys = [...table.matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]);
+
+  it("the fixture sets each of them", () => {
+    assert.ok(keys.length > 70, `${keys.length} keys`);
+    assert.deepEqual(
+      keys.filter((key) => !paths.some((p) => pattern(key).test(p))),
+      [],
+    );
+  });
+
+  it("and the program renders it", async () => {
+    const run = await runProgram(config, secretKeys, { verifySecrets: false });
+    assert.deepEqual(
+      run.resources.filter((r) => r.type === "kubernetes:kubeflow.org/v1:PyTorchJob").map((r) => r.name),
+      ["granite-pytorchjob", "sweep-pytorchjob"],
+    );
   });
 });
 

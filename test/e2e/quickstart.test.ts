@@ -46,6 +46,10 @@ describe("end to end: the README quickstart through the CLI, from a fresh projec
     await set("--path", "jobs.granite.trainer.command[0]", "torchrun");
     await set("--path", "jobs.granite.trainer.command[1]", "train.py");
     await set("--path", "jobs.granite.wait", "succeeded");
+    // Numbers where text is meant, as --path stores them: the program reads them as text.
+    await set("--path", "jobs.granite.resources.cpu", "4");
+    await set("--path", "jobs.granite.resources.memory", "32Gi");
+    await set("--path", "jobs.granite.env.EPOCHS", "3");
     await set("--secret", "hfToken", TOKEN);
     const file = fs.readFileSync(path.join(project.dir, "Pulumi.dev.yaml"), "utf8");
     assert.equal(file.includes(TOKEN), false);
@@ -66,6 +70,12 @@ describe("end to end: the README quickstart through the CLI, from a fresh projec
         .filter((c: { status: string }) => c.status === "True")
         .map((c: { type: string }) => c.type),
       ["Created", "Succeeded"],
+    );
+    const [container] = pytorchJob.spec.pytorchReplicaSpecs.Master.template.spec.containers;
+    assert.deepEqual(container.resources.requests, { cpu: "4", memory: "32Gi" });
+    assert.deepEqual(
+      container.env.find((e: { name: string }) => e.name === "EPOCHS"),
+      { name: "EPOCHS", value: "3" },
     );
     const token = JSON.parse(await world.cluster.kubectlAsync("get", "secret", "hf-token", "-n", NS, "-o", "json")).data
       .token;
