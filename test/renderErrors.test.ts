@@ -118,6 +118,15 @@ describe("render: problems found while the program runs", () => {
   });
 });
 
+describe("render: secure values", () => {
+  it("are placeholders, never judged as values: a stack with a secure imagePullSecrets renders cleanly", () => {
+    const result = render("--config", path.join(ROOT, "test", "fixtures", "Pulumi.configset.yaml"));
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stderr, "");
+    assert.match(result.stdout, /name: registry-credentials\n/);
+  });
+});
+
 describe("render: usage", () => {
   it("--help prints the usage on stdout and exits 0", () => {
     const result = render("--help");
