@@ -1,22 +1,17 @@
 // One fine-tune run: its new PersistentVolumeClaims, the Jobs that stage its data and prepare
-// it (once, before training), and its PyTorchJob, with the lifecycle options that make
-// `pulumi preview` honest about reruns and `pulumi destroy` careful with checkpoints.
+// it (once, before training), and its training job (a PyTorchJob or a TrainJob, as the backend
+// spells it), with the lifecycle options that make `pulumi preview` honest about reruns and
+// `pulumi destroy` careful with checkpoints.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { Backend, TrainingJobStatus } from "./builders/backend";
 import { buildPrepareJob, buildStagingJob } from "./builders/dataJobs";
-import { buildPyTorchJob } from "./builders/pytorchJob";
+import { type JobCondition, runVerdict, verdictMessage } from "./builders/run";
 import { buildStagingPolicy, buildTrainingPolicy } from "./builders/security";
-import { type JobCondition, runVerdict, verdictMessage } from "./builders/status";
 import { buildPersistentVolumeClaim } from "./builders/storage";
+import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
 import { type InstructLabTrainer, type Job, type StagingConfig, type Volume, withoutFrames } from "./config";
-import {
-  CHECKPOINT_SUBDIR,
-  childResourceName,
-  claimName,
-  masterPodName,
-  TRAINING_CONTAINER,
-  type VolumeRole,
-} from "./names";
+import { CHECKPOINT_SUBDIR, childResourceName, claimName, type VolumeRole } from "./names";
 
 /** Arguments of a `FineTuneJob`. */
 export interface FineTuneJobArgs {
@@ -24,6 +19,11 @@ export interface FineTuneJobArgs {
   readonly namespace: pulumi.Input<string>;
   /** The validated job config. */
   readonly job: Job;
+  /**
+   * The operator generation that runs the job, and how it spells it.
+   * @default the training operator v1 (PyTorchJob)
+   */
+  readonly backend?: Backend;
   /** How staging Jobs fetch sources. */
   readonly staging: StagingConfig;
   /**
@@ -86,14 +86,14 @@ function runOptions(): pulumi.CustomResourceOptions {
   return { replaceOnChanges: ["spec"], deleteBeforeReplace: true };
 }
 
-/** The PyTorchJob resource with the `status` output it is given (see below). */
-type PyTorchJobResource = k8s.apiextensions.CustomResource & {
-  readonly status: pulumi.Output<{ conditions?: JobCondition[] } | undefined>;
+/** The training job resource with the `status` output it is given (see below). */
+type TrainingJobResource = k8s.apiextensions.CustomResource & {
+  readonly status: pulumi.Output<TrainingJobStatus | undefined>;
 };
 
-/** A fine-tune job: its PVCs, data staging and preparation Jobs, and PyTorchJob. */
+/** A fine-tune job: its PVCs, data staging and preparation Jobs, and training job. */
 export class FineTuneJob extends pulumi.ComponentResource {
-  /** The PyTorchJob's name. */
+  /** The training job's name. */
   public readonly jobName: pulumi.Output<string>;
   /** The namespace it runs in. */
   public readonly namespace: pulumi.Output<string>;
@@ -101,9 +101,9 @@ export class FineTuneJob extends pulumi.ComponentResource {
   public readonly outputClaim: pulumi.Output<string>;
   /** Where the checkpoints are inside the output claim. */
   public readonly checkpointPath: pulumi.Output<string>;
-  /** The PyTorchJob's status conditions as seen when `pulumi up` returned. */
+  /** The training job's status conditions as seen when `pulumi up` returned. */
   public readonly conditions: pulumi.Output<JobCondition[]>;
-  /** The command that follows the Master's logs. */
+  /** The command that follows the first trainer pod's logs. */
   public readonly logs: pulumi.Output<string>;
   /**
    * The conditions, judged: they resolve when the run reached what `wait` asks for and reject,
@@ -195,9 +195,10 @@ export class FineTuneJob extends pulumi.ComponentResource {
       );
     }
 
-    const manifest = buildPyTorchJob({ name, namespace, job, hfToken, imagePullSecrets });
-    const pytorchJob = new k8s.apiextensions.CustomResource(
-      childResourceName(name, "pytorchjob"),
+    const backend = args.backend ?? PYTORCHJOB_BACKEND;
+    const manifest = backend.build({ name, namespace, job, hfToken, imagePullSecrets });
+    const trainingJob = new k8s.apiextensions.CustomResource(
+      childResourceName(name, backend.resourceSuffix),
       // `status` is declared so that the provider's view of it becomes an output.
       { ...manifest, status: undefined },
       {
@@ -213,13 +214,13 @@ export class FineTuneJob extends pulumi.ComponentResource {
         ...runOptions(),
         ...(job.timeout !== undefined ? { customTimeouts: { create: job.timeout, update: job.timeout } } : {}),
       },
-    ) as PyTorchJobResource;
+    ) as TrainingJobResource;
 
-    this.jobName = pytorchJob.metadata.name;
-    this.namespace = pytorchJob.metadata.namespace;
+    this.jobName = trainingJob.metadata.name;
+    this.namespace = trainingJob.metadata.namespace;
     this.outputClaim = pulumi.output(job.output.kind === "existing" ? job.output.claimName : claimName(name, "output"));
     this.checkpointPath = pulumi.output(CHECKPOINT_SUBDIR);
-    const status = pulumi.output(pytorchJob.status);
+    const status = pulumi.output(trainingJob.status);
     this.conditions = status.apply((st) =>
       (st?.conditions ?? []).map((c) => ({
         type: c.type,
@@ -229,11 +230,11 @@ export class FineTuneJob extends pulumi.ComponentResource {
       })),
     );
     const context = args.context !== undefined ? ` --context ${args.context}` : "";
-    this.logs = pulumi.interpolate`kubectl${context} -n ${this.namespace} logs -f pod/${masterPodName(name)} -c ${TRAINING_CONTAINER}`;
+    this.logs = pulumi.interpolate`kubectl${context} -n ${this.namespace} logs -f ${backend.logsTarget(name)}`;
     this.outcome = pulumi.all([status, this.conditions, this.namespace]).apply(([st, conditions, ns]) => {
       // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.
       if (st === undefined || args.judgeRun === false) return conditions;
-      const verdict = runVerdict(`${ns}/${name}`, job.wait, st.conditions);
+      const verdict = runVerdict(backend.kind, `${ns}/${name}`, job.wait, backend.readStatus(st));
       if (verdict.ok) return conditions;
       const preview = pulumi.runtime.isDryRun();
       const message = verdictMessage(args.configKey ?? name, verdict, preview);

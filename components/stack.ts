@@ -3,8 +3,8 @@
 // per job. `index.ts` and the offline render both call `declareStack(loadConfig())`.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
-import type { JobCondition } from "./builders/status";
 import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { JobNamespace } from "./jobNamespace";

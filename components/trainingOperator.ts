@@ -4,7 +4,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { kindOfType, operatorManagedFields, withoutOperatorManagedValues } from "./builders/operator";
-import { withRestrictedInitContainer } from "./builders/operatorInitContainer";
+import { withRestrictedInitContainer } from "./builders/v1/operatorInitContainer";
 import type { OperatorSource } from "./config";
 
 /** Arguments of a `TrainingOperator`. */

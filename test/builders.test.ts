@@ -1,8 +1,9 @@
 // The pure manifest builders, field by field, without the Pulumi runtime.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { buildPodTemplate, buildPyTorchJob, trainerArgv } from "../components/builders/pytorchJob";
 import { buildHfTokenSecret, buildNamespace, buildPersistentVolumeClaim } from "../components/builders/storage";
+import { trainerArgv } from "../components/builders/trainingPod";
+import { buildPodTemplate, buildPyTorchJob } from "../components/builders/v1/pytorchJob";
 import { type Job, parseConfig } from "../components/config";
 
 const LABELS = {

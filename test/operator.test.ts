@@ -14,7 +14,7 @@ import {
   INIT_CONTAINER_ANNOTATION,
   restrictedInitContainerTemplate,
   withRestrictedInitContainer,
-} from "../components/builders/operatorInitContainer";
+} from "../components/builders/v1/operatorInitContainer";
 import { restrictedViolations } from "./support/podSecurity";
 
 describe("parseBundle", () => {

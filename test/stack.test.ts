@@ -9,7 +9,7 @@ import {
   INIT_CONTAINER_ANNOTATION,
   restrictedInitContainerTemplate,
   withRestrictedInitContainer,
-} from "../components/builders/operatorInitContainer";
+} from "../components/builders/v1/operatorInitContainer";
 import { ConfigError, upstreamOperatorSource } from "../components/config";
 import { operatorTransform } from "../components/trainingOperator";
 import { isSecretValue } from "../tools/mockRun";

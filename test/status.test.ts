@@ -2,15 +2,8 @@
 // operator writes them, and the wait annotations.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  type JobCondition,
-  readRunStatus,
-  runVerdict,
-  type Verdict,
-  verdictMessage,
-  waitAnnotations,
-  waitForExpression,
-} from "../components/builders/status";
+import { type JobCondition, runVerdict, type Verdict, verdictMessage } from "../components/builders/run";
+import { readRunStatus, waitAnnotations, waitForExpression } from "../components/builders/v1/status";
 
 const c = (type: string, status: string, reason?: string, message?: string): JobCondition => ({
   type,
@@ -155,13 +148,21 @@ describe("runVerdict", () => {
     ["none: never fails", "none", FAILED, { ok: true, status: readRunStatus(FAILED) }],
   ];
   for (const [title, mode, conditions, expected] of table) {
-    it(title, () => assert.deepEqual(runVerdict("ml/granite", mode, conditions), expected));
+    it(title, () =>
+      assert.deepEqual(runVerdict("PyTorchJob", "ml/granite", mode, readRunStatus(conditions)), expected),
+    );
   }
 });
 
 describe("verdictMessage", () => {
-  const failed = runVerdict("ml/granite", "running", FAILED) as Extract<Verdict, { ok: false }>;
-  const unreached = runVerdict("ml/granite", "succeeded", RUNNING) as Extract<Verdict, { ok: false }>;
+  const failed = runVerdict("PyTorchJob", "ml/granite", "running", readRunStatus(FAILED)) as Extract<
+    Verdict,
+    { ok: false }
+  >;
+  const unreached = runVerdict("PyTorchJob", "ml/granite", "succeeded", readRunStatus(RUNNING)) as Extract<
+    Verdict,
+    { ok: false }
+  >;
   const advice =
     "A failed run is not started again by itself: fix its cause, then set finetune:jobs.granite.rerun to a new value " +
     "(or change anything else that defines the run) and run pulumi up again.";

@@ -13,7 +13,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { buildPrepareJob, buildStagingJob } from "../components/builders/dataJobs";
-import { buildPyTorchJob } from "../components/builders/pytorchJob";
 import {
   buildDefaultDenyPolicy,
   buildDnsPolicy,
@@ -29,6 +28,7 @@ import {
   buildPersistentVolumeClaim,
   buildS3CredentialsSecret,
 } from "../components/builders/storage";
+import { buildPyTorchJob } from "../components/builders/v1/pytorchJob";
 import { type InstructLabTrainer, parseStackConfig } from "../components/config";
 import { runProgram, type StackConfig } from "./mockRun";
 

@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { INIT_CONTAINER_FLAG, INIT_CONTAINER_UID } from "../../components/builders/operatorInitContainer";
+import { INIT_CONTAINER_FLAG, INIT_CONTAINER_UID } from "../../components/builders/v1/operatorInitContainer";
 import { restrictedViolations } from "../support/podSecurity";
 import { type CommandResult, createProject, type Project } from "./cli";
 import { buildToolchain } from "./cluster";

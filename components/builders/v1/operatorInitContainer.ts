@@ -4,7 +4,7 @@
 // the container's template from a file (`--pytorch-init-container-template-file`); these pure
 // builders give the operator Deployment a template that meets `restricted`.
 // @see pkg/controller.v1/pytorch/initcontainer.go in kubeflow/training-operator v1.9.4
-import type { Container, PodTemplateSpec, PodVolume } from "./k8sTypes";
+import type { Container, PodTemplateSpec, PodVolume } from "../k8sTypes";
 
 /** The pod template annotation that carries the template to the operator's file system. */
 export const INIT_CONTAINER_ANNOTATION = "finetune/pytorch-init-container";

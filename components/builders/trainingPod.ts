@@ -1,0 +1,120 @@
+// The training pod as every operator generation runs it: the trainer's argv (never a shell
+// string), its environment, GPUs and memory, a memory-backed /dev/shm and the job's volumes.
+// Each generation's builder (builders/v1, builders/v2) places these pieces in its own API.
+import type * as pulumi from "@pulumi/pulumi";
+import type { InstructLabTrainer, Job, Trainer } from "../config";
+import { CHECKPOINT_DIR, CHECKPOINT_ENV, HF_TOKEN_SECRET, MOUNT_PATHS, processedDataDir } from "../names";
+import { volumeClaim, volumeMountOf } from "./dataJobs";
+import type { EnvVar, PodVolume, VolumeMount } from "./k8sTypes";
+
+/** What a training job's builder needs besides the job itself. */
+export interface TrainingPodInputs {
+  /** The job name: the name of the PyTorchJob or TrainJob. */
+  readonly name: string;
+  readonly namespace: pulumi.Input<string>;
+  readonly job: Job;
+  /** Whether the stack has a Hugging Face token Secret to expose as `HF_TOKEN`. */
+  readonly hfToken: boolean;
+  /**
+   * Whether the stack has registry credentials for the pods' images.
+   * @default false
+   */
+  readonly imagePullSecrets?: boolean;
+}
+
+/** Where the InstructLab trainer reads its (processed) training data. */
+export function instructlabDataPath(name: string, trainer: InstructLabTrainer): string {
+  return trainer.processData
+    ? `${MOUNT_PATHS.dataset}/${processedDataDir(name)}/data.jsonl`
+    : `${MOUNT_PATHS.dataset}/${trainer.dataFile}`;
+}
+
+/** The argv of the InstructLab training library's distributed entry point, launched by torchrun. */
+export function instructlabArgv(name: string, trainer: InstructLabTrainer): string[] {
+  // torchrun takes --nnodes, --nproc_per_node, --node_rank and the rendezvous endpoint from the
+  // PET_* variables the training operator sets, so none of them is repeated here.
+  const argv = [
+    "torchrun",
+    "--module",
+    "instructlab.training.main_ds",
+    `--model_name_or_path=${MOUNT_PATHS.model}`,
+    `--data_path=${instructlabDataPath(name, trainer)}`,
+    `--output_dir=${CHECKPOINT_DIR}`,
+    `--num_epochs=${trainer.epochs}`,
+    `--effective_batch_size=${trainer.effectiveBatchSize}`,
+    `--learning_rate=${trainer.learningRate}`,
+    `--num_warmup_steps=${trainer.warmupSteps}`,
+    `--save_samples=${trainer.saveSamples}`,
+    `--max_batch_len=${trainer.maxBatchLen}`,
+    `--seed=${trainer.seed}`,
+    `--distributed_training_framework=${trainer.distributedBackend}`,
+    "--log_level=INFO",
+  ];
+  if (trainer.checkpointAtEpoch) argv.push("--checkpoint_at_epoch");
+  if (trainer.isGranite) argv.push("--is_granite");
+  if (trainer.lora) {
+    argv.push(
+      `--lora_r=${trainer.lora.rank}`,
+      `--lora_alpha=${trainer.lora.alpha}`,
+      `--lora_dropout=${trainer.lora.dropout}`,
+    );
+    if (trainer.lora.targetModules) argv.push("--lora_target_modules", ...trainer.lora.targetModules);
+  }
+  argv.push(...trainer.extraArgs);
+  return argv;
+}
+
+/** The argv the training container runs: each element one argument, no shell in between. */
+export function trainerArgv(name: string, trainer: Trainer): string[] {
+  switch (trainer.type) {
+    case "instructlab":
+      return instructlabArgv(name, trainer);
+    case "command":
+      return [...trainer.command];
+  }
+}
+
+/** The pod's volumes (memory-backed /dev/shm, model, dataset, output) and the container's mounts. */
+export function trainingVolumes(name: string, job: Job): { volumes: PodVolume[]; mounts: VolumeMount[] } {
+  const volumes: PodVolume[] = [
+    {
+      name: "dshm",
+      emptyDir: { medium: "Memory", ...(job.shmSize !== undefined ? { sizeLimit: job.shmSize } : {}) },
+    },
+  ];
+  const mounts: VolumeMount[] = [{ name: "dshm", mountPath: MOUNT_PATHS.shm }];
+  for (const role of ["model", "dataset"] as const) {
+    const volume = job[role];
+    if (volume === undefined) continue;
+    volumes.push({ name: role, persistentVolumeClaim: { claimName: volumeClaim(name, role, volume), readOnly: true } });
+    mounts.push(volumeMountOf(role, volume, true));
+  }
+  volumes.push({ name: "output", persistentVolumeClaim: { claimName: volumeClaim(name, "output", job.output) } });
+  mounts.push({ name: "output", mountPath: MOUNT_PATHS.output });
+  return { volumes, mounts };
+}
+
+/** The trainer's environment: the job's own, the checkpoint directory, the token by reference. */
+export function trainingEnv(job: Job, hfToken: boolean): EnvVar[] {
+  const env: EnvVar[] = Object.entries(job.env).map(([envName, value]) => ({ name: envName, value }));
+  env.push({ name: CHECKPOINT_ENV, value: CHECKPOINT_DIR });
+  if (hfToken) {
+    env.push({
+      name: "HF_TOKEN",
+      valueFrom: { secretKeyRef: { name: HF_TOKEN_SECRET.name, key: HF_TOKEN_SECRET.key } },
+    });
+  }
+  return env;
+}
+
+/** Resources per node: the GPUs as a limit, CPU requested, memory requested and limited. */
+export function trainingResources(job: Job): { requests?: Record<string, string>; limits: Record<string, string> } {
+  const requests: Record<string, string> = {};
+  const limits: Record<string, string> = { [job.gpuResource]: String(job.gpusPerNode) };
+  if (job.resources.cpu !== undefined) requests.cpu = job.resources.cpu;
+  if (job.resources.memory !== undefined) {
+    requests.memory = job.resources.memory;
+    limits.memory = job.resources.memory;
+  }
+  return { ...(Object.keys(requests).length > 0 ? { requests } : {}), limits };
+}
