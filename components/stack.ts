@@ -5,6 +5,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
+import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
+import { TRAINJOB_BACKEND } from "./builders/v2/backend";
 import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { JobNamespace } from "./jobNamespace";
@@ -66,8 +68,12 @@ export function declareStack(config: Config): StackOutputs {
   );
 
   // A source is resolved exactly when the stack installs the operator.
-  const { version, source } = config.trainingOperator;
-  const operator = source ? new TrainingOperator("training-operator", { version, source }, opts()) : undefined;
+  const { version, source, runtimesSource, generation } = config.trainingOperator;
+  const operator = source
+    ? new TrainingOperator("training-operator", { version, source, runtimesSource }, opts())
+    : undefined;
+  // Chosen once: each generation spells the same run in its own API.
+  const backend = generation === 2 ? TRAINJOB_BACKEND : PYTORCHJOB_BACKEND;
 
   const outputs: Record<string, JobOutputs> = {};
   for (const [name, job] of Object.entries(config.jobs)) {
@@ -76,6 +82,7 @@ export function declareStack(config: Config): StackOutputs {
       {
         namespace: namespace.name,
         job,
+        backend,
         staging: config.staging,
         hfTokenSecret: namespace.hfTokenSecret,
         s3Secret: namespace.s3Secret,

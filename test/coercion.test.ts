@@ -158,6 +158,12 @@ describe("type rules, one by one", () => {
     );
   });
 
+  it("names only YAML 1.1 words as such: other text is just not a boolean", () => {
+    assert.deepEqual(problemsOf({ namespace: "ml", networkPolicy: "__proto__", jobs: {} }), [
+      "finetune:networkPolicy: must be true or false",
+    ]);
+  });
+
   it("still refuses what means no valid value", () => {
     assert.deepEqual(problemsOf({ namespace: "ml", jobs: { a: job({ nodes: "two", env: { A: { b: 1 } } }) } }), [
       "finetune:jobs.a.nodes: must be a number, got string",

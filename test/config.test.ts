@@ -53,6 +53,7 @@ describe("defaults", () => {
     assert.deepEqual(config.trainingOperator, {
       install: true,
       version: "v1.9.4",
+      generation: 1,
       source: { kind: "remote", location: upstreamOperatorSource("v1.9.4") },
       workerPodSecurity: "restricted",
     });
@@ -215,7 +216,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "unknown key with a near match",
     stack({ jobs: { granite: job({ nodse: 2 }) } }),
     [
-      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations, securityContext',
+      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations, securityContext, runtime, runtimeKind',
     ],
   ],
   [
@@ -419,7 +420,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     stack({ trainingOperator: { install: "yes", version: "v2.0.0", source: "/no/such/bundle.yaml" } }),
     [
       'finetune:trainingOperator.install: must be true or false; "yes" is text to Pulumi, which reads YAML 1.2: write true',
-      "finetune:trainingOperator.version: must be a v1 release tag of kubeflow/trainer such as v1.9.4 (PyTorchJob kubeflow.org/v1 is served by the v1 line only)",
+      "finetune:trainingOperator.version: must be a release tag of kubeflow/trainer: v1.x.y for the training operator v1 (PyTorchJob kubeflow.org/v1, e.g. v1.9.4), or v2.3.x for Kubeflow Trainer v2 (TrainJob trainer.kubeflow.org/v1alpha1, e.g. v2.3.0: its API changed in every minor release, and this program writes v2.3's)",
       "finetune:trainingOperator.source: is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
     ],
   ],

@@ -1,7 +1,8 @@
-// Property-based tests: thousands of generated stack configs, valid and hostile. Each is either
-// refused with problems that name key paths (never a crash, a stack trace or an SDK error), or
-// every object the program renders passes its Kubernetes schema (and the PyTorchJob CRD and
-// webhook rules), runs no shell, and carries every user string intact as one argument.
+// Property-based tests: thousands of generated stack configs, valid and hostile, for the v1
+// operator and Trainer v2. Each is either refused with problems that name key paths (never a
+// crash, a stack trace or an SDK error), or every object the program renders passes its
+// Kubernetes schema (and the PyTorchJob or TrainJob CRD and webhook rules), runs no shell, and
+// carries every user string intact as one argument.
 // Seeded and bounded; on failure fast-check prints the seed and path to replay it:
 //   FUZZ_SEED=<seed> npm run test:unit
 import assert from "node:assert/strict";
@@ -101,7 +102,7 @@ const job = fc.record({
 
 const validStack = fc.record({
   namespace: fc.constantFrom("ml", "team-a"),
-  trainingOperator: fc.constantFrom({ install: false }, {}),
+  trainingOperator: fc.constantFrom({ install: false }, {}, { version: "v2.3.0", install: false }),
   networkPolicy: fc.boolean(),
   jobs: fc.dictionary(fc.constantFrom("granite", "llama-2", "a"), job, { minKeys: 1, maxKeys: 2 }),
 });
@@ -206,6 +207,7 @@ describe("fuzzed stack config", () => {
   it(`the program renders only schema-valid, shell-free objects, ${PROGRAM_RUNS} configs`, async () => {
     const validate = await loadValidators();
     let accepted = 0;
+    let acceptedV2 = 0;
     await fc.assert(
       fc.asyncProperty(anyStack, async (stack) => {
         let run: Awaited<ReturnType<typeof runStack>>;
@@ -216,14 +218,19 @@ describe("fuzzed stack config", () => {
           return;
         }
         accepted++;
+        if (stack.trainingOperator?.version === "v2.3.0") acceptedV2++;
         for (const r of run.resources.filter((r) => r.custom && typeof r.inputs.kind === "string")) {
           assert.deepEqual(validate(r), [], `${r.type} ${r.name}`);
           assert.deepEqual(shellInvocations(r.inputs), [], `${r.type} ${r.name}`);
         }
         for (const [name, j] of Object.entries(stack.jobs as Record<string, Stack>)) {
           if (j.trainer?.type !== "command") continue;
-          const pj = run.resources.find((r) => r.name === `${name}-pytorchjob`)?.inputs as Stack;
-          assert.deepEqual(pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].command, j.trainer.command);
+          const pj = run.resources.find((r) => r.name === `${name}-pytorchjob`)?.inputs as Stack | undefined;
+          const tj = run.resources.find((r) => r.name === `${name}-trainjob`)?.inputs as Stack | undefined;
+          const argv = pj
+            ? pj.spec.pytorchReplicaSpecs.Master.template.spec.containers[0].command
+            : tj?.spec.trainer.command;
+          assert.deepEqual(argv, j.trainer.command);
         }
       }),
       { seed: SEED, numRuns: PROGRAM_RUNS },
@@ -231,6 +238,7 @@ describe("fuzzed stack config", () => {
     // The generator must reach both branches, or the property says little.
     assert.ok(accepted > PROGRAM_RUNS / 10, `only ${accepted} of ${PROGRAM_RUNS} configs were accepted`);
     assert.ok(accepted < PROGRAM_RUNS, "no config was refused");
+    assert.ok(acceptedV2 > PROGRAM_RUNS / 30, `only ${acceptedV2} Trainer v2 configs were accepted`);
   });
 
   it("never uses a secret key's value during validation", () => {

@@ -22,3 +22,6 @@ export interface NamespacedMetadata {
   readonly namespace: pulumi.Input<string>;
   readonly labels: Record<string, string>;
 }
+
+export type Affinity = Plain<k8s.types.input.core.v1.Affinity>;
+export type Toleration = Plain<k8s.types.input.core.v1.Toleration>;

@@ -52,9 +52,12 @@ export function parseBundle(text: string, origin: string): KubernetesObject[] {
   return objects;
 }
 
-/** The operator fills this Secret with its webhook serving certificate at start-up. */
+/**
+ * An operator fills this Secret with its webhook serving certificate at start-up (the v1
+ * operator's and Trainer v2's `*-webhook-cert`, JobSet's `jobset-webhook-server-cert`).
+ */
 export function isWebhookCertSecret(kind: string, name: string | undefined): boolean {
-  return kind === "Secret" && name !== undefined && name.endsWith("-webhook-cert");
+  return kind === "Secret" && name !== undefined && /-webhook(-server)?-cert$/.test(name);
 }
 
 /**

@@ -3,9 +3,16 @@
 // Each generation's builder (builders/v1, builders/v2) places these pieces in its own API.
 import type * as pulumi from "@pulumi/pulumi";
 import type { InstructLabTrainer, Job, Trainer } from "../config";
-import { CHECKPOINT_DIR, CHECKPOINT_ENV, HF_TOKEN_SECRET, MOUNT_PATHS, processedDataDir } from "../names";
+import {
+  CHECKPOINT_DIR,
+  CHECKPOINT_ENV,
+  HF_TOKEN_SECRET,
+  MOUNT_PATHS,
+  processedDataDir,
+  standardLabels,
+} from "../names";
 import { volumeClaim, volumeMountOf } from "./dataJobs";
-import type { EnvVar, PodVolume, VolumeMount } from "./k8sTypes";
+import type { EnvVar, NamespacedMetadata, PodVolume, VolumeMount } from "./k8sTypes";
 
 /** What a training job's builder needs besides the job itself. */
 export interface TrainingPodInputs {
@@ -117,4 +124,21 @@ export function trainingResources(job: Job): { requests?: Record<string, string>
     limits.memory = job.resources.memory;
   }
   return { ...(Object.keys(requests).length > 0 ? { requests } : {}), limits };
+}
+
+/**
+ * The metadata of a training job object: the user's labels and annotations under the program's
+ * own, and the wait annotations (which live in metadata, so a change of `wait` is an update).
+ */
+export function trainingJobMetadata(
+  inputs: TrainingPodInputs,
+  waitAnnotations: Record<string, string>,
+): NamespacedMetadata & { readonly annotations: Record<string, string> } {
+  const { name, namespace, job } = inputs;
+  return {
+    name,
+    namespace,
+    labels: { ...job.labels, ...standardLabels("training", name) },
+    annotations: { ...job.annotations, ...waitAnnotations },
+  };
 }

@@ -78,7 +78,11 @@ function describeIssue(issue: z.core.$ZodIssue): string[] {
       const received = /received (\w+)$/.exec(issue.message)?.[1];
       if (received === "undefined") return [`${here}: is required (${expected})`];
       const input = (issue as { input?: unknown }).input;
-      if (issue.expected === "boolean" && typeof input === "string" && input.toLowerCase() in YAML11_BOOLEANS) {
+      if (
+        issue.expected === "boolean" &&
+        typeof input === "string" &&
+        Object.hasOwn(YAML11_BOOLEANS, input.toLowerCase())
+      ) {
         return [
           `${here}: must be true or false; ${JSON.stringify(input)} is text to Pulumi, which reads YAML 1.2: write ${YAML11_BOOLEANS[input.toLowerCase()]}`,
         ];

@@ -10,12 +10,19 @@ export {
   JOB_SUFFIXES,
   type Job,
   maxJobNameLength,
+  type RuntimeRef,
   type SecurityContextOverride,
   WAIT_MODES,
   type WaitMode,
 } from "./job";
 export { decodeConfigValues, loadConfig, parseStackConfig, verifyConfigSecrets } from "./load";
-export { DEFAULT_OPERATOR_VERSION, type OperatorSource, upstreamOperatorSource } from "./operator";
+export {
+  DEFAULT_OPERATOR_VERSION,
+  type OperatorConfig,
+  type OperatorSource,
+  upstreamOperatorSource,
+  upstreamRuntimesSource,
+} from "./operator";
 export type { RunPolicy, Scheduling } from "./scheduling";
 export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";
 export {

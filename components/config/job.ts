@@ -3,7 +3,17 @@
 import { z } from "zod";
 import { parseSource } from "../sources";
 import { DNS1035_LABEL, ENV_VAR_NAME, isExtendedResourceName, parseQuantity } from "../validation";
-import { duration, imageReference, isPlainObject, labelKey, labelValue, quantity, strictObject, text } from "./base";
+import {
+  dns1123Subdomain,
+  duration,
+  imageReference,
+  isPlainObject,
+  labelKey,
+  labelValue,
+  quantity,
+  strictObject,
+  text,
+} from "./base";
 import { runPolicySchema, schedulingSchema } from "./scheduling";
 import { trainerSchema } from "./trainer";
 import { inputVolumeSchema, outputVolumeSchema, SINGLE_NODE_MODES, type Volume } from "./volumes";
@@ -21,6 +31,15 @@ const envSchema = z.record(
   z.string().regex(ENV_VAR_NAME, { error: "must be an environment variable name (letters, digits, '_', '-', '.')" }),
   text(),
 );
+
+/** Kinds of Trainer v2 runtimes a TrainJob can name. */
+export const RUNTIME_KINDS = ["ClusterTrainingRuntime", "TrainingRuntime"] as const;
+
+/** The Trainer v2 runtime of a TrainJob. */
+export interface RuntimeRef {
+  readonly name: string;
+  readonly kind: (typeof RUNTIME_KINDS)[number];
+}
 
 /** How long `pulumi up` waits for a job, by wait mode, when `timeout` is unset. */
 export const WAIT_MODES = ["none", "running", "succeeded"] as const;
@@ -146,6 +165,9 @@ const jobSchema = strictObject({
   labels: z.record(labelKey, labelValue).default({}),
   annotations: z.record(labelKey, text().max(65_536)).default({}),
   securityContext: securityContextSchema.optional(),
+  // Trainer v2 only (see generation.ts): the runtime that runs the TrainJob.
+  runtime: dns1123Subdomain("a ClusterTrainingRuntime or TrainingRuntime name").optional(),
+  runtimeKind: z.enum(RUNTIME_KINDS, { error: `must be ${RUNTIME_KINDS.join(" or ")}` }).optional(),
 }).superRefine(
   (job, ctx) => {
     checkJobMetadata(job, ctx);
@@ -227,8 +249,8 @@ const jobSchema = strictObject({
 /** A job as validated, before its volumes are resolved. */
 type JobInput = z.output<typeof jobSchema>;
 
-/** One fine-tune run: a PyTorchJob and its volumes. */
-export interface Job extends Omit<JobInput, "model" | "dataset" | "output" | "timeout"> {
+/** One fine-tune run: its training job (a PyTorchJob or a TrainJob) and its volumes. */
+export interface Job extends Omit<JobInput, "model" | "dataset" | "output" | "timeout" | "runtime" | "runtimeKind"> {
   /** How long `pulumi up` waits (a duration); undefined with `wait: none`. */
   readonly timeout?: string;
   /** The base model, mounted read-only at `/mnt/model`. */
@@ -237,6 +259,11 @@ export interface Job extends Omit<JobInput, "model" | "dataset" | "output" | "ti
   readonly dataset?: Volume;
   /** Where checkpoints go, mounted read-write at `/mnt/output`. */
   readonly output: Volume;
+  /**
+   * The runtime that runs the TrainJob, with Kubeflow Trainer v2.
+   * @default undefined with the training operator v1; `torch-distributed` (a ClusterTrainingRuntime) with v2
+   */
+  readonly runtime?: RuntimeRef;
 }
 
 /**

@@ -1,8 +1,10 @@
-// The Kubeflow Training Operator install: its release and where its manifests come from.
+// The training operator: which generation the cluster runs (its release: the v1 training operator
+// or Kubeflow Trainer v2), whether the stack installs it, and where its manifests come from.
 import * as fs from "node:fs";
 import { z } from "zod";
 import { BundleError, type KubernetesObject, parseBundle } from "../builders/operator";
 import { isPlainObject, strictObject, text } from "./base";
+import { keyPath } from "./errors";
 
 /** The default Kubeflow Training Operator release: the last of the v1 line (PyTorchJob `kubeflow.org/v1`). */
 export const DEFAULT_OPERATOR_VERSION = "v1.9.4";
@@ -16,9 +18,23 @@ export type OperatorSource =
   /** A local kustomize folder. */
   | { readonly kind: "directory"; readonly location: string };
 
-/** The upstream kustomize overlay of kubeflow/trainer at `version`. */
+/** The operator generation a release belongs to: the major version of kubeflow/trainer. */
+export function generationOf(version: string): 1 | 2 {
+  return version.startsWith("v2.") ? 2 : 1;
+}
+
+/**
+ * The upstream kustomize overlay of kubeflow/trainer at `version`: the standalone operator for
+ * v1; the manager (with its JobSet dependency) for v2.
+ */
 export function upstreamOperatorSource(version: string): string {
-  return `https://github.com/kubeflow/trainer.git/manifests/overlays/standalone?ref=${version}`;
+  const overlay = generationOf(version) === 2 ? "manager" : "standalone";
+  return `https://github.com/kubeflow/trainer.git/manifests/overlays/${overlay}?ref=${version}`;
+}
+
+/** The upstream overlay of Trainer v2's built-in ClusterTrainingRuntimes at `version`. */
+export function upstreamRuntimesSource(version: string): string {
+  return `https://github.com/kubeflow/trainer.git/manifests/overlays/runtimes?ref=${version}`;
 }
 
 function isRemote(source: string): boolean {
@@ -57,31 +73,98 @@ export function resolveOperatorSource(location: string): OperatorSource | string
 /** Pod Security levels the operator's Worker init container can meet. */
 export const WORKER_POD_SECURITY = ["restricted", "baseline"] as const;
 
+/** A source of manifests: a URL, a local rendered YAML file, or a local kustomize folder. */
+const sourceSchema = text()
+  .min(1)
+  .refine((s) => classifySource(s) !== undefined, {
+    error:
+      "is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
+  });
+
 export const operatorSchema = strictObject({
   install: z.boolean({ error: "must be true or false" }).default(true),
   version: z
     .string()
-    .regex(/^v1\.\d+\.\d+(-[0-9A-Za-z.-]+)?$/, {
-      error: `must be a v1 release tag of kubeflow/trainer such as ${DEFAULT_OPERATOR_VERSION} (PyTorchJob kubeflow.org/v1 is served by the v1 line only)`,
+    .regex(/^v(1\.\d+\.\d+|2\.3\.\d+)(-[0-9A-Za-z.-]+)?$/, {
+      error:
+        "must be a release tag of kubeflow/trainer: v1.x.y for the training operator v1 (PyTorchJob kubeflow.org/v1, e.g. v1.9.4), or v2.3.x for Kubeflow Trainer v2 (TrainJob trainer.kubeflow.org/v1alpha1, e.g. v2.3.0: its API changed in every minor release, and this program writes v2.3's)",
     })
     .default(DEFAULT_OPERATOR_VERSION),
-  source: text()
-    .min(1)
-    .refine((s) => classifySource(s) !== undefined, {
-      error:
-        "is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
-    })
-    .optional(),
+  source: sourceSchema.optional(),
+  runtimesSource: sourceSchema.optional(),
   workerPodSecurity: z.enum(WORKER_POD_SECURITY, { error: `must be ${WORKER_POD_SECURITY.join(" or ")}` }).optional(),
 }).superRefine(
   (op, ctx) => {
-    if (op.install !== false && op.workerPodSecurity === "baseline") {
+    const generation = typeof op.version === "string" ? generationOf(op.version) : 1;
+    if (generation === 2 && op.workerPodSecurity !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["workerPodSecurity"],
+        message: "applies to the training operator v1 only: Trainer v2 adds no init container to the trainer's pods",
+      });
+    } else if (op.install !== false && op.workerPodSecurity === "baseline") {
       ctx.addIssue({
         code: "custom",
         path: ["workerPodSecurity"],
         message: "applies only with install: false (the operator this stack installs runs a restricted init container)",
       });
     }
+    if (generation === 1 && op.runtimesSource !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["runtimesSource"], message: V2_ONLY });
+    }
   },
   { when: (payload) => isPlainObject(payload.value) },
 );
+
+/** The message of a key that only Trainer v2 reads. */
+export const V2_ONLY = "applies to Kubeflow Trainer v2 only (trainingOperator.version v2.3.x)";
+
+/** The operator as the components use it. */
+export interface OperatorConfig {
+  /** Whether the stack installs it. */
+  readonly install: boolean;
+  /** Its release. */
+  readonly version: string;
+  /** The generation the cluster runs (from `version`, also when the stack does not install it). */
+  readonly generation: 1 | 2;
+  /** Where the manifests come from (v2: the manager with JobSet): set when the stack installs it. */
+  readonly source?: OperatorSource;
+  /** Where Trainer v2's built-in runtimes come from: set when the stack installs v2. */
+  readonly runtimesSource?: OperatorSource;
+  /**
+   * The Pod Security level the operator's Worker init container meets (v1; v2 adds none).
+   * @default restricted when the stack installs the operator (it configures the container), else baseline
+   */
+  readonly workerPodSecurity: (typeof WORKER_POD_SECURITY)[number];
+}
+
+/**
+ * The validated operator keys resolved: the generation, and the sources read (a local bundle
+ * parsed once) only when the stack installs the operator. Returns the problems instead when a
+ * source cannot be installed.
+ */
+export function resolveOperator(op: z.output<typeof operatorSchema>): OperatorConfig | string[] {
+  const generation = generationOf(op.version);
+  const problems: string[] = [];
+  const read = (key: "source" | "runtimesSource", location: string): OperatorSource | undefined => {
+    const resolved = resolveOperatorSource(location);
+    if (typeof resolved !== "string") return resolved;
+    problems.push(`${keyPath(["trainingOperator", key])}: ${resolved}`);
+    return undefined;
+  };
+  const source = op.install ? read("source", op.source ?? upstreamOperatorSource(op.version)) : undefined;
+  const runtimesSource =
+    op.install && generation === 2
+      ? read("runtimesSource", op.runtimesSource ?? upstreamRuntimesSource(op.version))
+      : undefined;
+  if (problems.length > 0) return problems;
+  return {
+    install: op.install,
+    version: op.version,
+    generation,
+    ...(source ? { source } : {}),
+    ...(runtimesSource ? { runtimesSource } : {}),
+    workerPodSecurity:
+      generation === 2 ? "restricted" : (op.workerPodSecurity ?? (op.install ? "restricted" : "baseline")),
+  };
+}

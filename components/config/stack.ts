@@ -6,14 +6,9 @@ import { DNS1123_LABEL } from "../validation";
 import { duration, imageReference, isPlainObject, strictObject, text } from "./base";
 import { coerceToSchema, inputSchemaOf } from "./coerce";
 import { ConfigError, formatIssues, keyPath } from "./errors";
+import { generationProblems, trainJobProblems } from "./generation";
 import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
-import {
-  type OperatorSource,
-  operatorSchema,
-  resolveOperatorSource,
-  upstreamOperatorSource,
-  type WORKER_POD_SECURITY,
-} from "./operator";
+import { type OperatorConfig, operatorSchema, resolveOperator } from "./operator";
 import { SECRET_KEYS } from "./secrets";
 import { resolveInputVolume, resolveOutputVolume } from "./volumes";
 import { imageWarnings, trainingWarnings, workerWarnings } from "./warnings";
@@ -28,6 +23,9 @@ export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
  * resources, near 1 GB) leave room for the engine's own per-resource cost.
  */
 export const MAX_JOBS = 500;
+
+/** The Trainer v2 runtime of a job that names none: the built-in PyTorch one. */
+export const DEFAULT_RUNTIME = "torch-distributed";
 
 /** Namespaces the program must not create: they exist already or belong to the cluster. */
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -117,18 +115,8 @@ export interface Config {
   readonly namespace: string;
   /** The cluster the stack deploys to. */
   readonly cluster: StackInput["cluster"];
-  /** The Kubeflow Training Operator install. */
-  readonly trainingOperator: {
-    readonly install: boolean;
-    readonly version: string;
-    /** Where the manifests come from: set when the stack installs the operator. */
-    readonly source?: OperatorSource;
-    /**
-     * The Pod Security level the operator's Worker init container meets.
-     * @default restricted when the stack installs the operator (it configures the container), else baseline
-     */
-    readonly workerPodSecurity: (typeof WORKER_POD_SECURITY)[number];
-  };
+  /** The training operator: its generation, and its install when the stack installs it. */
+  readonly trainingOperator: OperatorConfig;
   /** The Hugging Face token, a secret Output; undefined when not configured. */
   readonly hfToken?: pulumi.Output<string>;
   /** S3 credentials for s3:// sources, secret Outputs; undefined when not configured. */
@@ -182,36 +170,46 @@ export function parseConfig(
   }
   const result = stackSchema.safeParse(coerceToSchema(raw, stackInputSchema()), { reportInput: true });
   if (!result.success) problems.push(...formatIssues(result.error.issues));
+  problems.push(...generationProblems(raw));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
   const stack = result.data;
+  const operator = resolveOperator(stack.trainingOperator);
+  if (Array.isArray(operator)) throw new ConfigError(operator);
   const jobs: Record<string, Job> = {};
-  for (const [name, job] of Object.entries(stack.jobs)) {
+  for (const [name, { runtime, runtimeKind, ...job }] of Object.entries(stack.jobs)) {
     jobs[name] = {
       ...job,
       timeout: job.wait === "none" ? undefined : (job.timeout ?? DEFAULT_TIMEOUTS[job.wait]),
       model: job.model && resolveInputVolume(job.model, "model", job.nodes),
       dataset: job.dataset && resolveInputVolume(job.dataset, "dataset", job.nodes),
       output: resolveOutputVolume(job.output, job.nodes),
+      ...(operator.generation === 2
+        ? { runtime: { name: runtime ?? DEFAULT_RUNTIME, kind: runtimeKind ?? "ClusterTrainingRuntime" } }
+        : {}),
     };
   }
-  const op = stack.trainingOperator;
-  // The install's manifests are read (a local bundle parsed once) only when the stack installs it.
-  const source = op.install ? resolveOperatorSource(op.source ?? upstreamOperatorSource(op.version)) : undefined;
-  if (typeof source === "string") throw new ConfigError([`${keyPath(["trainingOperator", "source"])}: ${source}`]);
-  const workerPodSecurity = op.workerPodSecurity ?? (op.install ? "restricted" : "baseline");
+  if (operator.generation === 2) {
+    const limits = trainJobProblems(jobs, stack.hfToken !== undefined);
+    if (limits.length > 0) throw new ConfigError(limits);
+  }
   const hasS3Credentials = stack.s3AccessKeyId !== undefined;
   const warnings = [
     ...Object.entries(jobs).flatMap(([name, job]) => [
       ...imageWarnings(name, job.image),
       ...trainingWarnings(name, job, hasS3Credentials),
     ]),
-    ...workerWarnings(stack.namespace, jobs, workerPodSecurity, op.workerPodSecurity !== undefined),
+    ...workerWarnings(
+      stack.namespace,
+      jobs,
+      operator.workerPodSecurity,
+      stack.trainingOperator.workerPodSecurity !== undefined,
+    ),
   ];
   return {
     namespace: stack.namespace,
     cluster: stack.cluster,
-    trainingOperator: { install: op.install, version: op.version, ...(source ? { source } : {}), workerPodSecurity },
+    trainingOperator: operator,
     hasHfToken: stack.hfToken !== undefined,
     hasS3Credentials,
     hasImagePullSecrets: stack.imagePullSecrets !== undefined,

@@ -1,7 +1,8 @@
 // Validates rendered objects against the Kubernetes OpenAPI schemas (kubernetes-models) and, for
-// PyTorchJobs, the CRD's structural schema and the operator's webhook rules.
+// PyTorchJobs and TrainJobs, their CRD's structural schema and their operator's webhook rules.
 import { isSecretValue, type RecordedResource } from "../../tools/mockRun";
 import { pytorchJobSchema, validateStructural, webhookViolations } from "./structuralSchema";
+import { builtInRuntimes, trainJobSchema, trainJobWebhookViolations } from "./trainJob";
 
 type Json = Record<string, any>;
 type Validate = (object: Json) => void;
@@ -47,6 +48,8 @@ export async function loadValidators(): Promise<(resource: RecordedResource) => 
     "networking.k8s.io/v1/NetworkPolicy": (o) => check(new networking.NetworkPolicy(o as never)),
   };
   const crd = pytorchJobSchema();
+  const trainJobCrd = trainJobSchema();
+  const runtimes = builtInRuntimes();
   return (resource) => {
     const object = unwrapSecrets(resource.inputs) as Json;
     const kind = `${object.apiVersion}/${object.kind}`;
@@ -56,6 +59,24 @@ export async function loadValidators(): Promise<(resource: RecordedResource) => 
         ...(crd ? validateStructural(object, crd) : []),
         ...webhookViolations(object),
         ...templates.flatMap((t) => errorsOf(() => check(new core.PodTemplateSpec(t)))),
+      ];
+    }
+    if (kind === "trainer.kubeflow.org/v1alpha1/TrainJob") {
+      if (!trainJobCrd) return [];
+      const patch =
+        object.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs[0].template.spec.template;
+      return [
+        ...validateStructural(object, trainJobCrd),
+        ...trainJobWebhookViolations(object, runtimes),
+        // The patch is a pod template where the runtime's container gives the image.
+        ...errorsOf(() =>
+          check(
+            new core.PodTemplateSpec({
+              ...patch,
+              spec: { ...patch.spec, containers: patch.spec.containers.map((c: Json) => ({ ...c, image: "x" })) },
+            }),
+          ),
+        ),
       ];
     }
     const validate = byKind[kind];

@@ -18,6 +18,8 @@ export interface StructuralSchema {
   maximum?: number;
   minLength?: number;
   maxLength?: number;
+  minItems?: number;
+  maxItems?: number;
   anyOf?: StructuralSchema[];
   "x-kubernetes-int-or-string"?: boolean;
   "x-kubernetes-preserve-unknown-fields"?: boolean;
@@ -61,6 +63,12 @@ export function validateStructural(value: unknown, schema: StructuralSchema, pat
     }
     case "array": {
       if (!Array.isArray(value)) return [`${path}: must be an array`];
+      if (schema.maxItems !== undefined && value.length > schema.maxItems) {
+        errors.push(`${path}: more than ${schema.maxItems} items`);
+      }
+      if (schema.minItems !== undefined && value.length < schema.minItems) {
+        errors.push(`${path}: fewer than ${schema.minItems} items`);
+      }
       const items = schema.items;
       if (items)
         value.forEach((item, i) => {

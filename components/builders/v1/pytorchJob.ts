@@ -6,7 +6,14 @@ import { standardLabels, TRAINING_CONTAINER } from "../../names";
 import { runAnnotations } from "../dataJobs";
 import type { Container, NamespacedMetadata, PodTemplateSpec } from "../k8sTypes";
 import { containerSecurityContext, podIdentity } from "../security";
-import { type TrainingPodInputs, trainerArgv, trainingEnv, trainingResources, trainingVolumes } from "../trainingPod";
+import {
+  type TrainingPodInputs,
+  trainerArgv,
+  trainingEnv,
+  trainingJobMetadata,
+  trainingResources,
+  trainingVolumes,
+} from "../trainingPod";
 import { waitAnnotations } from "./status";
 
 /** One replica type of a PyTorchJob. */
@@ -104,18 +111,13 @@ export function buildRunPolicy(job: Job): RenderedRunPolicy {
 
 /** The PyTorchJob of one job. */
 export function buildPyTorchJob(inputs: TrainingPodInputs): PyTorchJobManifest {
-  const { name, namespace, job } = inputs;
+  const { job } = inputs;
   const template = buildPodTemplate(inputs);
   const replica = (replicas: number): ReplicaSpec => ({ replicas, restartPolicy: "OnFailure", template });
   return {
     apiVersion: "kubeflow.org/v1",
     kind: "PyTorchJob",
-    metadata: {
-      name,
-      namespace,
-      labels: { ...job.labels, ...standardLabels("training", name) },
-      annotations: { ...job.annotations, ...waitAnnotations(job.wait) },
-    },
+    metadata: trainingJobMetadata(inputs, waitAnnotations(job.wait)),
     spec: {
       nprocPerNode: String(job.gpusPerNode),
       runPolicy: buildRunPolicy(job),

@@ -1,0 +1,64 @@
+// Reading a TrainJob's status (Kubeflow Trainer v2.3): its conditions are only Complete, Failed
+// and Suspended, so whether the trainer runs is read from `status.jobsStatus`, where the
+// replicated job of the trainer (`node`) counts its ready child Jobs (JobSet: a Job is ready when
+// all its pods are ready or done). The annotations make the Kubernetes provider wait as asked,
+// with the same meaning as for a PyTorchJob.
+import type { WaitMode } from "../../config";
+import type { JobCondition, RunStatus } from "../run";
+import { TRAINER_NODE } from "./names";
+
+/** One replicated job's counts in a TrainJob's status. */
+export interface JobsStatus {
+  readonly name: string;
+  readonly ready?: number;
+  readonly active?: number;
+  readonly succeeded?: number;
+  readonly failed?: number;
+  readonly suspended?: number;
+}
+
+/** Where a TrainJob stands: a terminal or Suspended condition, else the trainer job's counts. */
+export function readTrainJobStatus(
+  status: { readonly conditions?: readonly JobCondition[]; readonly jobsStatus?: readonly JobsStatus[] } | undefined,
+): RunStatus {
+  for (const [type, state] of [
+    ["Failed", "failed"],
+    ["Complete", "succeeded"],
+    ["Suspended", "suspended"],
+  ] as const) {
+    const c = (status?.conditions ?? []).find((x) => x.type === type && x.status === "True");
+    if (c) {
+      return {
+        state,
+        ...(c.reason !== undefined ? { reason: c.reason } : {}),
+        ...(c.message !== undefined ? { message: c.message } : {}),
+      };
+    }
+  }
+  const trainer = (status?.jobsStatus ?? []).find((j) => j.name === TRAINER_NODE);
+  if ((trainer?.ready ?? 0) > 0 || (trainer?.succeeded ?? 0) > 0) return { state: "running" };
+  if ((trainer?.active ?? 0) > 0) return { state: "created", message: "the trainer's pods are not all ready" };
+  return { state: "pending" };
+}
+
+const TERMINAL = `$.status.conditions[?@.status=="True" && (@.type=="Complete" || @.type=="Failed")]`;
+const TRAINER_RUNS = `$.status.jobsStatus[?@.name=="${TRAINER_NODE}" && (@.ready > 0 || @.succeeded > 0)]`;
+
+/**
+ * The `pulumi.com/waitFor` expression for a wait mode. `succeeded` waits for Complete or Failed;
+ * `running` also for the trainer's Job being ready: a filter on `status` whose test reads both
+ * places (RFC 9535, as the provider parses it), since no one condition says "running". Failed
+ * always ends the wait, so a failed run fails the deploy at once with its reason.
+ */
+export function waitForExpression(mode: Exclude<WaitMode, "none">): string {
+  if (mode === "succeeded") {
+    return `jsonpath={.status.conditions[?@.status=="True" && (@.type=="Complete" || @.type=="Failed")].type}`;
+  }
+  return `jsonpath={.status[?${TERMINAL} || ${TRAINER_RUNS}]}`;
+}
+
+/** The annotations that make the Kubernetes provider wait as asked. */
+export function waitAnnotations(mode: WaitMode): Record<string, string> {
+  if (mode === "none") return { "pulumi.com/skipAwait": "true" };
+  return { "pulumi.com/waitFor": waitForExpression(mode) };
+}
