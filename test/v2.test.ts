@@ -194,7 +194,9 @@ describe("a v2 stack under the program", () => {
 
   it("keeps the namespace restricted: Trainer v2 adds no init container to multi-node jobs", async () => {
     const run = await runStack(v2({ granite: job() }));
-    const labels = (run.resources.find((r) => r.type === T.namespace)?.inputs as Json).metadata.labels;
+    const namespace = run.resources.find((r) => r.type === T.namespace);
+    assert.ok(namespace, "a Namespace is declared");
+    const labels = (namespace.inputs as Json).metadata.labels;
     assert.equal(labels["pod-security.kubernetes.io/enforce"], "restricted");
     assert.deepEqual(
       run.warnings.filter((w) => w.includes("workerPodSecurity")),
