@@ -4,6 +4,7 @@
 // runtimes follow its manager. Jobs depend on it.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { KubernetesObject } from "./builders/operator";
 import { kindOfType, operatorManagedFields, withoutOperatorManagedValues } from "./builders/operator";
 import { withRestrictedInitContainer } from "./builders/v1/operatorInitContainer";
 import type { OperatorSource } from "./config";
@@ -39,38 +40,76 @@ export function operatorTransform(args: pulumi.ResourceTransformArgs): pulumi.Re
   };
 }
 
+/** Objects that the rest of a bundle needs to exist first: its Namespaces and CRDs. */
+function isPrerequisite(o: { kind: string }): boolean {
+  return o.kind === "Namespace" || o.kind === "CustomResourceDefinition";
+}
+
+/** Every resource of a ConfigGroup, once it has declared them. */
+function resourcesOf(group: k8s.yaml.ConfigGroup): pulumi.Output<pulumi.Resource[]> {
+  return group.resources.apply((byName) => Object.values(byName));
+}
+
 /**
- * Declares one set of manifests under `parent`: a local bundle object by object (each its own
- * resource, so that `pulumi preview` diffs each one), a URL or folder through the provider's
- * kustomize (the transform reaches each object it renders).
+ * A ConfigGroup of bundle objects, each depending on `after` (the ConfigGroup's own `dependsOn`
+ * reaches none of its objects).
+ */
+function bundleGroup(
+  name: string,
+  objects: readonly KubernetesObject[],
+  after: pulumi.Output<pulumi.Resource[]>,
+  opts: pulumi.ComponentResourceOptions,
+): k8s.yaml.ConfigGroup {
+  return new k8s.yaml.ConfigGroup(
+    name,
+    {
+      objs: objects.map((o) => withRestrictedInitContainer(withoutOperatorManagedValues(o.kind, o))),
+      transformations: [
+        (obj: { kind?: string; metadata?: { name?: string } }, objOpts: pulumi.CustomResourceOptions) => {
+          const fields = operatorManagedFields(obj.kind ?? "", obj.metadata?.name);
+          if (fields.length > 0) objOpts.ignoreChanges = [...(objOpts.ignoreChanges ?? []), ...fields];
+          objOpts.dependsOn = after;
+        },
+      ],
+    },
+    opts,
+  );
+}
+
+/**
+ * Declares one set of manifests under `parent`, each object after `after`, and returns all its
+ * resources. A local bundle is declared object by object (each its own resource, so that
+ * `pulumi preview` diffs each one): first its Namespaces and CRDs, then the rest after them (the
+ * engine runs 4 operations per core at once, so objects retrying "namespace not found" would hold
+ * every slot while their Namespace waits for one). A URL or folder goes through the provider's
+ * kustomize, which orders namespaces and CRDs itself; the transform reaches each object it renders.
  */
 function declareManifests(
   name: string,
   source: OperatorSource,
-  opts: pulumi.ComponentResourceOptions,
-): pulumi.Resource {
+  after: pulumi.Output<pulumi.Resource[]>,
+  parent: pulumi.Resource,
+): pulumi.Output<pulumi.Resource[]> {
   switch (source.kind) {
-    case "file":
-      return new k8s.yaml.ConfigGroup(
-        name,
-        {
-          objs: source.objects.map((o) => withRestrictedInitContainer(withoutOperatorManagedValues(o.kind, o))),
-          transformations: [
-            (obj: { kind?: string; metadata?: { name?: string } }, objOpts: pulumi.CustomResourceOptions) => {
-              const fields = operatorManagedFields(obj.kind ?? "", obj.metadata?.name);
-              if (fields.length > 0) objOpts.ignoreChanges = [...(objOpts.ignoreChanges ?? []), ...fields];
-            },
-          ],
-        },
-        opts,
-      );
+    case "file": {
+      const first = source.objects.filter(isPrerequisite);
+      const rest = source.objects.filter((o) => !isPrerequisite(o));
+      const prerequisites =
+        first.length > 0 ? resourcesOf(bundleGroup(`${name}-prerequisites`, first, after, { parent })) : after;
+      const group = bundleGroup(name, rest, prerequisites, { parent });
+      return pulumi.all([prerequisites, resourcesOf(group)]).apply(([a, b]) => [...a, ...b]);
+    }
     case "remote":
-    case "directory":
-      return new k8s.kustomize.v2.Directory(
+    case "directory": {
+      // A remote component: its registration waits for `after`, and depending on it waits for
+      // every object it renders.
+      const directory = new k8s.kustomize.v2.Directory(
         name,
         { directory: source.location },
-        { ...opts, transforms: [operatorTransform] },
+        { parent, dependsOn: after, transforms: [operatorTransform] },
       );
+      return pulumi.output([directory]);
+    }
   }
 }
 
@@ -88,9 +127,10 @@ export class TrainingOperator extends pulumi.ComponentResource {
     super("finetune:index:TrainingOperator", name, {}, opts);
     this.version = args.version;
     this.source = args.source.location;
-    const manager = declareManifests(name, args.source, { parent: this });
+    const manager = declareManifests(name, args.source, pulumi.output([]), this);
     if (args.runtimesSource !== undefined) {
-      declareManifests(`${name}-runtimes`, args.runtimesSource, { parent: this, dependsOn: [manager] });
+      // The runtimes need the manager's CRDs, and its webhook (the Deployment ready) validates them.
+      declareManifests(`${name}-runtimes`, args.runtimesSource, manager, this);
     }
     this.registerOutputs({ version: this.version, source: this.source });
   }

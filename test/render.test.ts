@@ -135,7 +135,7 @@ describe("render with secrets", { skip: !fs.existsSync(OPERATOR_BUNDLE) && "no o
     assert.equal(documents(text).filter((d) => d.object?.metadata?.namespace === "kubeflow").length, 4);
     assert.match(
       text,
-      /# kubernetes:core\/v1:Secret kubeflow\/training-operator-webhook-cert \| ignoreChanges=\[data, stringData\]\n/,
+      /# kubernetes:core\/v1:Secret kubeflow\/training-operator-webhook-cert \| dependsOn=\[kubeflow, jaxjobs\.kubeflow\.org, mpijobs\.kubeflow\.org, paddlejobs\.kubeflow\.org, pytorchjobs\.kubeflow\.org, tfjobs\.kubeflow\.org, xgboostjobs\.kubeflow\.org\] \| ignoreChanges=\[data, stringData\]\n/,
     );
   });
 });

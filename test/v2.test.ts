@@ -217,10 +217,37 @@ describe("a v2 stack under the program", () => {
     assert.deepEqual(
       groups.map((g) => [g.name, g.options.dependsOn]),
       [
+        ["training-operator-prerequisites", []],
         ["training-operator", []],
-        ["training-operator-runtimes", ["training-operator"]],
+        ["training-operator-runtimes", []],
       ],
     );
+    // Each object waits for what it needs: namespaced objects for the namespace, the rest of the
+    // manager for its CRDs, every runtime for the whole manager (its webhook validates runtimes).
+    const children = (group: string) =>
+      run.resources
+        .filter((r) => r.custom && r.options.parent === group)
+        .map((r) => r.name)
+        .sort();
+    const prerequisites = children("training-operator-prerequisites");
+    assert.deepEqual(prerequisites, [
+      "clustertrainingruntimes.trainer.kubeflow.org",
+      "jobsets.jobset.x-k8s.io",
+      "kubeflow-system",
+      "trainingruntimes.trainer.kubeflow.org",
+      "trainjobs.trainer.kubeflow.org",
+    ]);
+    const manager = [...prerequisites, ...children("training-operator")].sort();
+    assert.equal(manager.includes("kubeflow-system/kubeflow-trainer-controller-manager"), true);
+    for (const r of run.resources.filter((r) => r.custom && r.options.parent?.startsWith("training-operator"))) {
+      const expected =
+        r.options.parent === "training-operator"
+          ? prerequisites
+          : r.options.parent === "training-operator-runtimes"
+            ? manager
+            : [];
+      assert.deepEqual([...r.options.dependsOn].sort(), expected, r.name);
+    }
     const certs = run.resources.filter((r) => r.type === T.secret && r.name.startsWith("kubeflow-system/"));
     assert.deepEqual(
       certs.map((c) => [c.name, c.options.ignoreChanges, "data" in c.inputs]),

@@ -63,6 +63,12 @@ function names(input: unknown): string[] {
   return input.map((r) => resourceName(r) ?? "?");
 }
 
+/** The value of a `dependsOn` given as an Output (resolved at the end of the run), or as it is. */
+async function resolved(input: unknown): Promise<unknown> {
+  if (!pulumi.Output.isInstance(input)) return input;
+  return (input as unknown as { promise(): Promise<unknown> }).promise();
+}
+
 /** True for a value that Pulumi serialized as a secret. */
 export function isSecretValue(v: unknown): v is { value: unknown } {
   return (
@@ -158,6 +164,8 @@ export async function runProgram(
   process.removeAllListeners("unhandledRejection");
   process.on("unhandledRejection", onUncaught);
   let outputs: unknown;
+  // `dependsOn` given as Outputs (resources known only once others are declared), read at the end.
+  const lateDependencies: [string[], unknown][] = [];
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
@@ -170,7 +178,7 @@ export async function runProgram(
           options: {
             parent: resourceName(o.parent),
             provider: resourceName(o.provider),
-            dependsOn: names(o.dependsOn),
+            dependsOn: pulumi.Output.isInstance(o.dependsOn) ? [] : names(o.dependsOn),
             protect: o.protect,
             retainOnDelete: o.retainOnDelete,
             deleteBeforeReplace: o.deleteBeforeReplace,
@@ -180,6 +188,7 @@ export async function runProgram(
             transforms: (o.transforms ?? []) as pulumi.ResourceTransform[],
           },
         };
+        if (pulumi.Output.isInstance(o.dependsOn)) lateDependencies.push([recorded.options.dependsOn, o.dependsOn]);
         byKey.set(key(args.type, args.name), recorded);
         order.push(recorded);
         return undefined;
@@ -198,5 +207,6 @@ export async function runProgram(
     log.warn = passOn;
   }
   if (uncaught.length > 0) throw uncaught[0];
+  for (const [list, input] of lateDependencies) list.push(...names(await resolved(input)));
   return { resources: order, outputs: (outputs ?? {}) as Record<string, unknown>, warnings };
 }
