@@ -11,6 +11,8 @@ import { runProgram } from "../tools/mockRun";
 import { readStackFile } from "../tools/render";
 
 const FIXTURE = path.join(__dirname, "fixtures", "Pulumi.configset.yaml");
+/** The keys only Kubeflow Trainer v2 reads, set the same way in a second stack. */
+const FIXTURE_V2 = path.join(__dirname, "fixtures", "Pulumi.configset-v2.yaml");
 
 function problemsOf(raw: Record<string, unknown>): string[] {
   try {
@@ -76,15 +78,17 @@ describe("a stack written with pulumi config set (test/fixtures/config-set.sh, t
 
 describe("every key of the README's config reference, set with pulumi config set", () => {
   const { config, secretKeys } = readStackFile(FIXTURE);
-  const raw = yaml.parse(fs.readFileSync(FIXTURE, "utf8")).config as Record<string, unknown>;
-  /** Dotted paths of every value in the fixture, without the `finetune:` prefix. */
+  /** Dotted paths of every value in the fixtures, without the `finetune:` prefix. */
   const paths: string[] = [];
   const walk = (v: unknown, at: string) => {
     if (typeof v === "object" && v !== null && !("secure" in v)) {
       for (const [k, child] of Object.entries(v)) walk(child, Array.isArray(v) ? `${at}[${k}]` : `${at}.${k}`);
     } else paths.push(at);
   };
-  for (const [k, v] of Object.entries(raw)) walk(v, k.slice("finetune:".length));
+  for (const fixture of [FIXTURE, FIXTURE_V2]) {
+    const raw = yaml.parse(fs.readFileSync(fixture, "utf8")).config as Record<string, unknown>;
+    for (const [k, v] of Object.entries(raw)) walk(v, k.slice("finetune:".length));
+  }
 
   /** A README key as a pattern over those paths. */
   const pattern = (key: string) =>
@@ -114,6 +118,36 @@ describe("every key of the README's config reference, set with pulumi config set
     assert.deepEqual(
       run.resources.filter((r) => r.type === "kubernetes:kubeflow.org/v1:PyTorchJob").map((r) => r.name),
       ["granite-pytorchjob", "sweep-pytorchjob"],
+    );
+  });
+
+  it("and the program renders the Trainer v2 stack as meant", async () => {
+    const v2 = readStackFile(FIXTURE_V2);
+    const run = await runProgram(v2.config, v2.secretKeys);
+    const trainJobs = run.resources.filter((r) => r.type === "kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob");
+    assert.deepEqual(
+      trainJobs.map((r) => r.name),
+      ["tune-trainjob"],
+    );
+    const spec = (trainJobs[0].inputs as Record<string, any>).spec;
+    assert.deepEqual(spec.runtimeRef, {
+      apiGroup: "trainer.kubeflow.org",
+      kind: "ClusterTrainingRuntime",
+      name: "torch-distributed",
+    });
+    assert.deepEqual([spec.trainer.numNodes, spec.trainer.numProcPerNode, spec.activeDeadlineSeconds], [2, 4, 7200]);
+    assert.deepEqual(
+      run.resources.filter((r) => r.type === "kubernetes:kustomize/v2:Directory").map((r) => [r.name, r.inputs]),
+      [
+        [
+          "training-operator",
+          { directory: "https://github.com/kubeflow/trainer.git/manifests/overlays/manager?ref=v2.3.0" },
+        ],
+        [
+          "training-operator-runtimes",
+          { directory: "https://github.com/kubeflow/trainer.git/manifests/overlays/runtimes?ref=v2.3.0" },
+        ],
+      ],
     );
   });
 });

@@ -59,16 +59,24 @@ export function buildToolchain(): string {
   return out.trim().split("\n").pop() as string;
 }
 
-/** A free TCP port on loopback. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
+/** Ports handed out by this process: the OS may give a just-released port again. */
+const handedOut = new Set<number>();
+
+/** A free TCP port on loopback, never one this process handed out before. */
+export async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await new Promise<number>((resolve, reject) => {
+      const server = net.createServer();
+      server.listen(0, "127.0.0.1", () => {
+        const { port } = server.address() as net.AddressInfo;
+        server.close(() => resolve(port));
+      });
+      server.on("error", reject);
     });
-    server.on("error", reject);
-  });
+    if (handedOut.has(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
 }
 
 /** The status code of a GET (0 when nothing answered), with a bearer token when given. */

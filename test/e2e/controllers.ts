@@ -14,7 +14,7 @@ type Json = Record<string, any>;
 /** The KWOK stages of the shared reference folder (upstream v0.8.0, plus pod completion for PyTorchJob pods). */
 export const SHARED_STAGES = path.join(__dirname, "..", "..", "..", "shared", "kwok", "stages-v0.8.0.yaml");
 
-/** The annotation that lets the training operator's pod become Ready (set once its webhook answers). */
+/** The annotation that lets an operator's pod become Ready (set once its webhook answers). */
 export const OPERATOR_READY_ANNOTATION = "e2e.finetune/operator-ready";
 
 /**
@@ -62,11 +62,12 @@ phase: Running
 `;
 
 /**
- * The stages KWOK runs: upstream's node and pod lifecycles, with (1) the training operator's pod
- * kept un-Ready until the harness annotates it (else jobs could reach its webhook before it
- * serves), (2) completion for pods of Jobs and PyTorchJobs, and (3) for the pods whose identity
- * is in `failing`, a container that fails instead: restarted in place when the pod restarts
- * containers (crash loop), the pod Failed when it does not (restartPolicy Never).
+ * The stages KWOK runs: upstream's node and pod lifecycles, with (1) the operators' pods (in the
+ * kubeflow and kubeflow-system namespaces) kept un-Ready until the harness annotates them (else
+ * jobs could reach a webhook before it serves), (2) completion for pods of Jobs and PyTorchJobs,
+ * and (3) for the pods whose identity is in `failing`, a container that fails instead: restarted
+ * in place when the pod restarts containers (crash loop), the pod Failed when it does not
+ * (restartPolicy Never).
  */
 export function buildStages(shared: string, failing: readonly string[]): string {
   const stages = parseAllDocuments(shared).map((d) => d.toJS() as Json);
@@ -82,7 +83,7 @@ export function buildStages(shared: string, failing: readonly string[]): string 
     switch (stage.metadata.name) {
       case "pod-ready":
         expressions.push({
-          key: `.metadata.labels["control-plane"] == "kubeflow-training-operator" and .metadata.annotations["${OPERATOR_READY_ANNOTATION}"] != "true"`,
+          key: `(.metadata.namespace == "kubeflow" or .metadata.namespace == "kubeflow-system") and .metadata.annotations["${OPERATOR_READY_ANNOTATION}"] != "true"`,
           operator: "NotIn",
           values: ["true"],
         });

@@ -13,7 +13,7 @@ import { restrictedViolations } from "../support/podSecurity";
 import { type CommandResult, createProject, type Project } from "./cli";
 import { buildToolchain } from "./cluster";
 import { type FullCluster, startFullCluster } from "./fullCluster";
-import { webhookAnswers } from "./operator";
+import { type Controller, TRAINING_OPERATOR_V1, webhookRefuses } from "./operators";
 
 type Json = Record<string, any>;
 
@@ -50,6 +50,7 @@ const conditionTypes = (obj: Json) =>
 
 describe("end to end: a run's fate reaches pulumi up, through the CLI, on a cluster with the real operator", () => {
   let world: FullCluster;
+  let operator: Controller;
   let platform: Project;
   let team: Project;
   const jobs: Json = {};
@@ -69,6 +70,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
   before(async () => {
     const bin = buildToolchain();
     world = await startFullCluster(bin);
+    operator = world.supervise(TRAINING_OPERATOR_V1);
     platform = await createProject(world.cluster, bin, "platform", "platform");
     team = await createProject(world.cluster, bin, "team", "dev");
   });
@@ -86,13 +88,23 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     });
     const up = await platform.pulumi("up", "--yes");
     exits(up, 0);
-    await world.operator.started;
+    await operator.started;
     assert.equal(
-      world.operator.args().some((a) => a.startsWith(`${INIT_CONTAINER_FLAG}=`)),
+      operator.args().some((a) => a.startsWith(`${INIT_CONTAINER_FLAG}=`)),
       true,
     );
+    const twoMasters = {
+      apiVersion: "kubeflow.org/v1",
+      kind: "PyTorchJob",
+      metadata: { name: "webhook-probe", namespace: "default" },
+      spec: {
+        pytorchReplicaSpecs: {
+          Master: { replicas: 2, template: { spec: { containers: [{ name: "pytorch", image: "x" }] } } },
+        },
+      },
+    };
     assert.match(
-      await webhookAnswers(world.cluster),
+      await webhookRefuses(world.cluster, twoMasters),
       /spec\.pytorchReplicaSpecs\[Master\]\.replicas: Forbidden: must be 1/,
     );
     const smoke = await get("pytorchjob", "smoke", "platform");

@@ -10,6 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { type CommandResult, createProject, type Project } from "./cli";
 import { buildToolchain } from "./cluster";
 import { type FullCluster, startFullCluster } from "./fullCluster";
+import { TRAINING_OPERATOR_V1 } from "./operators";
 
 const BUNDLE = path.join(__dirname, "..", "..", "..", "shared", "kubeflow", "training-operator-v1.9.4.yaml");
 const TOKEN = "hf_e2e_CANARY_3f9a71";
@@ -27,6 +28,7 @@ describe("end to end: the README quickstart through the CLI, from a fresh projec
   before(async () => {
     const bin = buildToolchain();
     world = await startFullCluster(bin);
+    world.supervise(TRAINING_OPERATOR_V1);
     project = await createProject(world.cluster, bin, "quickstart", "dev", { init: false });
   });
 

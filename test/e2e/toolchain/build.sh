@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Builds the end-to-end toolchain from the Go module proxy (and Node.js 22 from the npm registry):
 # the Pulumi CLI and its Node.js language host, the Kubernetes provider plugin, etcd,
-# kube-apiserver, kube-controller-manager, kube-scheduler, KWOK and the Kubeflow training
-# operator. Each binary is cached outside the repository under its name and module version, so
-# only the first run pays for the build (30 to 45 minutes on 2 cores), and a version bump rebuilds
-# only what changed. Prints the bin folder to put first on PATH: hard links to the cached
-# binaries, all in one folder because the CLI looks for its language host beside itself.
+# kube-apiserver, kube-controller-manager, kube-scheduler, KWOK, the Kubeflow training operator
+# v1, and Kubeflow Trainer v2's controller manager with JobSet. Each binary is cached outside the
+# repository under its name and module version, so only the first run pays for the build (30 to
+# 45 minutes on 2 cores), and a version bump rebuilds only what changed. Prints the bin folder to
+# put first on PATH: hard links to the cached binaries, all in one folder because the CLI looks
+# for its language host beside itself.
 #   FINETUNE_E2E_CACHE   cache root (default: ~/.cache/finetune-e2e)
 #   FINETUNE_SHARED      the shared reference folder beside the project (default: ../shared)
 set -euo pipefail
@@ -20,6 +21,8 @@ KUBERNETES_VERSION=v1.34.4
 ETCD_VERSION=v3.6.13
 OPERATOR_VERSION=v1.9.4
 KWOK_VERSION=v0.8.0
+TRAINER_VERSION=v2.3.0
+JOBSET_VERSION=v0.12.0
 # The language host's source is pulumi/pulumi v3.259.0 built against the CLI's v3.274.1 modules.
 LANGHOST_VERSION=v3.259.0-sdk-$PULUMI_VERSION
 NODE_VERSION=22.23.5
@@ -75,6 +78,8 @@ for component in kube-apiserver kube-controller-manager kube-scheduler; do
 done
 build training-operator "$OPERATOR_VERSION" "$here/controllers" github.com/kubeflow/training-operator/cmd/training-operator.v1
 build kwok "$KWOK_VERSION" "$here/controllers" sigs.k8s.io/kwok/cmd/kwok
+build trainer-controller-manager "$TRAINER_VERSION" "$here/trainer" github.com/kubeflow/trainer/v2/cmd/trainer-controller-manager
+build jobset "$JOBSET_VERSION" "$here/trainer" sigs.k8s.io/jobset
 
 # Node.js 22, the oldest release line @pulumi/pulumi supports, for the CLI's runs of the program.
 bash "$here/node.sh" "$NODE_VERSION" >/dev/null

@@ -1,0 +1,214 @@
+// Kubeflow Trainer v2 end to end, as users run the program: the Pulumi CLI on copies of the
+// project directory, against a loopback cluster with its controllers, simulated GPU nodes (KWOK),
+// and the real Trainer v2.3.0 controller manager and JobSet v0.12.0 with their webhooks. A platform
+// stack installs Trainer v2 from the local bundles; a team stack runs TrainJobs on it; a job moves
+// from the v1 operator (installed by a second platform stack) to Trainer v2 by one config line.
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { restrictedViolations } from "../support/podSecurity";
+import { type CommandResult, createProject, type Project } from "./cli";
+import { buildToolchain } from "./cluster";
+import { type FullCluster, startFullCluster } from "./fullCluster";
+import { type Controller, JOBSET, TRAINER_V2, TRAINING_OPERATOR_V1, webhookRefuses } from "./operators";
+
+type Json = Record<string, any>;
+
+const SHARED = path.join(__dirname, "..", "..", "..", "shared", "kubeflow");
+const TRAINER_BUNDLE = path.join(SHARED, "trainer-v2.3.0.yaml");
+const RUNTIMES_BUNDLE = path.join(SHARED, "trainer-v2.3.0-runtimes.yaml");
+const V1_BUNDLE = path.join(SHARED, "training-operator-v1.9.4.yaml");
+const NS = "team-b";
+const FAILED = 1;
+
+const commandJob = (extra: Json = {}): Json => ({
+  image: "registry.example.com/ml/trainer:1.0",
+  resources: { memory: "16Gi" },
+  output: { size: "1Gi" },
+  trainer: { type: "command", command: ["torchrun", "train.py"] },
+  ...extra,
+});
+
+function exits(result: CommandResult, code: number): void {
+  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
+}
+
+const trueConditions = (obj: Json) =>
+  (obj.status?.conditions ?? []).filter((c: Json) => c.status === "True").map((c: Json) => c.type);
+
+describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Trainer and JobSet controllers", () => {
+  let world: FullCluster;
+  let trainer: Controller;
+  let jobset: Controller;
+  let platform: Project;
+  let team: Project;
+  const jobs: Json = {};
+  const get = async (kind: string, name: string, ns = NS): Promise<Json> =>
+    JSON.parse(await world.cluster.kubectlAsync("get", kind, name, "-n", ns, "-o", "json"));
+  const deployTeam = async () => {
+    team.writeConfig({
+      namespace: NS,
+      cluster: { context: world.cluster.context },
+      trainingOperator: { version: "v2.3.0", install: false },
+      jobs,
+    });
+    return team.pulumi("up", "--yes");
+  };
+
+  before(async () => {
+    const bin = buildToolchain();
+    world = await startFullCluster(bin);
+    jobset = world.supervise(JOBSET);
+    trainer = world.supervise(TRAINER_V2);
+    platform = await createProject(world.cluster, bin, "platform-v2", "platform");
+    team = await createProject(world.cluster, bin, "team-v2", "dev");
+  });
+
+  after(async () => {
+    await world?.stop();
+  });
+
+  it("f. the platform stack installs Trainer v2 from the local bundles, manager then runtimes; its webhook refuses", async () => {
+    platform.writeConfig({
+      namespace: "platform-v2",
+      cluster: { context: world.cluster.context },
+      trainingOperator: { version: "v2.3.0", source: TRAINER_BUNDLE, runtimesSource: RUNTIMES_BUNDLE },
+      jobs: {},
+    });
+    exits(await platform.pulumi("up", "--yes"), 0);
+    await Promise.all([jobset.started, trainer.started]);
+    const runtimes = (await world.items("clustertrainingruntimes")).map((r) => r.metadata.name).sort();
+    assert.deepEqual(runtimes, [
+      "deepspeed-distributed",
+      "jax-distributed",
+      "mlx-distributed",
+      "torch-distributed",
+      "torchtune-llama3.2-1b",
+      "torchtune-llama3.2-3b",
+      "torchtune-qwen2.5-1.5b",
+      "xgboost-distributed",
+    ]);
+    const message = await webhookRefuses(world.cluster, {
+      apiVersion: "trainer.kubeflow.org/v1alpha1",
+      kind: "TrainJob",
+      metadata: { name: "webhook-probe", namespace: "default" },
+      spec: { runtimeRef: { name: "no-such-runtime" } },
+    });
+    assert.match(message, /ClusterTrainingRuntime\.trainer\.kubeflow\.org "no-such-runtime" not found/);
+  });
+
+  it("a. a 2-node TrainJob, wait: running: JobSet's pods are admitted under restricted and scheduled on GPU nodes", async () => {
+    jobs.sweep = commandJob({ nodes: 2, gpusPerNode: 2, wait: "running" });
+    exits(await deployTeam(), 0);
+    const namespace = JSON.parse(await world.cluster.kubectlAsync("get", "namespace", NS, "-o", "json"));
+    assert.equal(namespace.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+    const pods = await world.items("pods", "-n", NS, "-l", "jobset.sigs.k8s.io/jobset-name=sweep");
+    assert.equal(pods.length, 2);
+    for (const pod of pods) {
+      assert.equal(world.controllers.nodes.includes(pod.spec.nodeName), true, pod.metadata.name);
+      assert.deepEqual(restrictedViolations(pod.spec), [], pod.metadata.name);
+      const node = pod.spec.containers.find((c: Json) => c.name === "node");
+      assert.equal(node.image, "registry.example.com/ml/trainer:1.0");
+      assert.deepEqual(node.command, ["torchrun", "train.py"]);
+      assert.equal(node.resources.limits["nvidia.com/gpu"], "2");
+      assert.equal(pod.metadata.labels["app.kubernetes.io/instance"], "sweep");
+    }
+    const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
+    assert.equal(
+      outputs.jobs.sweep.logs,
+      `kubectl --context e2e -n ${NS} logs -f -l jobset.sigs.k8s.io/jobset-name=sweep,jobset.sigs.k8s.io/replicatedjob-name=node,batch.kubernetes.io/job-completion-index=0 -c node`,
+    );
+  });
+
+  it("b. wait: succeeded: up returns once the TrainJob is Complete, and the outputs show it", async () => {
+    jobs.final = commandJob({ wait: "succeeded" });
+    exits(await deployTeam(), 0);
+    const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
+    assert.deepEqual(
+      outputs.jobs.final.conditions.filter((c: Json) => c.status === "True").map((c: Json) => c.type),
+      ["Complete"],
+    );
+  });
+
+  it("c. a crashing trainer fails up with the TrainJob's reason; the next up fails the same; rerun runs again", async () => {
+    await world.controllers.setFailing(["doomed-node-0"]);
+    jobs.doomed = commandJob({ wait: "succeeded" });
+    const up = await deployTeam();
+    exits(up, FAILED);
+    const doomed = await get("trainjob", "doomed");
+    const failed = doomed.status.conditions.find((c: Json) => c.type === "Failed" && c.status === "True");
+    assert.ok(failed, JSON.stringify(doomed.status));
+    assert.equal(
+      up.output.includes(`finetune:jobs.doomed: TrainJob ${NS}/doomed failed (${failed.reason}: ${failed.message}).`),
+      true,
+      up.output.slice(-4000),
+    );
+    const again = await deployTeam();
+    exits(again, FAILED);
+    assert.equal((await get("trainjob", "doomed")).metadata.uid, doomed.metadata.uid, "no second run");
+    await world.controllers.setFailing([]);
+    jobs.doomed = commandJob({ wait: "succeeded", rerun: "2" });
+    exits(await deployTeam(), 0);
+    const second = await get("trainjob", "doomed");
+    assert.notEqual(second.metadata.uid, doomed.metadata.uid);
+    assert.deepEqual(trueConditions(second), ["Complete"]);
+  });
+
+  it("moving a job from the v1 operator to Trainer v2 is one config line and one honest preview", async () => {
+    const v1 = world.supervise(TRAINING_OPERATOR_V1);
+    const platformV1 = await createProject(world.cluster, buildToolchain(), "platform-v1", "platform-v1");
+    platformV1.writeConfig({
+      namespace: "platform-v1",
+      cluster: { context: world.cluster.context },
+      trainingOperator: { source: V1_BUNDLE },
+      jobs: {},
+    });
+    exits(await platformV1.pulumi("up", "--yes"), 0);
+    await v1.started;
+    const moving = await createProject(world.cluster, buildToolchain(), "moving", "moving");
+    const config = (version: string) => ({
+      namespace: "moving",
+      cluster: { context: world.cluster.context },
+      trainingOperator: {
+        version,
+        install: false,
+        ...(version.startsWith("v1") ? { workerPodSecurity: "restricted" } : {}),
+      },
+      jobs: { granite: commandJob({ wait: "succeeded" }) },
+    });
+    moving.writeConfig(config("v1.9.4"));
+    exits(await moving.pulumi("up", "--yes"), 0);
+    assert.deepEqual(trueConditions(await get("pytorchjob", "granite", "moving")), ["Created", "Succeeded"]);
+    const claim = await get("pvc", "granite-output", "moving");
+
+    moving.writeConfig(config("v2.3.0"));
+    const preview = await moving.pulumi("preview", "--diff");
+    exits(preview, 0);
+    assert.match(preview.output, /- kubernetes:kubeflow\.org\/v1:PyTorchJob: \(delete\)/);
+    assert.match(preview.output, /\+ kubernetes:trainer\.kubeflow\.org\/v1alpha1:TrainJob: \(create\)/);
+    assert.match(preview.output, /Resources:\n\s+\+ 1 to create\n\s+- 1 to delete\n/);
+    exits(await moving.pulumi("up", "--yes"), 0);
+    assert.deepEqual(trueConditions(await get("trainjob", "granite", "moving")), ["Complete"]);
+    assert.equal(
+      (await get("pvc", "granite-output", "moving")).metadata.uid,
+      claim.metadata.uid,
+      "the checkpoints stayed",
+    );
+    assert.deepEqual(await world.items("pytorchjobs", "-n", "moving"), []);
+    exits(await moving.pulumi("destroy", "--yes"), 0);
+    exits(await platformV1.pulumi("destroy", "--yes"), 0);
+  });
+
+  it("e. destroy keeps the outputs; the platform's destroy removes Trainer v2 and its CRDs", async () => {
+    exits(await team.pulumi("destroy", "--yes"), 0);
+    const names = async (kind: string) => (await world.items(kind, "-n", NS)).map((o) => o.metadata.name).sort();
+    assert.deepEqual(await names("trainjobs"), []);
+    assert.deepEqual(await names("pvc"), ["doomed-output", "final-output", "sweep-output"]);
+    exits(await platform.pulumi("destroy", "--yes"), 0);
+    const crds = (await world.items("crd")).map((c) => c.metadata.name);
+    assert.deepEqual(
+      crds.filter((n) => n.includes("trainer.kubeflow.org") || n.includes("jobset")),
+      [],
+    );
+  });
+});
