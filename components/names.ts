@@ -65,6 +65,7 @@ export const RUN_ANNOTATIONS = {
   datasetSource: "finetune/dataset-source",
   datasetRestage: "finetune/dataset-restage",
   rerun: "finetune/rerun",
+  queue: "finetune/queue",
 } as const;
 
 /** Name of the PVC the program creates for a job's volume. */

@@ -216,14 +216,14 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "unknown key with a near match",
     stack({ jobs: { granite: job({ nodse: 2 }) } }),
     [
-      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations, securityContext, runtime, runtimeKind',
+      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations, securityContext, runtime, runtimeKind, queue',
     ],
   ],
   [
     "unknown top-level key without a near match",
     stack({ zzzzzzzz: 1 }),
     [
-      "finetune:zzzzzzzz: unknown key; valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, networkPolicy, staging, jobs",
+      "finetune:zzzzzzzz: unknown key; valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, networkPolicy, queue, staging, jobs",
     ],
   ],
   [
@@ -497,7 +497,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "wait and timeout mistakes",
     stack({ jobs: { a: job({ wait: "forever", timeout: "soon" }), b: job({ wait: "none", timeout: "1h" }) } }),
     [
-      "finetune:jobs.a.wait: must be one of none, running, succeeded",
+      "finetune:jobs.a.wait: must be one of none, admitted, running, succeeded",
       "finetune:jobs.a.timeout: must be a duration such as 90m, 2h or 1h30m",
       "finetune:jobs.b.timeout: has no effect with wait: none; remove it or set wait",
     ],
@@ -553,7 +553,7 @@ describe("rejected config", () => {
       "finetune:namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
       "finetune:jobs.a.nodes: must be at least 1",
       "finetune:jobs.b.image: must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
-      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, networkPolicy, staging, jobs',
+      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, networkPolicy, queue, staging, jobs',
     ]);
   });
 

@@ -2,16 +2,17 @@
 // string), its environment, GPUs and memory, a memory-backed /dev/shm and the job's volumes.
 // Each generation's builder (builders/v1, builders/v2) places these pieces in its own API.
 import type * as pulumi from "@pulumi/pulumi";
-import type { InstructLabTrainer, Job, Trainer } from "../config";
+import { type InstructLabTrainer, type Job, KUEUE_QUEUE_LABEL, type Trainer } from "../config";
 import {
   CHECKPOINT_DIR,
   CHECKPOINT_ENV,
   HF_TOKEN_SECRET,
   MOUNT_PATHS,
   processedDataDir,
+  RUN_ANNOTATIONS,
   standardLabels,
 } from "../names";
-import { volumeClaim, volumeMountOf } from "./dataJobs";
+import { runAnnotations, volumeClaim, volumeMountOf } from "./dataJobs";
 import type { EnvVar, NamespacedMetadata, PodVolume, VolumeMount } from "./k8sTypes";
 
 /** What a training job's builder needs besides the job itself. */
@@ -138,7 +139,23 @@ export function trainingJobMetadata(
   return {
     name,
     namespace,
-    labels: { ...job.labels, ...standardLabels("training", name) },
+    labels: {
+      ...job.labels,
+      ...standardLabels("training", name),
+      ...(job.queue !== undefined ? { [KUEUE_QUEUE_LABEL]: job.queue } : {}),
+    },
     annotations: { ...job.annotations, ...waitAnnotations },
+  };
+}
+
+/**
+ * The annotations of the training pods that make the run's inputs part of its spec: sources,
+ * `rerun`, and the Kueue queue (Kueue reads the queue label only when the job is created, so a
+ * queue change is a new run).
+ */
+export function trainingRunAnnotations(job: Job): Record<string, string> {
+  return {
+    ...runAnnotations(job),
+    ...(job.queue !== undefined ? { [RUN_ANNOTATIONS.queue]: job.queue } : {}),
   };
 }

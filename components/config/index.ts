@@ -1,8 +1,8 @@
 // The one place stack config is read and validated. Stack config (namespace `finetune:`) goes
 // in; a typed, defaulted `Config` comes out, or a `ConfigError` that lists every mistake at once,
 // each with its key path. No component reads `pulumi.Config` itself. One module per concern:
-// base (shared shapes), volumes, trainer, scheduling, job, operator, secrets, stack, errors,
-// and load (the runtime around them).
+// base (shared shapes), volumes, trainer, scheduling, job, queue, operator, secrets, stack,
+// errors, and load (the runtime around them).
 export { CONFIG_NAMESPACE, durationSeconds } from "./base";
 export { ConfigError, formatIssues, keyPath, withoutFrames } from "./errors";
 export {
@@ -23,6 +23,7 @@ export {
   upstreamOperatorSource,
   upstreamRuntimesSource,
 } from "./operator";
+export { KUEUE_QUEUE_LABEL } from "./queue";
 export type { RunPolicy, Scheduling } from "./scheduling";
 export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";
 export {

@@ -14,6 +14,7 @@ import {
   strictObject,
   text,
 } from "./base";
+import { queueName } from "./queue";
 import { runPolicySchema, schedulingSchema } from "./scheduling";
 import { trainerSchema } from "./trainer";
 import { inputVolumeSchema, outputVolumeSchema, SINGLE_NODE_MODES, type Volume } from "./volumes";
@@ -42,7 +43,7 @@ export interface RuntimeRef {
 }
 
 /** How long `pulumi up` waits for a job, by wait mode, when `timeout` is unset. */
-export const WAIT_MODES = ["none", "running", "succeeded"] as const;
+export const WAIT_MODES = ["none", "admitted", "running", "succeeded"] as const;
 
 /** What `pulumi up` waits for. */
 export type WaitMode = (typeof WAIT_MODES)[number];
@@ -50,6 +51,7 @@ export type WaitMode = (typeof WAIT_MODES)[number];
 /** Default wait timeouts: long enough to pull a large image and get GPUs, or to train. */
 export const DEFAULT_TIMEOUTS: Readonly<Record<WaitMode, string | undefined>> = {
   none: undefined,
+  admitted: "1h",
   running: "1h",
   succeeded: "24h",
 };
@@ -168,6 +170,8 @@ const jobSchema = strictObject({
   // Trainer v2 only (see generation.ts): the runtime that runs the TrainJob.
   runtime: dns1123Subdomain("a ClusterTrainingRuntime or TrainingRuntime name").optional(),
   runtimeKind: z.enum(RUNTIME_KINDS, { error: `must be ${RUNTIME_KINDS.join(" or ")}` }).optional(),
+  // Kueue (see queue.ts): the LocalQueue the job is submitted to; finetune:queue when unset.
+  queue: queueName.optional(),
 }).superRefine(
   (job, ctx) => {
     checkJobMetadata(job, ctx);

@@ -9,6 +9,7 @@ import { ConfigError, formatIssues, keyPath } from "./errors";
 import { generationProblems, trainJobProblems } from "./generation";
 import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
 import { type OperatorConfig, operatorSchema, resolveOperator } from "./operator";
+import { queueIssues, queueName } from "./queue";
 import { SECRET_KEYS } from "./secrets";
 import { resolveInputVolume, resolveOutputVolume } from "./volumes";
 import { imageWarnings, trainingWarnings, workerWarnings } from "./warnings";
@@ -53,6 +54,8 @@ const stackSchema = strictObject({
   s3SecretAccessKey: z.string().optional(),
   imagePullSecrets: z.string().optional(),
   networkPolicy: z.boolean({ error: "must be true or false" }).default(false),
+  // Kueue: the LocalQueue of every job that names none.
+  queue: queueName.optional(),
   staging: strictObject({
     hfImage: imageReference.optional(),
     s3Image: imageReference.default(DEFAULT_S3_IMAGE),
@@ -71,6 +74,12 @@ const stackSchema = strictObject({
         message:
           "is required with the other S3 credential: set both s3AccessKeyId and s3SecretAccessKey (as secrets), or neither",
       });
+    }
+    if (isPlainObject(stack.jobs)) {
+      for (const [name, job] of Object.entries(stack.jobs)) {
+        if (isPlainObject(job))
+          for (const issue of queueIssues(name, job, stack.queue)) ctx.addIssue({ code: "custom", ...issue });
+      }
     }
     if (install && stack.namespace === "kubeflow") {
       ctx.addIssue({
@@ -184,6 +193,7 @@ export function parseConfig(
       model: job.model && resolveInputVolume(job.model, "model", job.nodes),
       dataset: job.dataset && resolveInputVolume(job.dataset, "dataset", job.nodes),
       output: resolveOutputVolume(job.output, job.nodes),
+      ...(job.queue !== undefined || stack.queue !== undefined ? { queue: job.queue ?? stack.queue } : {}),
       ...(operator.generation === 2
         ? { runtime: { name: runtime ?? DEFAULT_RUNTIME, kind: runtimeKind ?? "ClusterTrainingRuntime" } }
         : {}),

@@ -3,7 +3,6 @@
 // (never a shell string), its GPUs, a memory-backed /dev/shm and the job's volumes.
 import type { Job, RunPolicy } from "../../config";
 import { standardLabels, TRAINING_CONTAINER } from "../../names";
-import { runAnnotations } from "../dataJobs";
 import type { Container, NamespacedMetadata, PodTemplateSpec } from "../k8sTypes";
 import { containerSecurityContext, podIdentity } from "../security";
 import {
@@ -12,6 +11,7 @@ import {
   trainingEnv,
   trainingJobMetadata,
   trainingResources,
+  trainingRunAnnotations,
   trainingVolumes,
 } from "../trainingPod";
 import { waitAnnotations } from "./status";
@@ -69,7 +69,7 @@ export function buildPodTemplate(inputs: TrainingPodInputs): PodTemplateSpec {
     securityContext: containerSecurityContext(),
   };
   const { nodeSelector, tolerations, affinity, priorityClassName, schedulerName } = job.scheduling;
-  const annotations = runAnnotations(job);
+  const annotations = trainingRunAnnotations(job);
   return {
     metadata: {
       labels: standardLabels("training", name),

@@ -38,6 +38,13 @@ export function readRunStatus(conditions: readonly JobCondition[] | undefined): 
  * `runVerdict` fails the deploy with its reason instead of waiting for the timeout.
  */
 export function waitForExpression(mode: Exclude<WaitMode, "none">): string {
+  if (mode === "admitted") {
+    // Kueue suspends a queued job when it is created and resumes it (suspend: false) when its
+    // Workload is admitted; a job that runs or ended was admitted too. One filter on `spec` whose
+    // test reads the whole object (RFC 9535, as the provider parses it).
+    const ended = `$.status.conditions[?@.status=="True" && (@.type=="Running" || @.type=="Succeeded" || @.type=="Failed")]`;
+    return `jsonpath={.spec[?$.spec.runPolicy.suspend==false || ${ended}]}`;
+  }
   const types = mode === "running" ? ["Running", "Succeeded", "Failed"] : ["Succeeded", "Failed"];
   return `jsonpath={.status.conditions[?@.status=="True" && (${types.map((t) => `@.type=="${t}"`).join(" || ")})].type}`;
 }

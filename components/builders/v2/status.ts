@@ -51,6 +51,11 @@ const TRAINER_RUNS = `$.status.jobsStatus[?@.name=="${TRAINER_NODE}" && (@.ready
  * always ends the wait, so a failed run fails the deploy at once with its reason.
  */
 export function waitForExpression(mode: Exclude<WaitMode, "none">): string {
+  if (mode === "admitted") {
+    // Kueue suspends a queued TrainJob when it is created and resumes it when its Workload is
+    // admitted; one that runs or ended was admitted too.
+    return `jsonpath={.spec[?$.spec.suspend==false || ${TERMINAL} || ${TRAINER_RUNS}]}`;
+  }
   if (mode === "succeeded") {
     return `jsonpath={.status.conditions[?@.status=="True" && (@.type=="Complete" || @.type=="Failed")].type}`;
   }

@@ -6,7 +6,6 @@
 // @see pkg/apis/trainer/v1alpha1/trainjob_types.go in kubeflow/trainer v2.3.0
 import type { RuntimeRef } from "../../config";
 import { standardLabels } from "../../names";
-import { runAnnotations } from "../dataJobs";
 import type {
   Affinity,
   EnvVar,
@@ -24,6 +23,7 @@ import {
   trainingEnv,
   trainingJobMetadata,
   trainingResources,
+  trainingRunAnnotations,
   trainingVolumes,
 } from "../trainingPod";
 import { RUNTIME_PATCH_MANAGER, TRAINER_API_GROUP, TRAINER_NODE } from "./names";
@@ -110,7 +110,7 @@ export function buildTrainerPodPatch(inputs: TrainingPodInputs): PodSpecPatch {
 export function buildTrainJob(inputs: TrainingPodInputs): TrainJobManifest {
   const { name, job } = inputs;
   const runtime = job.runtime ?? { name: "torch-distributed", kind: "ClusterTrainingRuntime" };
-  const annotations = runAnnotations(job);
+  const annotations = trainingRunAnnotations(job);
   return {
     apiVersion: "trainer.kubeflow.org/v1alpha1",
     kind: "TrainJob",
