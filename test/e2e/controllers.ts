@@ -62,14 +62,14 @@ phase: Running
 `;
 
 /**
- * The stages KWOK runs: upstream's node and pod lifecycles, with (1) the operators' pods (in the
- * kubeflow and kubeflow-system namespaces) kept un-Ready until the harness annotates them (else
- * jobs could reach a webhook before it serves), (2) completion for pods of Jobs and PyTorchJobs,
- * and (3) for the pods whose identity is in `failing`, a container that fails instead: restarted
- * in place when the pod restarts containers (crash loop), the pod Failed when it does not
- * (restartPolicy Never).
+ * The stages KWOK runs: upstream's node and pod lifecycles, with (1) the controllers' pods (in the
+ * kubeflow, kubeflow-system and kueue-system namespaces) kept un-Ready until the harness annotates
+ * them (else jobs could reach a webhook before it serves), (2) completion for pods of Jobs and
+ * PyTorchJobs, except those whose identity is in `holding` (they run until released), and (3) for
+ * the pods whose identity is in `failing`, a container that fails instead: restarted in place when
+ * the pod restarts containers (crash loop), the pod Failed when it does not (restartPolicy Never).
  */
-export function buildStages(shared: string, failing: readonly string[]): string {
+export function buildStages(shared: string, failing: readonly string[], holding: readonly string[] = []): string {
   const stages = parseAllDocuments(shared).map((d) => d.toJS() as Json);
   const out: Json[] = [];
   const doomed = { key: IDENTITY, operator: "In", values: [...failing] };
@@ -83,15 +83,19 @@ export function buildStages(shared: string, failing: readonly string[]): string 
     switch (stage.metadata.name) {
       case "pod-ready":
         expressions.push({
-          key: `(.metadata.namespace == "kubeflow" or .metadata.namespace == "kubeflow-system") and .metadata.annotations["${OPERATOR_READY_ANNOTATION}"] != "true"`,
+          key: `(.metadata.namespace == "kubeflow" or .metadata.namespace == "kubeflow-system" or .metadata.namespace == "kueue-system") and .metadata.annotations["${OPERATOR_READY_ANNOTATION}"] != "true"`,
           operator: "NotIn",
           values: ["true"],
         });
         break;
       case "e2e-pod-complete":
         stage.spec.selector.matchExpressions = expressions.filter((e) => !String(e.key).includes("e2e.finetune/fail"));
-        if (failing.length > 0) {
-          stage.spec.selector.matchExpressions.push({ ...doomed, operator: "NotIn" });
+        if (failing.length + holding.length > 0) {
+          stage.spec.selector.matchExpressions.push({
+            key: IDENTITY,
+            operator: "NotIn",
+            values: [...failing, ...holding],
+          });
         }
         break;
       case "pod-container-running-failed": {
@@ -138,6 +142,8 @@ export interface Controllers {
   readonly nodes: readonly string[];
   /** Makes the pods with these identities fail from now on (restarts KWOK); none to heal. */
   setFailing(identities: readonly string[]): Promise<void>;
+  /** Keeps the pods with these identities running, never completed (restarts KWOK); none to release. */
+  setHolding(identities: readonly string[]): Promise<void>;
   /** Stops the provisioner (the processes stop with the cluster). */
   stop(): Promise<void>;
 }
@@ -159,6 +165,12 @@ export async function startControllers(
   const { processes, kubeconfig, dir } = cluster;
   processes.start("kube-controller-manager", path.join(bin, "kube-controller-manager"), [
     `--kubeconfig=${kubeconfig}`,
+    // The Job controller keys its expectations by namespace/name: when a Job is replaced by one of
+    // the same name within a second (JobSet recreating `<job>-node-0` for a rerun TrainJob), the
+    // new Job's sync can wait on the old one's expectations, which expire after 5 minutes but are
+    // only looked at again on an event or a resync (12 to 24 hours by default). Seen once here, in
+    // a rerun that then never started; a resync every minute or two bounds that wait.
+    "--min-resync-period=1m",
     "--leader-elect=false",
     "--bind-address=127.0.0.1",
     `--secure-port=${await freePort()}`,
@@ -175,8 +187,10 @@ export async function startControllers(
   const shared = fs.readFileSync(SHARED_STAGES, "utf8");
   const stagesFile = path.join(dir, "kwok-stages.yaml");
   const kwokPort = await freePort();
-  const startKwok = (failing: readonly string[]) => {
-    fs.writeFileSync(stagesFile, buildStages(shared, failing));
+  let failing: readonly string[] = [];
+  let holding: readonly string[] = [];
+  const startKwok = () => {
+    fs.writeFileSync(stagesFile, buildStages(shared, failing, holding));
     processes.start("kwok", path.join(bin, "kwok"), [
       `--kubeconfig=${kubeconfig}`,
       `--config=${stagesFile}`,
@@ -188,7 +202,7 @@ export async function startControllers(
       "--node-lease-duration-seconds=40",
     ]);
   };
-  startKwok([]);
+  startKwok();
 
   const names = Array.from({ length: options.nodes ?? 3 }, (_, i) => `kwok-gpu-${i}`);
   const nodesFile = path.join(dir, "nodes.json");
@@ -223,6 +237,16 @@ export async function startControllers(
     60_000,
   );
 
+  const restartKwok = async () => {
+    await processes.stop("kwok");
+    startKwok();
+    await processes.ready(
+      "kwok",
+      async () => (await httpStatus(`http://127.0.0.1:${kwokPort}/healthz`)) === 200,
+      30_000,
+    );
+  };
+
   let running = true;
   const provisioner = (async () => {
     while (running) {
@@ -238,13 +262,12 @@ export async function startControllers(
   return {
     nodes: names,
     setFailing: async (identities) => {
-      await processes.stop("kwok");
-      startKwok(identities);
-      await processes.ready(
-        "kwok",
-        async () => (await httpStatus(`http://127.0.0.1:${kwokPort}/healthz`)) === 200,
-        30_000,
-      );
+      failing = identities;
+      await restartKwok();
+    },
+    setHolding: async (identities) => {
+      holding = identities;
+      await restartKwok();
     },
     stop: async () => {
       running = false;
