@@ -6,11 +6,21 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Backend, TrainingJobStatus } from "./builders/backend";
 import { buildPrepareJob, buildStagingJob } from "./builders/dataJobs";
+import type { QueueStatus } from "./builders/kueue";
 import { type JobCondition, runVerdict, verdictMessage } from "./builders/run";
 import { buildStagingPolicy, buildTrainingPolicy } from "./builders/security";
 import { buildPersistentVolumeClaim } from "./builders/storage";
 import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
-import { type InstructLabTrainer, type Job, type StagingConfig, type Volume, withoutFrames } from "./config";
+import type { KubeClient } from "./cluster/kubeClient";
+import { type WatchResult, watchQueuedRun } from "./cluster/watchRun";
+import {
+  durationSeconds,
+  type InstructLabTrainer,
+  type Job,
+  type StagingConfig,
+  type Volume,
+  withoutFrames,
+} from "./config";
 import { CHECKPOINT_SUBDIR, childResourceName, claimName, type VolumeRole } from "./names";
 
 /** Arguments of a `FineTuneJob`. */
@@ -74,6 +84,12 @@ export interface FineTuneJobArgs {
    * @default the current context
    */
   readonly context?: string;
+  /**
+   * Reads the cluster for what the provider cannot wait on: with it, the program waits for a job
+   * with a Kueue queue itself, reading the job and its Workload (components/cluster/watchRun.ts).
+   * @default none: the provider waits for every job
+   */
+  readonly cluster?: () => KubeClient;
 }
 
 const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
@@ -84,6 +100,23 @@ const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
  */
 function runOptions(): pulumi.CustomResourceOptions {
   return { replaceOnChanges: ["spec"], deleteBeforeReplace: true };
+}
+
+/** What the user reads when the wait of a queued job ends without reaching what `wait` asks. */
+function queuedRunMessage(key: string, seen: WatchResult): string {
+  if (seen.forever && seen.queue.state === "inadmissible") {
+    return (
+      `${key}: ${seen.error}. Kueue keeps it queued until the job or the queues change: lower its ` +
+      "resources or nodes, or move it to another queue (a new run), or have the ClusterQueue's quota raised; then run pulumi up again."
+    );
+  }
+  if (seen.forever) {
+    return (
+      `${key}: ${seen.error}. A failed run is not started again by itself: fix its cause, then set ${key}.rerun ` +
+      "to a new value (or change anything else that defines the run) and run pulumi up again."
+    );
+  }
+  return `${key}: ${seen.error}. The job is left as it is: the next pulumi up waits for it again.`;
 }
 
 /** The training job resource with the `status` output it is given (see below). */
@@ -111,6 +144,8 @@ export class FineTuneJob extends pulumi.ComponentResource {
    * Export it (the stack does): a rejected Output fails `pulumi up` only when the engine awaits it.
    */
   public readonly outcome: pulumi.Output<JobCondition[]>;
+  /** For a job with a queue: its name and where the job stood in it when `pulumi up` returned. */
+  public readonly queue: pulumi.Output<({ readonly name: string } & QueueStatus) | undefined>;
 
   constructor(name: string, args: FineTuneJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:index:FineTuneJob", name, {}, opts);
@@ -196,7 +231,10 @@ export class FineTuneJob extends pulumi.ComponentResource {
     }
 
     const backend = args.backend ?? PYTORCHJOB_BACKEND;
-    const manifest = backend.build({ name, namespace, job, hfToken, imagePullSecrets });
+    // A queued job is waited for by the program, which reads why Kueue has not admitted it.
+    const programWaits =
+      job.queue !== undefined && job.wait !== "none" && args.judgeRun !== false && args.cluster !== undefined;
+    const manifest = backend.build({ name, namespace, job, hfToken, imagePullSecrets, programWaits });
     const trainingJob = new k8s.apiextensions.CustomResource(
       childResourceName(name, backend.resourceSuffix),
       // `status` is declared so that the provider's view of it becomes an output.
@@ -212,7 +250,9 @@ export class FineTuneJob extends pulumi.ComponentResource {
           ...prerequisites,
         ],
         ...runOptions(),
-        ...(job.timeout !== undefined ? { customTimeouts: { create: job.timeout, update: job.timeout } } : {}),
+        ...(job.timeout !== undefined && !programWaits
+          ? { customTimeouts: { create: job.timeout, update: job.timeout } }
+          : {}),
       },
     ) as TrainingJobResource;
 
@@ -220,7 +260,38 @@ export class FineTuneJob extends pulumi.ComponentResource {
     this.namespace = trainingJob.metadata.namespace;
     this.outputClaim = pulumi.output(job.output.kind === "existing" ? job.output.claimName : claimName(name, "output"));
     this.checkpointPath = pulumi.output(CHECKPOINT_SUBDIR);
-    const status = pulumi.output(trainingJob.status);
+    const watched = programWaits
+      ? pulumi
+          .all([trainingJob.metadata.uid, this.namespace])
+          .apply(async ([uid, ns]): Promise<WatchResult | undefined> => {
+            // A preview reads nothing: it shows what the state holds.
+            if (pulumi.runtime.isDryRun() || uid === undefined) return undefined;
+            try {
+              return await watchQueuedRun((args.cluster as () => KubeClient)(), {
+                backend,
+                namespace: ns,
+                name,
+                uid,
+                mode: job.wait as Exclude<typeof job.wait, "none">,
+                timeoutSeconds: durationSeconds(job.timeout ?? "1h"),
+              });
+            } catch (e) {
+              const why = e instanceof Error ? e.message : String(e);
+              return {
+                status: undefined,
+                queue: { state: "unknown" },
+                error: `${backend.kind} ${ns}/${name} was created, but the program could not read the cluster to wait for it (${why})`,
+              };
+            }
+          })
+      : pulumi.output<WatchResult | undefined>(undefined);
+    const status = pulumi
+      .all([trainingJob.status, watched])
+      .apply(([stored, seen]) => (seen !== undefined ? seen.status : stored));
+    this.queue =
+      job.queue === undefined
+        ? pulumi.output(undefined)
+        : watched.apply((seen) => ({ name: job.queue as string, ...(seen?.queue ?? { state: "unknown" as const }) }));
     this.conditions = status.apply((st) =>
       (st?.conditions ?? []).map((c) => ({
         type: c.type,
@@ -231,22 +302,30 @@ export class FineTuneJob extends pulumi.ComponentResource {
     );
     const context = args.context !== undefined ? ` --context ${args.context}` : "";
     this.logs = pulumi.interpolate`kubectl${context} -n ${this.namespace} logs -f ${backend.logsTarget(name)}`;
-    this.outcome = pulumi.all([status, this.conditions, this.namespace]).apply(([st, conditions, ns]) => {
-      // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.
-      if (st === undefined || args.judgeRun === false) return conditions;
-      const verdict = runVerdict(backend.kind, `${ns}/${name}`, job.wait, backend.readStatus(st));
-      if (verdict.ok) return conditions;
-      const preview = pulumi.runtime.isDryRun();
-      const message = verdictMessage(args.configKey ?? name, verdict, preview);
-      if (preview) {
-        pulumi.log.warn(message, this);
-        return conditions;
-      }
-      // A rejected Output fails the deploy, with a non-zero exit from the CLI too; a logged error
-      // diagnostic would not. The stack trace says nothing to the user, so it is hidden.
-      throw withoutFrames(new pulumi.ResourceError(message, this, true));
-    });
+    this.outcome = pulumi
+      .all([status, this.conditions, this.namespace, watched])
+      .apply(([st, conditions, ns, seen]) => {
+        if (programWaits) {
+          // Judged by the watch; a preview (no watch) judges nothing it has not seen.
+          if (seen?.error === undefined) return conditions;
+          throw withoutFrames(new pulumi.ResourceError(queuedRunMessage(args.configKey ?? name, seen), this, true));
+        }
+        // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.
+        if (st === undefined || args.judgeRun === false) return conditions;
+        const verdict = runVerdict(backend.kind, `${ns}/${name}`, job.wait, backend.readStatus(st));
+        if (verdict.ok) return conditions;
+        const preview = pulumi.runtime.isDryRun();
+        const message = verdictMessage(args.configKey ?? name, verdict, preview);
+        if (preview) {
+          pulumi.log.warn(message, this);
+          return conditions;
+        }
+        // A rejected Output fails the deploy, with a non-zero exit from the CLI too; a logged error
+        // diagnostic would not. The stack trace says nothing to the user, so it is hidden.
+        throw withoutFrames(new pulumi.ResourceError(message, this, true));
+      });
     this.registerOutputs({
+      queue: this.queue,
       jobName: this.jobName,
       namespace: this.namespace,
       outputClaim: this.outputClaim,

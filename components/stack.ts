@@ -7,6 +7,7 @@ import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
 import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
 import { TRAINJOB_BACKEND } from "./builders/v2/backend";
+import { kubeClient } from "./cluster/kubeClient";
 import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { JobNamespace } from "./jobNamespace";
@@ -27,6 +28,8 @@ export interface JobOutputs {
   readonly conditions: pulumi.Output<JobCondition[]>;
   /** `kubectl logs` command that follows the Master. */
   readonly logs: pulumi.Output<string>;
+  /** For a job with a Kueue queue: the queue, and where the job stood in it when `pulumi up` returned. */
+  readonly queue?: FineTuneJob["queue"];
 }
 
 /** The stack's outputs. */
@@ -93,6 +96,8 @@ export function declareStack(config: Config): StackOutputs {
         operator,
         configKey: keyPath(["jobs", name]),
         context: config.cluster.context,
+        // Made on first use: only a queued job's wait during `pulumi up` reads the cluster.
+        cluster: () => kubeClient(config.cluster),
       },
       opts(),
     );
@@ -103,6 +108,7 @@ export function declareStack(config: Config): StackOutputs {
       checkpointPath: ftj.checkpointPath,
       conditions: ftj.outcome,
       logs: ftj.logs,
+      ...(job.queue !== undefined ? { queue: ftj.queue } : {}),
     };
   }
   return { namespace: namespace.name, jobs: outputs };

@@ -28,6 +28,12 @@ export interface TrainingPodInputs {
    * @default false
    */
   readonly imagePullSecrets?: boolean;
+  /**
+   * Whether the program waits for the job itself (a queued job: see components/cluster/watchRun.ts),
+   * so the provider must not.
+   * @default false: the provider waits as `wait` says
+   */
+  readonly programWaits?: boolean;
 }
 
 /** Where the InstructLab trainer reads its (processed) training data. */

@@ -1,5 +1,6 @@
 // The real operators, run out of cluster for the Deployments a stack installs: the training
-// operator v1.9.4, and Kubeflow Trainer v2.3.0's controller manager with JobSet v0.12.0. The
+// operator v1.9.4, Kubeflow Trainer v2.3.0's controller manager with JobSet v0.12.0, and Kueue
+// v0.19.0 (installed by the suite, as a cluster admin would). The
 // harness plays the kubelet of each controller's pod: once the program has created the
 // Deployment, it starts the binary with the container's own arguments, in a private mount
 // namespace where the pod's volumes are files (the webhook certificates from their Secret, config
@@ -112,6 +113,25 @@ export const TRAINER_V2: ControllerProfile = {
   webhookService: "kubeflow-trainer-controller-manager",
   certSecret: "kubeflow-trainer-webhook-cert",
   localize: (args, files, ports, kubeconfig) => [...configArg(args, files, ports, true), `--kubeconfig=${kubeconfig}`],
+};
+
+/** Kueue v0.19.0's controller manager, as its release deploys it (config/default). */
+export const KUEUE: ControllerProfile = {
+  name: "kueue",
+  namespace: "kueue-system",
+  deployment: "kueue-controller-manager",
+  selector: "control-plane=controller-manager,app.kubernetes.io/name=kueue",
+  container: "manager",
+  binary: "kueue",
+  webhookService: "kueue-webhook-service",
+  certSecret: "kueue-webhook-server-cert",
+  // The on-demand visibility API is an aggregated API server: the loopback cluster does not route
+  // APIServices, and the suite installs Kueue without them.
+  localize: (args, files, ports, kubeconfig) => [
+    ...configArg(args, files, ports, false),
+    `--kubeconfig=${kubeconfig}`,
+    "--feature-gates=VisibilityOnDemand=false",
+  ],
 };
 
 /** A controller as it runs. */

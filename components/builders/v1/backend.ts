@@ -9,6 +9,8 @@ export const PYTORCHJOB_BACKEND: Backend = {
   generation: 1,
   kind: "PyTorchJob",
   resourceSuffix: "pytorchjob",
+  apiPath: "apis/kubeflow.org/v1",
+  plural: "pytorchjobs",
   build: buildPyTorchJob,
   readStatus: (status) => readRunStatus(status?.conditions),
   logsTarget: (name) => `pod/${masterPodName(name)} -c ${TRAINING_CONTAINER}`,

@@ -117,7 +117,7 @@ export function buildPyTorchJob(inputs: TrainingPodInputs): PyTorchJobManifest {
   return {
     apiVersion: "kubeflow.org/v1",
     kind: "PyTorchJob",
-    metadata: trainingJobMetadata(inputs, waitAnnotations(job.wait)),
+    metadata: trainingJobMetadata(inputs, waitAnnotations(inputs.programWaits ? "none" : job.wait)),
     spec: {
       nprocPerNode: String(job.gpusPerNode),
       runPolicy: buildRunPolicy(job),

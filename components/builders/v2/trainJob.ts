@@ -114,7 +114,7 @@ export function buildTrainJob(inputs: TrainingPodInputs): TrainJobManifest {
   return {
     apiVersion: "trainer.kubeflow.org/v1alpha1",
     kind: "TrainJob",
-    metadata: trainingJobMetadata(inputs, waitAnnotations(job.wait)),
+    metadata: trainingJobMetadata(inputs, waitAnnotations(inputs.programWaits ? "none" : job.wait)),
     spec: {
       runtimeRef: { apiGroup: TRAINER_API_GROUP, kind: runtime.kind, name: runtime.name },
       trainer: {

@@ -2,10 +2,11 @@
 # Builds the end-to-end toolchain from the Go module proxy (and Node.js 22 from the npm registry):
 # the Pulumi CLI and its Node.js language host, the Kubernetes provider plugin, etcd,
 # kube-apiserver, kube-controller-manager, kube-scheduler, KWOK, the Kubeflow training operator
-# v1, and Kubeflow Trainer v2's controller manager with JobSet. Each binary is cached outside the
-# repository under its name and module version, so only the first run pays for the build (30 to
-# 45 minutes on 2 cores), and a version bump rebuilds only what changed. Prints the bin folder to
-# put first on PATH: hard links to the cached binaries, all in one folder because the CLI looks
+# v1, Kubeflow Trainer v2's controller manager with JobSet, and Kueue (with its rendered install).
+# Each binary is cached outside the repository under its name and module version, so only the
+# first run pays for the build (30 to 45 minutes on 2 cores), and a version bump rebuilds only
+# what changed. Prints the bin folder to put first on PATH: hard links to the cached binaries,
+# all in one folder because the CLI looks
 # for its language host beside itself.
 #   FINETUNE_E2E_CACHE   cache root (default: ~/.cache/finetune-e2e)
 #   FINETUNE_SHARED      the shared reference folder beside the project (default: ../shared)
@@ -23,6 +24,7 @@ OPERATOR_VERSION=v1.9.4
 KWOK_VERSION=v0.8.0
 TRAINER_VERSION=v2.3.0
 JOBSET_VERSION=v0.12.0
+KUEUE_VERSION=v0.19.0
 # The language host's source is pulumi/pulumi v3.259.0 built against the CLI's v3.274.1 modules.
 LANGHOST_VERSION=v3.259.0-sdk-$PULUMI_VERSION
 NODE_VERSION=22.23.5
@@ -73,13 +75,28 @@ build pulumi-resource-kubernetes "$PROVIDER_RELEASE" "$here/provider" . \
   -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PROVIDER_RELEASE"
 
 build etcd "$ETCD_VERSION" "$here/etcd" .
-for component in kube-apiserver kube-controller-manager kube-scheduler; do
+for component in kube-controller-manager kube-scheduler; do
   build "$component" "$KUBERNETES_VERSION" "$here/kubernetes" "k8s.io/kubernetes/cmd/$component"
 done
+# The API server reports its version (/version) as the release does, which Kueue parses at start;
+# a plain go build says v0.0.0-master. Cached under its own key, since earlier builds lack it.
+minor="${KUBERNETES_VERSION#v1.}"
+minor="${minor%%.*}"
+build kube-apiserver "$KUBERNETES_VERSION-stamped" "$here/kubernetes" k8s.io/kubernetes/cmd/kube-apiserver \
+  -ldflags "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
 build training-operator "$OPERATOR_VERSION" "$here/controllers" github.com/kubeflow/training-operator/cmd/training-operator.v1
 build kwok "$KWOK_VERSION" "$here/controllers" sigs.k8s.io/kwok/cmd/kwok
 build trainer-controller-manager "$TRAINER_VERSION" "$here/trainer" github.com/kubeflow/trainer/v2/cmd/trainer-controller-manager
 build jobset "$JOBSET_VERSION" "$here/trainer" sigs.k8s.io/jobset
+build kueue "$KUEUE_VERSION" "$here/kueue" sigs.k8s.io/kueue/cmd/kueue
+# Kueue's install, as its release renders it: config/default of the same module (kubectl's
+# kustomize, offline), beside the binaries.
+mkdir -p "$cache/manifests"
+if [ ! -s "$cache/manifests/kueue-$KUEUE_VERSION.yaml" ]; then
+  kueue_dir="$(cd "$here/kueue" && go list -m -f '{{.Dir}}' sigs.k8s.io/kueue)"
+  kubectl kustomize "$kueue_dir/config/default" > "$cache/manifests/kueue-$KUEUE_VERSION.yaml.tmp"
+  mv "$cache/manifests/kueue-$KUEUE_VERSION.yaml.tmp" "$cache/manifests/kueue-$KUEUE_VERSION.yaml"
+fi
 
 # Node.js 22, the oldest release line @pulumi/pulumi supports, for the CLI's runs of the program.
 bash "$here/node.sh" "$NODE_VERSION" >/dev/null
