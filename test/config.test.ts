@@ -216,7 +216,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "unknown key with a near match",
     stack({ jobs: { granite: job({ nodse: 2 }) } }),
     [
-      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations, securityContext, runtime, runtimeKind, queue',
+      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations, securityContext, runtime, runtimeKind, queue, workloadPriorityClass',
     ],
   ],
   [

@@ -56,6 +56,17 @@ describe("queues: the job is submitted to a LocalQueue by its label", () => {
     assert.equal(labels("b")[QUEUE_LABEL], "urgent");
   });
 
+  it("gives the Workload the priority of a Kueue WorkloadPriorityClass by label", async () => {
+    const run = await runStack({
+      namespace: "ml",
+      trainingOperator: { install: false },
+      queue: "shared",
+      jobs: { a: commandJob({ workloadPriorityClass: "urgent" }) },
+    });
+    const labels = (one(run, T.pytorchJob, "a-pytorchjob").inputs as Json).metadata.labels;
+    assert.equal(labels["kueue.x-k8s.io/priority-class"], "urgent");
+  });
+
   it("writes no queue label without a queue", async () => {
     const run = await runStack({ namespace: "ml", trainingOperator: { install: false }, jobs: { a: commandJob() } });
     const job = one(run, T.pytorchJob, "a-pytorchjob").inputs as Json;
@@ -147,6 +158,22 @@ describe("queues: mistakes", () => {
         "finetune:jobs.c.queue: must be at most 63 characters (a LocalQueue name, written as a label value)",
         "finetune:jobs.a.wait: is admitted, which waits for Kueue to admit the job, but the job has no queue: set finetune:jobs.a.queue (or finetune:queue) to a LocalQueue of the namespace, or wait for running",
         "finetune:jobs.d.labels.kueue.x-k8s.io/queue-name: is set by the program from the job's queue: set finetune:jobs.d.queue (or finetune:queue for every job) instead",
+      ],
+    );
+  });
+
+  it("refuses a WorkloadPriorityClass without a queue, and its label written by hand", () => {
+    assert.deepEqual(
+      problems({
+        namespace: "ml",
+        jobs: {
+          a: commandJob({ workloadPriorityClass: "urgent" }),
+          b: commandJob({ queue: "q", labels: { "kueue.x-k8s.io/priority-class": "urgent" } }),
+        },
+      }),
+      [
+        "finetune:jobs.a.workloadPriorityClass: applies only to a job with a Kueue queue: set finetune:jobs.a.queue (or finetune:queue), or remove it",
+        "finetune:jobs.b.labels.kueue.x-k8s.io/priority-class: is set by the program: set finetune:jobs.b.workloadPriorityClass instead",
       ],
     );
   });

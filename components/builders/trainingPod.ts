@@ -2,7 +2,7 @@
 // string), its environment, GPUs and memory, a memory-backed /dev/shm and the job's volumes.
 // Each generation's builder (builders/v1, builders/v2) places these pieces in its own API.
 import type * as pulumi from "@pulumi/pulumi";
-import { type InstructLabTrainer, type Job, KUEUE_QUEUE_LABEL, type Trainer } from "../config";
+import { type InstructLabTrainer, type Job, KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL, type Trainer } from "../config";
 import {
   CHECKPOINT_DIR,
   CHECKPOINT_ENV,
@@ -149,6 +149,7 @@ export function trainingJobMetadata(
       ...job.labels,
       ...standardLabels("training", name),
       ...(job.queue !== undefined ? { [KUEUE_QUEUE_LABEL]: job.queue } : {}),
+      ...(job.workloadPriorityClass !== undefined ? { [KUEUE_PRIORITY_LABEL]: job.workloadPriorityClass } : {}),
     },
     annotations: { ...job.annotations, ...waitAnnotations },
   };

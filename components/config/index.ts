@@ -23,7 +23,7 @@ export {
   upstreamOperatorSource,
   upstreamRuntimesSource,
 } from "./operator";
-export { KUEUE_QUEUE_LABEL } from "./queue";
+export { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "./queue";
 export type { RunPolicy, Scheduling } from "./scheduling";
 export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";
 export {

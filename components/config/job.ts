@@ -14,7 +14,7 @@ import {
   strictObject,
   text,
 } from "./base";
-import { queueName } from "./queue";
+import { queueName, workloadPriorityClassName } from "./queue";
 import { runPolicySchema, schedulingSchema } from "./scheduling";
 import { trainerSchema } from "./trainer";
 import { inputVolumeSchema, outputVolumeSchema, SINGLE_NODE_MODES, type Volume } from "./volumes";
@@ -172,6 +172,7 @@ const jobSchema = strictObject({
   runtimeKind: z.enum(RUNTIME_KINDS, { error: `must be ${RUNTIME_KINDS.join(" or ")}` }).optional(),
   // Kueue (see queue.ts): the LocalQueue the job is submitted to; finetune:queue when unset.
   queue: queueName.optional(),
+  workloadPriorityClass: workloadPriorityClassName.optional(),
 }).superRefine(
   (job, ctx) => {
     checkJobMetadata(job, ctx);

@@ -7,9 +7,17 @@ import { keyPath } from "./errors";
 /** The label that submits a job to a Kueue LocalQueue of its namespace. */
 export const KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
 
+/** The label that gives a job's Workload the priority of a Kueue WorkloadPriorityClass. */
+export const KUEUE_PRIORITY_LABEL = "kueue.x-k8s.io/priority-class";
+
 /** A LocalQueue name: an object name that is also a label value, so at most 63 characters. */
 export const queueName = dns1123Subdomain("a LocalQueue name").max(63, {
   error: "must be at most 63 characters (a LocalQueue name, written as a label value)",
+});
+
+/** A WorkloadPriorityClass name, written as a label value too. */
+export const workloadPriorityClassName = dns1123Subdomain("a WorkloadPriorityClass name").max(63, {
+  error: "must be at most 63 characters (a WorkloadPriorityClass name, written as a label value)",
 });
 
 /**
@@ -28,6 +36,19 @@ export function queueIssues(
     issues.push({
       path: ["jobs", name, "labels", KUEUE_QUEUE_LABEL],
       message: `is set by the program from the job's queue: set ${queueKey} (or finetune:queue for every job) instead`,
+    });
+  }
+  if (isPlainObject(labels) && labels[KUEUE_PRIORITY_LABEL] !== undefined) {
+    issues.push({
+      path: ["jobs", name, "labels", KUEUE_PRIORITY_LABEL],
+      message: `is set by the program: set ${keyPath(["jobs", name, "workloadPriorityClass"])} instead`,
+    });
+  }
+  const queued = job.queue !== undefined || stackQueue !== undefined;
+  if (job.workloadPriorityClass !== undefined && !queued) {
+    issues.push({
+      path: ["jobs", name, "workloadPriorityClass"],
+      message: `applies only to a job with a Kueue queue: set ${queueKey} (or finetune:queue), or remove it`,
     });
   }
   if (job.wait === "admitted" && job.queue === undefined && stackQueue === undefined) {
