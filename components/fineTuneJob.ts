@@ -51,6 +51,11 @@ export interface FineTuneJobArgs {
    * @default none (the operator is already there)
    */
   readonly operator?: pulumi.Resource;
+  /**
+   * The LocalQueue the job is submitted to, when the stack declares it.
+   * @default none (the queue exists already, or the job has none)
+   */
+  readonly queue?: pulumi.Resource;
 
   /**
    * What the job's pods need before they start (ServiceAccount, registry credentials Secret).
@@ -246,6 +251,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           ...stagingJobs,
           ...(prepare ? [prepare] : []),
           ...(args.operator ? [args.operator] : []),
+          ...(args.queue ? [args.queue] : []),
           ...hfSecret,
           ...prerequisites,
         ],

@@ -79,7 +79,7 @@ export function childResourceName(job: string, child: string): string {
 }
 
 /** The part a labelled object plays. */
-export type Component = "training" | "storage" | "credentials" | "namespace" | "staging" | "data-preparation";
+export type Component = "training" | "storage" | "credentials" | "namespace" | "staging" | "data-preparation" | "queue";
 
 /**
  * The recommended `app.kubernetes.io/*` labels.

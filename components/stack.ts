@@ -11,6 +11,7 @@ import { kubeClient } from "./cluster/kubeClient";
 import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { JobNamespace } from "./jobNamespace";
+import { KueueQueues } from "./kueueQueues";
 import { TrainingOperator } from "./trainingOperator";
 import { skipAwaitTransform } from "./transforms";
 
@@ -75,6 +76,9 @@ export function declareStack(config: Config): StackOutputs {
   const operator = source
     ? new TrainingOperator("training-operator", { version, source, runtimesSource }, opts())
     : undefined;
+  const queues = config.queues
+    ? new KueueQueues("queues", { queues: config.queues, namespace: namespace.name }, opts())
+    : undefined;
   // Chosen once: each generation spells the same run in its own API.
   const backend = generation === 2 ? TRAINJOB_BACKEND : PYTORCHJOB_BACKEND;
 
@@ -94,6 +98,10 @@ export function declareStack(config: Config): StackOutputs {
         networkPolicy: config.networkPolicy,
         judgeRun: !skipAwait,
         operator,
+        // A LocalQueue the stack declares comes before the jobs submitted to it.
+        ...(job.queue !== undefined && queues?.localQueues[job.queue] !== undefined
+          ? { queue: queues.localQueues[job.queue] }
+          : {}),
         configKey: keyPath(["jobs", name]),
         context: config.cluster.context,
         // Made on first use: only a queued job's wait during `pulumi up` reads the cluster.

@@ -99,7 +99,8 @@ describe("every key of the README's config reference, set with pulumi config set
         .replace(/^trainer/, "jobs\\.[^.]+\\.trainer")
         .replace(/^<source volume>/, "jobs\\.[^.]+\\.(model|dataset)")
         .replace(/^<volume>/, "jobs\\.[^.]+\\.(model|dataset|output)")
-        .replace(/^(model|dataset|output)\\\./, "jobs\\.[^.]+\\.$1\\.")}($|[.[])`,
+        .replace(/^(model|dataset|output)\\\./, "jobs\\.[^.]+\\.$1\\.")
+        .replace(/<[a-z]+>/g, "[^.]+")}($|[.[])`,
     );
   const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
   const table = readme.slice(readme.indexOf("## Config reference"), readme.indexOf("## Security"));

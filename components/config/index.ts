@@ -24,6 +24,7 @@ export {
   upstreamRuntimesSource,
 } from "./operator";
 export { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "./queue";
+export type { QueuesConfig } from "./queues";
 export type { RunPolicy, Scheduling } from "./scheduling";
 export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";
 export {

@@ -10,6 +10,7 @@ import { generationProblems, trainJobProblems } from "./generation";
 import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
 import { type OperatorConfig, operatorSchema, resolveOperator } from "./operator";
 import { queueIssues, queueName } from "./queue";
+import { type QueuesConfig, queuesSchema } from "./queues";
 import { SECRET_KEYS } from "./secrets";
 import { resolveInputVolume, resolveOutputVolume } from "./volumes";
 import { imageWarnings, trainingWarnings, workerWarnings } from "./warnings";
@@ -56,6 +57,8 @@ const stackSchema = strictObject({
   networkPolicy: z.boolean({ error: "must be true or false" }).default(false),
   // Kueue: the LocalQueue of every job that names none.
   queue: queueName.optional(),
+  // Kueue's queue objects, when the stack declares them.
+  queues: queuesSchema.optional(),
   staging: strictObject({
     hfImage: imageReference.optional(),
     s3Image: imageReference.default(DEFAULT_S3_IMAGE),
@@ -140,6 +143,8 @@ export interface Config {
   readonly warnings: readonly string[];
   /** Jobs by name. */
   readonly jobs: Readonly<Record<string, Job>>;
+  /** Kueue's queue objects the stack declares; none when unset. */
+  readonly queues?: QueuesConfig;
 }
 
 /**
@@ -227,5 +232,6 @@ export function parseConfig(
     warnings,
     staging: stack.staging,
     jobs,
+    ...(stack.queues !== undefined ? { queues: stack.queues } : {}),
   };
 }

@@ -1,9 +1,10 @@
 // Kueue end to end, as users run the program: the Pulumi CLI on copies of the project directory,
-// against a loopback cluster with its controllers, simulated GPU nodes (KWOK), the real training
-// operator v1.9.4 and the real Kueue v0.19.0 controller with its webhooks. The suite installs
-// Kueue as a cluster admin would (its release manifests, with the PyTorchJob integration turned
-// on, which v0.19 leaves off by default) and one ClusterQueue of 8 GPUs; a team stack submits
-// jobs to a LocalQueue of its namespace.
+// against a loopback cluster with its controllers, simulated GPU nodes (KWOK), the real operator
+// (the training operator v1.9.4, or Trainer v2.3.0 with JobSet v0.12.0) and the real Kueue v0.19.0
+// controller with its webhooks, once per generation. The suite installs Kueue as a cluster admin
+// would (its release manifests, with the integration of the job kind turned on: v0.19 leaves
+// PyTorchJob's off by default); a team stack declares a ResourceFlavor, a ClusterQueue of 8 GPUs
+// and a LocalQueue of its namespace (finetune:queues), and submits jobs to that LocalQueue.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -12,12 +13,14 @@ import { parseAllDocuments, parse as parseYaml, stringify } from "yaml";
 import { type CommandResult, createProject, type Project } from "./cli";
 import { buildToolchain, sleep, until } from "./cluster";
 import { type FullCluster, startFullCluster } from "./fullCluster";
-import { KUEUE, TRAINING_OPERATOR_V1 } from "./operators";
+import { type ControllerProfile, JOBSET, KUEUE, TRAINER_V2, TRAINING_OPERATOR_V1 } from "./operators";
 
 type Json = Record<string, any>;
 
 const SHARED = path.join(__dirname, "..", "..", "..", "shared", "kubeflow");
 const V1_BUNDLE = path.join(SHARED, "training-operator-v1.9.4.yaml");
+const TRAINER_BUNDLE = path.join(SHARED, "trainer-v2.3.0.yaml");
+const RUNTIMES_BUNDLE = path.join(SHARED, "trainer-v2.3.0-runtimes.yaml");
 const NS = "team-q";
 const QUEUE = "team-queue";
 const FAILED = 1;
@@ -36,8 +39,8 @@ function exits(result: CommandResult, code: number): void {
   assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
 }
 
-/** Kueue's release manifests with the PyTorchJob integration on, without its aggregated API. */
-function kueueInstall(bin: string): string {
+/** Kueue's release manifests with the integration of one job kind on, without its aggregated API. */
+function kueueInstall(bin: string, framework: string): string {
   const bundle = fs.readFileSync(path.join(bin, "..", "manifests", "kueue-v0.19.0.yaml"), "utf8");
   const objects = parseAllDocuments(bundle)
     .map((d) => d.toJS() as Json)
@@ -45,213 +48,233 @@ function kueueInstall(bin: string): string {
   const configMap = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "kueue-manager-config");
   assert.ok(configMap, "the bundle has Kueue's configuration");
   const config = parseYaml(configMap.data["controller_manager_config.yaml"]) as Json;
-  config.integrations = { frameworks: ["kubeflow.org/pytorchjob"] };
+  config.integrations = { frameworks: [framework] };
   configMap.data["controller_manager_config.yaml"] = stringify(config);
   return objects.map((o) => `---\n${stringify(o)}`).join("");
 }
 
-/** One flavor, one ClusterQueue with 8 GPUs for every namespace, one LocalQueue in the team's. */
-const QUEUES = [
-  { apiVersion: "kueue.x-k8s.io/v1beta2", kind: "ResourceFlavor", metadata: { name: "gpu-nodes" } },
-  {
-    apiVersion: "kueue.x-k8s.io/v1beta2",
-    kind: "ClusterQueue",
-    metadata: { name: "gpus" },
-    spec: {
-      namespaceSelector: {},
-      resourceGroups: [
-        {
-          coveredResources: ["cpu", "memory", "nvidia.com/gpu"],
-          flavors: [
-            {
-              name: "gpu-nodes",
-              resources: [
-                { name: "cpu", nominalQuota: "64" },
-                { name: "memory", nominalQuota: "512Gi" },
-                { name: "nvidia.com/gpu", nominalQuota: 8 },
-              ],
-            },
-          ],
+/** One flavor, one ClusterQueue of 8 GPUs for every namespace, one LocalQueue in the team's: declared by the team stack. */
+const QUEUES = {
+  resourceFlavors: { "gpu-nodes": {} },
+  clusterQueues: { gpus: { flavors: { "gpu-nodes": { cpu: "64", memory: "512Gi", "nvidia.com/gpu": 8 } } } },
+  localQueues: { [QUEUE]: "gpus" },
+};
+
+/** What differs between the operator generations in these scenarios. */
+interface Generation {
+  readonly title: string;
+  /** The job kind, as kubectl names it and as Workloads name their owner. */
+  readonly kind: string;
+  readonly resource: string;
+  /** Kueue's integration of that kind. */
+  readonly framework: string;
+  /** The stack's trainingOperator: the platform's (install) and the team's (not). */
+  readonly platform: Json;
+  readonly team: Json;
+  /** The controllers a platform stack's install runs. */
+  readonly controllers: ControllerProfile[];
+  /** The condition of a run that ended well. */
+  readonly succeeded: string;
+  /** Whether Kueue holds the job suspended. */
+  readonly suspended: (job: Json) => boolean | undefined;
+  /** The label selector of a job's pods, and the identity of its first pod for KWOK. */
+  readonly pods: (job: string) => string;
+  readonly firstPod: (job: string) => string;
+}
+
+const V1: Generation = {
+  title: "the training operator v1 (PyTorchJob)",
+  kind: "PyTorchJob",
+  resource: "pytorchjob",
+  framework: "kubeflow.org/pytorchjob",
+  platform: { source: V1_BUNDLE },
+  team: { install: false, workerPodSecurity: "restricted" },
+  controllers: [TRAINING_OPERATOR_V1],
+  succeeded: "Succeeded",
+  suspended: (job) => job.spec.runPolicy?.suspend,
+  pods: (job) => `training.kubeflow.org/job-name=${job}`,
+  firstPod: (job) => `${job}/master`,
+};
+
+const V2: Generation = {
+  title: "Kubeflow Trainer v2 (TrainJob)",
+  kind: "TrainJob",
+  resource: "trainjob",
+  framework: "trainer.kubeflow.org/trainjob",
+  platform: { version: "v2.3.0", source: TRAINER_BUNDLE, runtimesSource: RUNTIMES_BUNDLE },
+  team: { version: "v2.3.0", install: false },
+  controllers: [JOBSET, TRAINER_V2],
+  succeeded: "Complete",
+  suspended: (job) => job.spec.suspend,
+  pods: (job) => `jobset.sigs.k8s.io/jobset-name=${job}`,
+  firstPod: (job) => `${job}-node-0`,
+};
+
+for (const gen of [V1, V2])
+  describe(`end to end: Kueue admits, queues and refuses jobs of ${gen.title}, through the CLI, with the real Kueue controller`, () => {
+    let world: FullCluster;
+    let team: Project;
+    const jobs: Json = {};
+    const get = async (kind: string, name: string): Promise<Json> =>
+      JSON.parse(await world.cluster.kubectlAsync("get", kind, name, "-n", NS, "-o", "json"));
+    /** The Workload Kueue made for a job, if any yet. */
+    const workloadOf = async (job: string): Promise<Json | undefined> =>
+      (await world.items("workloads.kueue.x-k8s.io", "-n", NS)).find((w) =>
+        (w.metadata.ownerReferences ?? []).some((o: Json) => o.kind === gen.kind && o.name === job),
+      );
+    const condition = (obj: Json | undefined, type: string): Json | undefined =>
+      (obj?.status?.conditions ?? []).find((c: Json) => c.type === type);
+    const deploy = () => {
+      team.writeConfig({
+        namespace: NS,
+        cluster: { context: world.cluster.context },
+        trainingOperator: gen.team,
+        queues: QUEUES,
+        jobs,
+      });
+      return team.pulumi("up", "--yes");
+    };
+
+    before(async () => {
+      const bin = buildToolchain();
+      world = await startFullCluster(bin);
+      const operators = gen.controllers.map((profile) => world.supervise(profile));
+      const platform = await createProject(world.cluster, bin, "platform-q", "platform-q");
+      platform.writeConfig({
+        namespace: "platform-q",
+        cluster: { context: world.cluster.context },
+        trainingOperator: gen.platform,
+        jobs: {},
+      });
+      exits(await platform.pulumi("up", "--yes"), 0);
+      await Promise.all(operators.map((o) => o.started));
+      // Kueue after the job kind's CRD, as its integration needs it.
+      const kueue = world.supervise(KUEUE);
+      const install = path.join(world.cluster.dir, "kueue-install.yaml");
+      fs.writeFileSync(install, kueueInstall(bin, gen.framework));
+      await world.cluster.kubectlAsync("apply", "--server-side", "-f", install);
+      await kueue.started;
+      team = await createProject(world.cluster, bin, "team-q", "team-q");
+      // The namespace and the queue objects, declared by the team stack, before any job.
+      exits(await deploy(), 0);
+      const cq = JSON.parse(await world.cluster.kubectlAsync("get", "clusterqueue", "gpus", "-o", "json"));
+      assert.deepEqual(cq.spec.resourceGroups[0].coveredResources, ["cpu", "memory", "nvidia.com/gpu"]);
+    });
+
+    after(async () => {
+      await world?.stop();
+    });
+
+    it("k1. a job submitted to the queue is admitted and runs: wait running returns, its pods have their GPUs", async () => {
+      await world.controllers.setHolding([gen.firstPod("first")]); // it keeps the quota until released
+      jobs.first = gpuJob({ wait: "running" });
+      exits(await deploy(), 0);
+      const job = await get(gen.resource, "first");
+      assert.equal(job.metadata.labels["kueue.x-k8s.io/queue-name"], QUEUE);
+      assert.equal(gen.suspended(job), false, "Kueue resumed it");
+      const workload = await workloadOf("first");
+      assert.equal(condition(workload, "Admitted")?.status, "True", JSON.stringify(workload?.status));
+      assert.equal(workload?.status.admission.clusterQueue, "gpus");
+      const pods = await world.items("pods", "-n", NS, "-l", gen.pods("first"));
+      assert.equal(pods.length, 1);
+      assert.equal(pods[0].spec.containers[0].resources.limits["nvidia.com/gpu"], "8");
+      assert.equal(world.controllers.nodes.includes(pods[0].spec.nodeName), true);
+    });
+
+    it("k2. a second job waits in the queue while the first holds the quota, and wait admitted returns once the first ends", async () => {
+      jobs.second = gpuJob({ wait: "admitted" });
+      const up = deploy();
+      // While the first runs, the second is created suspended and its Workload has no quota.
+      await until(
+        "the second job's Workload waits for quota",
+        async () => {
+          const workload = await workloadOf("second");
+          return condition(workload, "QuotaReserved")?.status === "False";
         },
-      ],
-    },
-  },
-  {
-    apiVersion: "kueue.x-k8s.io/v1beta2",
-    kind: "LocalQueue",
-    metadata: { name: QUEUE, namespace: NS },
-    spec: { clusterQueue: "gpus" },
-  },
-];
-
-describe("end to end: Kueue admits, queues and refuses jobs, through the CLI, with the real Kueue controller", () => {
-  let world: FullCluster;
-  let team: Project;
-  const jobs: Json = {};
-  const get = async (kind: string, name: string): Promise<Json> =>
-    JSON.parse(await world.cluster.kubectlAsync("get", kind, name, "-n", NS, "-o", "json"));
-  /** The Workload Kueue made for a PyTorchJob, if any yet. */
-  const workloadOf = async (job: string): Promise<Json | undefined> =>
-    (await world.items("workloads.kueue.x-k8s.io", "-n", NS)).find((w) =>
-      (w.metadata.ownerReferences ?? []).some((o: Json) => o.kind === "PyTorchJob" && o.name === job),
-    );
-  const condition = (obj: Json | undefined, type: string): Json | undefined =>
-    (obj?.status?.conditions ?? []).find((c: Json) => c.type === type);
-  const deploy = () => {
-    team.writeConfig({
-      namespace: NS,
-      cluster: { context: world.cluster.context },
-      trainingOperator: { install: false, workerPodSecurity: "restricted" },
-      jobs,
+        120_000,
+      );
+      const queued = await workloadOf("second");
+      const reserved = condition(queued, "QuotaReserved");
+      assert.equal(gen.suspended(await get(gen.resource, "second")), true);
+      assert.deepEqual(await world.items("pods", "-n", NS, "-l", gen.pods("second")), []);
+      await sleep(5000);
+      assert.equal(condition(await workloadOf("second"), "Admitted")?.status ?? "False", "False", "still queued");
+      // The first ends; its quota goes to the second.
+      await world.controllers.setHolding([]);
+      const result = await up;
+      exits(result, 0);
+      const first = await get(gen.resource, "first");
+      const finished = condition(first, gen.succeeded);
+      assert.equal(finished?.status, "True", JSON.stringify(first.status));
+      const admitted = condition(await workloadOf("second"), "Admitted");
+      assert.equal(admitted?.status, "True");
+      assert.ok(
+        Date.parse(admitted?.lastTransitionTime) >= Date.parse(finished?.lastTransitionTime),
+        `admitted at ${admitted?.lastTransitionTime}, the first finished at ${finished?.lastTransitionTime}; queued as ${JSON.stringify(reserved)}`,
+      );
     });
-    return team.pulumi("up", "--yes");
-  };
 
-  before(async () => {
-    const bin = buildToolchain();
-    world = await startFullCluster(bin);
-    const operator = world.supervise(TRAINING_OPERATOR_V1);
-    const platform = await createProject(world.cluster, bin, "platform-q", "platform-q");
-    platform.writeConfig({
-      namespace: "platform-q",
-      cluster: { context: world.cluster.context },
-      trainingOperator: { source: V1_BUNDLE },
-      jobs: {},
+    it("k3. a job that can never be admitted fails up at once with Kueue's reason; the next up fails the same; a fix runs", async () => {
+      // The queue is free again: the other two ended.
+      await until(
+        "the first two jobs to end",
+        async () => {
+          const done = await Promise.all(
+            ["first", "second"].map(
+              async (n) => condition(await get(gen.resource, n), gen.succeeded)?.status === "True",
+            ),
+          );
+          return done.every(Boolean);
+        },
+        120_000,
+      );
+      jobs.huge = gpuJob({ gpusPerNode: 16, wait: "running" }); // the ClusterQueue has 8 GPUs in all
+      const up = await deploy();
+      exits(up, FAILED);
+      const reserved = condition(await workloadOf("huge"), "QuotaReserved");
+      assert.equal(reserved?.status, "False");
+      assert.match(reserved?.message, /> maximum capacity \(8\)/);
+      const expected = `finetune:jobs.huge: ${gen.kind} ${NS}/huge can never be admitted by Kueue as its queues stand: inadmissible (${reserved?.reason}: ${reserved?.message}). Kueue keeps it queued until the job or the queues change`;
+      assert.equal(up.output.includes(expected), true, up.output.slice(-4000));
+      const huge = await get(gen.resource, "huge");
+      assert.equal(gen.suspended(huge), true);
+
+      const again = await deploy();
+      exits(again, FAILED);
+      assert.equal(again.output.includes(expected), true, again.output.slice(-4000));
+      assert.equal((await get(gen.resource, "huge")).metadata.uid, huge.metadata.uid, "nothing new was started");
+
+      // The fix the message names: fewer GPUs, a new run, admitted and run (kept running here, so
+      // that the outputs show it admitted rather than finished).
+      await world.controllers.setHolding([gen.firstPod("huge")]);
+      jobs.huge = gpuJob({ gpusPerNode: 8, wait: "running" });
+      exits(await deploy(), 0);
+      const fixed = await get(gen.resource, "huge");
+      assert.notEqual(fixed.metadata.uid, huge.metadata.uid);
+      assert.equal(condition(await workloadOf("huge"), "Admitted")?.status, "True");
+      const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
+      assert.deepEqual(
+        { name: outputs.jobs.huge.queue.name, state: outputs.jobs.huge.queue.state },
+        { name: QUEUE, state: "admitted" },
+      );
     });
-    exits(await platform.pulumi("up", "--yes"), 0);
-    await operator.started;
-    // Kueue after the PyTorchJob CRD, as its integration needs it.
-    const kueue = world.supervise(KUEUE);
-    const install = path.join(world.cluster.dir, "kueue-install.yaml");
-    fs.writeFileSync(install, kueueInstall(bin));
-    await world.cluster.kubectlAsync("apply", "--server-side", "-f", install);
-    await kueue.started;
-    team = await createProject(world.cluster, bin, "team-q", "team-q");
-    exits(await deploy(), 0); // the namespace, before its LocalQueue
-    const queues = path.join(world.cluster.dir, "queues.json");
-    fs.writeFileSync(queues, JSON.stringify({ apiVersion: "v1", kind: "List", items: QUEUES }));
-    await until(
-      "Kueue's webhooks accept the queues",
-      async () => {
-        try {
-          await world.cluster.kubectlAsync("apply", "-f", queues);
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      60_000,
-    );
+
+    it("k4. destroy removes the jobs, Kueue's Workloads with them, and the queue objects; it keeps the outputs", async () => {
+      exits(await team.pulumi("destroy", "--yes"), 0);
+      await until(
+        "the Workloads are garbage-collected",
+        async () => (await world.items("workloads.kueue.x-k8s.io", "-n", NS)).length === 0,
+        60_000,
+      );
+      assert.deepEqual(await world.items(`${gen.resource}s`, "-n", NS), []);
+      // The queue objects the stack declared are gone too (the provider waits for their deletion).
+      assert.deepEqual(await world.items("localqueues.kueue.x-k8s.io", "-n", NS), []);
+      assert.deepEqual(await world.items("clusterqueues.kueue.x-k8s.io"), []);
+      assert.deepEqual(await world.items("resourceflavors.kueue.x-k8s.io"), []);
+      assert.deepEqual((await world.items("pvc", "-n", NS)).map((p) => p.metadata.name).sort(), [
+        "first-output",
+        "huge-output",
+        "second-output",
+      ]);
+    });
   });
-
-  after(async () => {
-    await world?.stop();
-  });
-
-  it("k1. a job submitted to the queue is admitted and runs: wait running returns, its pods have their GPUs", async () => {
-    await world.controllers.setHolding(["first/master"]); // it keeps the quota until released
-    jobs.first = gpuJob({ wait: "running" });
-    exits(await deploy(), 0);
-    const job = await get("pytorchjob", "first");
-    assert.equal(job.metadata.labels["kueue.x-k8s.io/queue-name"], QUEUE);
-    assert.equal(job.spec.runPolicy.suspend, false, "Kueue resumed it");
-    const workload = await workloadOf("first");
-    assert.equal(condition(workload, "Admitted")?.status, "True", JSON.stringify(workload?.status));
-    assert.equal(workload?.status.admission.clusterQueue, "gpus");
-    const pods = await world.items("pods", "-n", NS, "-l", "training.kubeflow.org/job-name=first");
-    assert.equal(pods.length, 1);
-    assert.equal(pods[0].spec.containers[0].resources.limits["nvidia.com/gpu"], "8");
-    assert.equal(world.controllers.nodes.includes(pods[0].spec.nodeName), true);
-  });
-
-  it("k2. a second job waits in the queue while the first holds the quota, and wait admitted returns once the first ends", async () => {
-    jobs.second = gpuJob({ wait: "admitted" });
-    const up = deploy();
-    // While the first runs, the second is created suspended and its Workload has no quota.
-    await until(
-      "the second job's Workload waits for quota",
-      async () => {
-        const workload = await workloadOf("second");
-        return condition(workload, "QuotaReserved")?.status === "False";
-      },
-      120_000,
-    );
-    const queued = await workloadOf("second");
-    const reserved = condition(queued, "QuotaReserved");
-    assert.equal((await get("pytorchjob", "second")).spec.runPolicy.suspend, true);
-    assert.deepEqual(await world.items("pods", "-n", NS, "-l", "training.kubeflow.org/job-name=second"), []);
-    await sleep(5000);
-    assert.equal(condition(await workloadOf("second"), "Admitted")?.status ?? "False", "False", "still queued");
-    // The first ends; its quota goes to the second.
-    await world.controllers.setHolding([]);
-    const result = await up;
-    exits(result, 0);
-    const first = await get("pytorchjob", "first");
-    const finished = condition(first, "Succeeded");
-    assert.equal(finished?.status, "True", JSON.stringify(first.status));
-    const admitted = condition(await workloadOf("second"), "Admitted");
-    assert.equal(admitted?.status, "True");
-    assert.ok(
-      Date.parse(admitted?.lastTransitionTime) >= Date.parse(finished?.lastTransitionTime),
-      `admitted at ${admitted?.lastTransitionTime}, the first finished at ${finished?.lastTransitionTime}; queued as ${JSON.stringify(reserved)}`,
-    );
-  });
-
-  it("k3. a job that can never be admitted fails up at once with Kueue's reason; the next up fails the same; a fix runs", async () => {
-    // The queue is free again: the other two ended.
-    await until(
-      "the first two jobs to end",
-      async () => {
-        const done = await Promise.all(
-          ["first", "second"].map(async (n) => condition(await get("pytorchjob", n), "Succeeded")?.status === "True"),
-        );
-        return done.every(Boolean);
-      },
-      120_000,
-    );
-    jobs.huge = gpuJob({ gpusPerNode: 16, wait: "running" }); // the ClusterQueue has 8 GPUs in all
-    const up = await deploy();
-    exits(up, FAILED);
-    const reserved = condition(await workloadOf("huge"), "QuotaReserved");
-    assert.equal(reserved?.status, "False");
-    assert.match(reserved?.message, /> maximum capacity \(8\)/);
-    const expected = `finetune:jobs.huge: PyTorchJob ${NS}/huge can never be admitted by Kueue as its queues stand: inadmissible (${reserved?.reason}: ${reserved?.message}). Kueue keeps it queued until the job or the queues change`;
-    assert.equal(up.output.includes(expected), true, up.output.slice(-4000));
-    const huge = await get("pytorchjob", "huge");
-    assert.equal(huge.spec.runPolicy.suspend, true);
-
-    const again = await deploy();
-    exits(again, FAILED);
-    assert.equal(again.output.includes(expected), true, again.output.slice(-4000));
-    assert.equal((await get("pytorchjob", "huge")).metadata.uid, huge.metadata.uid, "nothing new was started");
-
-    // The fix the message names: fewer GPUs, a new run, admitted and run (kept running here, so
-    // that the outputs show it admitted rather than finished).
-    await world.controllers.setHolding(["huge/master"]);
-    jobs.huge = gpuJob({ gpusPerNode: 8, wait: "running" });
-    exits(await deploy(), 0);
-    const fixed = await get("pytorchjob", "huge");
-    assert.notEqual(fixed.metadata.uid, huge.metadata.uid);
-    assert.equal(condition(await workloadOf("huge"), "Admitted")?.status, "True");
-    const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
-    assert.deepEqual(
-      { name: outputs.jobs.huge.queue.name, state: outputs.jobs.huge.queue.state },
-      { name: QUEUE, state: "admitted" },
-    );
-  });
-
-  it("k4. destroy removes the jobs and Kueue's Workloads with them, and keeps the outputs", async () => {
-    exits(await team.pulumi("destroy", "--yes"), 0);
-    await until(
-      "the Workloads are garbage-collected",
-      async () => (await world.items("workloads.kueue.x-k8s.io", "-n", NS)).length === 0,
-      60_000,
-    );
-    assert.deepEqual(await world.items("pytorchjobs", "-n", NS), []);
-    assert.deepEqual((await world.items("pvc", "-n", NS)).map((p) => p.metadata.name).sort(), [
-      "first-output",
-      "huge-output",
-      "second-output",
-    ]);
-  });
-});
