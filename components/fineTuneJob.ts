@@ -107,18 +107,15 @@ function runOptions(): pulumi.CustomResourceOptions {
   return { replaceOnChanges: ["spec"], deleteBeforeReplace: true };
 }
 
-/** What the user reads when the wait of a queued job ends without reaching what `wait` asks. */
+/**
+ * What the user reads when the wait of a queued job ends without reaching what `wait` asks and
+ * the run did not fail (a failed run reads as any other: `verdictMessage`).
+ */
 function queuedRunMessage(key: string, seen: WatchResult): string {
   if (seen.forever && seen.queue.state === "inadmissible") {
     return (
       `${key}: ${seen.error}. Kueue keeps it queued until the job or the queues change: lower its ` +
       "resources or nodes, or move it to another queue (a new run), or have the ClusterQueue's quota raised; then run pulumi up again."
-    );
-  }
-  if (seen.forever) {
-    return (
-      `${key}: ${seen.error}. A failed run is not started again by itself: fix its cause, then set ${key}.rerun ` +
-      "to a new value (or change anything else that defines the run) and run pulumi up again."
     );
   }
   return `${key}: ${seen.error}. The job is left as it is: the next pulumi up waits for it again.`;
@@ -314,7 +311,13 @@ export class FineTuneJob extends pulumi.ComponentResource {
         if (programWaits) {
           // Judged by the watch; a preview (no watch) judges nothing it has not seen.
           if (seen?.error === undefined) return conditions;
-          throw withoutFrames(new pulumi.ResourceError(queuedRunMessage(args.configKey ?? name, seen), this, true));
+          const key = args.configKey ?? name;
+          const run = backend.readStatus(seen.status);
+          const message =
+            run.state === "failed"
+              ? verdictMessage(key, { ok: false, status: run, error: seen.error }, false)
+              : queuedRunMessage(key, seen);
+          throw withoutFrames(new pulumi.ResourceError(message, this, true));
         }
         // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.
         if (st === undefined || args.judgeRun === false) return conditions;
