@@ -2,7 +2,8 @@
 # Builds the end-to-end toolchain from the Go module proxy (and Node.js 22 from the npm registry):
 # the Pulumi CLI and its Node.js language host, the Kubernetes provider plugin, etcd,
 # kube-apiserver, kube-controller-manager, kube-scheduler, KWOK, the Kubeflow training operator
-# v1, Kubeflow Trainer v2's controller manager with JobSet, and Kueue (with its rendered install).
+# v1, Kubeflow Trainer v2's controller manager with JobSet, Kueue (with its rendered install), and
+# actionlint.
 # Each binary is cached outside the repository under its name and module version, so only the
 # first run pays for the build (30 to 45 minutes on 2 cores), and a version bump rebuilds only
 # what changed. Prints the bin folder to put first on PATH: hard links to the cached binaries,
@@ -25,6 +26,7 @@ KWOK_VERSION=v0.8.0
 TRAINER_VERSION=v2.3.0
 JOBSET_VERSION=v0.12.0
 KUEUE_VERSION=v0.19.0
+ACTIONLINT_VERSION=v1.7.12
 # The language host's source is pulumi/pulumi v3.259.0 built against the CLI's v3.274.1 modules.
 LANGHOST_VERSION=v3.259.0-sdk-$PULUMI_VERSION
 NODE_VERSION=22.23.5
@@ -89,6 +91,8 @@ build kwok "$KWOK_VERSION" "$here/controllers" sigs.k8s.io/kwok/cmd/kwok
 build trainer-controller-manager "$TRAINER_VERSION" "$here/trainer" github.com/kubeflow/trainer/v2/cmd/trainer-controller-manager
 build jobset "$JOBSET_VERSION" "$here/trainer" sigs.k8s.io/jobset
 build kueue "$KUEUE_VERSION" "$here/kueue" sigs.k8s.io/kueue/cmd/kueue
+# The workflow linter npm test runs on examples/ci.
+build actionlint "$ACTIONLINT_VERSION" "$here/actionlint" github.com/rhysd/actionlint/cmd/actionlint
 # Kueue's install, as its release renders it: config/default of the same module (kubectl's
 # kustomize, offline), beside the binaries.
 mkdir -p "$cache/manifests"
