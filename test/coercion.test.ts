@@ -6,23 +6,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import * as yaml from "yaml";
-import { ConfigError, parseConfig, parseStackConfig } from "../components/config";
+import { parseConfig, parseStackConfig } from "../components/config";
 import { runProgram } from "../tools/mockRun";
 import { readStackFile } from "../tools/render";
+import { problemsOf } from "./support/problems";
 
 const FIXTURE = path.join(__dirname, "fixtures", "Pulumi.configset.yaml");
 /** The keys only Kubeflow Trainer v2 reads, set the same way in a second stack. */
 const FIXTURE_V2 = path.join(__dirname, "fixtures", "Pulumi.configset-v2.yaml");
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw, new Set());
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return [...e.problems];
-  }
-  return [];
-}
 
 const job = (extra: Record<string, unknown>) => ({
   image: "registry.example.com/ml/trainer:1.0",

@@ -14,6 +14,7 @@ import {
   SECRET_RULES,
   upstreamOperatorSource,
 } from "../components/config";
+import { problemsOf } from "./support/problems";
 
 const job = (extra: Record<string, unknown> = {}) => ({
   image: "quay.io/acme/trainer:1.0",
@@ -23,16 +24,6 @@ const job = (extra: Record<string, unknown> = {}) => ({
 });
 
 const stack = (extra: Record<string, unknown> = {}) => ({ namespace: "ml", jobs: { granite: job() }, ...extra });
-
-function problemsOf(raw: Record<string, unknown>, secretKeys: string[] = []): string[] {
-  try {
-    parseConfig(raw, new Set(secretKeys));
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${String(e)}`);
-    return [...e.problems];
-  }
-  return [];
-}
 
 describe("ConfigError", () => {
   it("lists every problem and carries no stack frames (the CLI prints the message only)", () => {

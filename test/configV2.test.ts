@@ -2,7 +2,8 @@
 // and the keys a TrainJob cannot express refused with their path before anything is declared.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ConfigError, parseConfig, upstreamOperatorSource, upstreamRuntimesSource } from "../components/config";
+import { parseConfig, upstreamOperatorSource, upstreamRuntimesSource } from "../components/config";
+import { problemsOf } from "./support/problems";
 
 const job = (extra: Record<string, unknown> = {}) => ({
   image: "registry.example.com/ml/trainer:1.0",
@@ -16,16 +17,6 @@ const v2 = (jobs: Record<string, unknown>, operator: Record<string, unknown> = {
   trainingOperator: { version: "v2.3.0", ...operator },
   jobs,
 });
-
-function problemsOf(raw: Record<string, unknown>): string[] {
-  try {
-    parseConfig(raw, new Set());
-  } catch (e) {
-    assert.ok(e instanceof ConfigError, String(e));
-    return [...e.problems];
-  }
-  return [];
-}
 
 describe("the backend follows trainingOperator.version", () => {
   it("v1.x.y is the training operator v1; v2.3.x is Trainer v2, with its manager and runtimes overlays", () => {

@@ -8,11 +8,12 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parseBundle } from "../components/builders/operator";
-import { ConfigError, parseConfig } from "../components/config";
+import { problemsOf } from "./support/problems";
 import { commandJob, one, runStack, T } from "./support/stacks";
 import { type StructuralSchema, validateStructural } from "./support/structuralSchema";
 
 type Json = Record<string, any>;
+const problems = (queues: unknown) => problemsOf({ namespace: "ml", queues, jobs: {} });
 const CR = "kubernetes:kueue.x-k8s.io/v1beta2";
 const KUEUE_INSTALL = path.join(
   process.env.FINETUNE_E2E_CACHE ?? path.join(os.homedir(), ".cache", "finetune-e2e"),
@@ -33,16 +34,6 @@ const QUEUES = {
     },
   },
   localQueues: { "team-a": "research" },
-};
-
-const problems = (queues: unknown): readonly string[] => {
-  try {
-    parseConfig({ namespace: "ml", queues, jobs: {} }, new Set());
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
 };
 
 describe("declared queues: the config", () => {

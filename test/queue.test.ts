@@ -6,22 +6,13 @@ import { describe, it } from "node:test";
 import { runVerdict } from "../components/builders/run";
 import { waitAnnotations as v1Wait } from "../components/builders/v1/status";
 import { waitAnnotations as v2Wait } from "../components/builders/v2/status";
-import { ConfigError, parseConfig } from "../components/config";
+import { parseConfig } from "../components/config";
+import { problemsOf } from "./support/problems";
 import { commandJob, one, plan, runStack, T } from "./support/stacks";
 
 type Json = Record<string, any>;
 const TRAINJOB = "kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob";
 const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
-
-const problems = (stack: Json): readonly string[] => {
-  try {
-    parseConfig(stack, new Set());
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-};
 
 describe("queues: the job is submitted to a LocalQueue by its label", () => {
   it("labels the PyTorchJob with the job's queue, records it in the pods' spec, and leaves suspend to Kueue", async () => {
@@ -144,7 +135,7 @@ describe("queues: the admitted wait", () => {
 describe("queues: mistakes", () => {
   it("refuses the admitted wait without a queue, a queue label written by hand, and a queue name that is no label value", () => {
     assert.deepEqual(
-      problems({
+      problemsOf({
         namespace: "ml",
         jobs: {
           a: commandJob({ wait: "admitted" }),
@@ -164,7 +155,7 @@ describe("queues: mistakes", () => {
 
   it("refuses a WorkloadPriorityClass without a queue, and its label written by hand", () => {
     assert.deepEqual(
-      problems({
+      problemsOf({
         namespace: "ml",
         jobs: {
           a: commandJob({ workloadPriorityClass: "urgent" }),
@@ -179,6 +170,9 @@ describe("queues: mistakes", () => {
   });
 
   it("accepts the admitted wait with the stack's queue", () => {
-    assert.deepEqual(problems({ namespace: "ml", queue: "shared", jobs: { a: commandJob({ wait: "admitted" }) } }), []);
+    assert.deepEqual(
+      problemsOf({ namespace: "ml", queue: "shared", jobs: { a: commandJob({ wait: "admitted" }) } }),
+      [],
+    );
   });
 });
