@@ -46,7 +46,7 @@ describe("the CI pipeline example", () => {
     );
   });
 
-  it("previews each stack on a pull request, with the plan as a comment", () => {
+  it("previews each stack on a pull request, with the plan as a comment and the policy pack", () => {
     const preview = workflow.jobs.preview;
     assert.equal(preview.if, "github.event_name == 'pull_request'");
     assert.deepEqual(preview.strategy.matrix.stack, ["dev", "prod"]);
@@ -56,6 +56,7 @@ describe("the CI pipeline example", () => {
         command: "preview",
         "stack-name": gh("matrix.stack"),
         diff: true,
+        policyPacks: "policy",
         "comment-on-pr": true,
         "github-token": gh("secrets.GITHUB_TOKEN"),
       },
@@ -71,7 +72,11 @@ describe("the CI pipeline example", () => {
         "cancel-in-progress": false,
       });
     }
-    assert.deepEqual(deploy.steps.at(-1).with, { command: "up", "stack-name": gh("matrix.stack") });
+    assert.deepEqual(deploy.steps.at(-1).with, {
+      command: "up",
+      "stack-name": gh("matrix.stack"),
+      policyPacks: "policy",
+    });
   });
 
   it("checks drift daily: refresh, then fail on any change", () => {
