@@ -754,6 +754,42 @@ describe("decodeConfigValues", () => {
       problems: ["finetune:jobs: is not valid structured config (JSON or YAML map/list)"],
     });
   });
+  it("reads a dotted key (set without --path, or by pulumi new) as the same path", () => {
+    assert.deepEqual(
+      decodeConfigValues({
+        "finetune:cluster.context": "gpu-east",
+        "finetune:cluster": '{"kubeconfig":"/k"}',
+        "finetune:jobs.a.nodes": "2",
+        "finetune:jobs": '{"a":{"image":"i"}}',
+      }),
+      {
+        values: { cluster: { kubeconfig: "/k", context: "gpu-east" }, jobs: { a: { image: "i", nodes: "2" } } },
+        problems: [],
+      },
+    );
+  });
+
+  it("refuses a dotted key that sets what a map already sets, or goes through a value that is not a map", () => {
+    assert.deepEqual(
+      decodeConfigValues({
+        "finetune:cluster": '{"context":"a"}',
+        "finetune:cluster.context": "b",
+        "finetune:namespace": "ml",
+        "finetune:namespace.x": "y",
+        "finetune:jobs..a": "1",
+        "finetune:queues.__proto__.x": "1",
+      }),
+      {
+        values: { cluster: { context: "a" }, namespace: "ml" },
+        problems: [
+          "finetune:cluster.context: is set twice, in finetune:cluster and as finetune:cluster.context; keep one",
+          "finetune:jobs..a: is not a key path (an empty segment)",
+          "finetune:namespace.x: finetune:namespace is not a map, so it has no key x",
+          'finetune:queues.__proto__.x: "__proto__" is not allowed as a key',
+        ],
+      },
+    );
+  });
 });
 
 describe("maxJobNameLength", () => {

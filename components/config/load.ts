@@ -24,6 +24,7 @@ export function decodeConfigValues(
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
   const prefix = `${CONFIG_NAMESPACE}:`;
+  const dotted: string[] = [];
   for (const fullKey of Object.keys(all)) {
     if (!fullKey.startsWith(prefix)) continue;
     const key = fullKey.slice(prefix.length);
@@ -31,25 +32,66 @@ export function decodeConfigValues(
       problems.push(`${keyPath([key])}: "__proto__" is not allowed as a key`);
       continue;
     }
-    if (secretKeys.has(key)) {
-      values[key] = SECRET_MARKER;
+    if (key.includes(".")) {
+      dotted.push(key);
       continue;
     }
-    // The engine passes top-level scalars as text; coerce.ts reads them as the schema expects.
-    const value = all[fullKey];
-    if (/^\s*[[{]/.test(value)) {
-      try {
-        const parsed: unknown = JSON.parse(value);
-        problems.push(...prototypeKeys(parsed, [key]));
-        values[key] = parsed;
-      } catch {
-        problems.push(`${keyPath([key])}: is not valid structured config (JSON or YAML map/list)`);
-      }
-    } else {
-      values[key] = value;
-    }
+    const decoded = decodeValue(all[fullKey], key, secretKeys.has(key));
+    problems.push(...decoded.problems);
+    if (decoded.problems.length === 0) values[key] = decoded.value;
+  }
+  for (const key of dotted.sort()) {
+    const decoded = decodeValue(all[`${prefix}${key}`], key, secretKeys.has(key));
+    problems.push(...decoded.problems);
+    if (decoded.problems.length === 0) problems.push(...setPath(values, key, decoded.value));
   }
   return { values, problems };
+}
+
+/**
+ * One value as the engine passes it: objects and arrays as JSON text (parsed), everything else as
+ * text; coerce.ts reads text as the schema expects. A secret's value is never read.
+ */
+function decodeValue(value: string, key: string, secret: boolean): { value?: unknown; problems: string[] } {
+  if (secret) return { value: SECRET_MARKER, problems: [] };
+  if (!/^\s*[[{]/.test(value)) return { value, problems: [] };
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return { value: parsed, problems: prototypeKeys(parsed, [key]) };
+  } catch {
+    return { problems: [`${keyPath([key])}: is not valid structured config (JSON or YAML map/list)`] };
+  }
+}
+
+const isMap = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Sets a dotted top-level key (`cluster.context`, as `pulumi config set` stores a key given without
+ * `--path`, and as `pulumi new` stores a template's keys) at the path it spells, into the maps the
+ * other keys set. A path that is set twice, or that goes through a value that is not a map, is a
+ * problem: which of the two the user meant is theirs to say.
+ */
+function setPath(values: Record<string, unknown>, key: string, value: unknown): string[] {
+  const segments = key.split(".");
+  if (segments.some((s) => s === "")) return [`${keyPath([key])}: is not a key path (an empty segment)`];
+  if (segments.includes("__proto__")) return [`${keyPath([key])}: "__proto__" is not allowed as a key`];
+  let here = values;
+  for (const [i, segment] of segments.slice(0, -1).entries()) {
+    if (here[segment] === undefined) here[segment] = {};
+    const next = here[segment];
+    if (!isMap(next)) {
+      return [
+        `${keyPath([key])}: ${keyPath(segments.slice(0, i + 1))} is not a map, so it has no key ${segments[i + 1]}`,
+      ];
+    }
+    here = next;
+  }
+  const leaf = segments[segments.length - 1];
+  if (here[leaf] !== undefined) {
+    return [`${keyPath([key])}: is set twice, in ${keyPath([segments[0]])} and as ${keyPath([key])}; keep one`];
+  }
+  here[leaf] = value;
+  return [];
 }
 
 /**
