@@ -11,6 +11,7 @@ import {
   decodeConfigValues,
   maxJobNameLength,
   parseConfig,
+  parseStackConfig,
   SECRET_RULES,
   upstreamOperatorSource,
 } from "../components/config";
@@ -789,6 +790,33 @@ describe("decodeConfigValues", () => {
         ],
       },
     );
+  });
+});
+
+describe("keys under a renamed project's namespace", () => {
+  const stack = {
+    "finetune:namespace": "ml",
+    "finetune:jobs": "{}",
+    "my-tuning:hfToken": "[secret]",
+    "my-tuning:jobs": "{}",
+    "kubernetes:context": "kind",
+  };
+
+  it("are refused by name when the project is not named finetune: the program reads only finetune: keys", () => {
+    assert.throws(
+      () => parseStackConfig(stack, new Set(), "my-tuning"),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        assert.deepEqual(e.problems, [
+          "my-tuning:hfToken: is not read: this program reads finetune: keys (pulumi config set finetune:hfToken ...); `pulumi config set` without a namespace uses the project's name, my-tuning",
+          "my-tuning:jobs: is not read: this program reads finetune: keys (pulumi config set finetune:jobs ...); `pulumi config set` without a namespace uses the project's name, my-tuning",
+        ]) === undefined,
+    );
+  });
+
+  it("are other programs' business when the project is named finetune or not known", () => {
+    assert.equal(parseStackConfig(stack, new Set(), "finetune").namespace, "ml");
+    assert.equal(parseStackConfig(stack, new Set()).namespace, "ml");
   });
 });
 

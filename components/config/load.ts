@@ -109,14 +109,34 @@ function prototypeKeys(value: unknown, path: PropertyKey[]): string[] {
 }
 
 /**
+ * Keys under the project's own namespace when the project is not named `finetune` (`pulumi new
+ * --name my-tuning`): `pulumi config set hfToken ...` stores `my-tuning:hfToken`, which this
+ * program never reads, so the run would go ahead without it. Each is refused with the key to use.
+ */
+export function foreignProjectKeys(all: Readonly<Record<string, string>>, project: string | undefined): string[] {
+  if (project === undefined || project === CONFIG_NAMESPACE) return [];
+  return Object.keys(all)
+    .filter((k) => k.startsWith(`${project}:`))
+    .sort()
+    .map((k) => {
+      const key = keyPath([k.slice(project.length + 1)]);
+      return `${project}:${key.slice(CONFIG_NAMESPACE.length + 1)}: is not read: this program reads ${CONFIG_NAMESPACE}: keys (pulumi config set ${key} ...); \`pulumi config set\` without a namespace uses the project's name, ${project}`;
+    });
+}
+
+/**
  * Decodes and validates the engine's config map (`finetune:key` to text) in one step, reporting
  * decoding and validation problems together. Pure: `loadConfig` adds the runtime around it.
+ * `project` is the project's name, when known (see `foreignProjectKeys`).
  */
 export function parseStackConfig(
   all: Readonly<Record<string, string>>,
   secretKeys: ReadonlySet<string>,
+  project?: string,
 ): ReturnType<typeof parseConfig> {
-  const { values, problems } = decodeConfigValues(all, secretKeys);
+  const decoded = decodeConfigValues(all, secretKeys);
+  const { values } = decoded;
+  const problems = [...foreignProjectKeys(all, project), ...decoded.problems];
   try {
     const parsed = parseConfig(values, secretKeys);
     if (problems.length > 0) throw new ConfigError(problems);
@@ -145,7 +165,7 @@ export function loadConfig(): Config {
       )
       .map((k) => k.slice(CONFIG_NAMESPACE.length + 1)),
   );
-  const parsed = parseStackConfig(all, secretKeys);
+  const parsed = parseStackConfig(all, secretKeys, pulumi.getProject());
   const { hasHfToken, hasS3Credentials, hasImagePullSecrets, ...config } = parsed;
   const secrets = new pulumi.Config(CONFIG_NAMESPACE);
   return {
