@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { parse } from "yaml";
 import { parseStackConfig } from "../components/config";
 import { readStackFile } from "../tools/render";
 
@@ -20,5 +21,40 @@ describe("README: the minimal stack", () => {
     const parsed = parseStackConfig(config, new Set(secretKeys.map((k) => k.slice("finetune:".length))));
     assert.deepEqual(parsed.warnings, []);
     assert.deepEqual(parsed.jobs.granite.resources, { cpu: "16", memory: "256Gi" });
+  });
+});
+
+describe("README: the policy pack and ESC examples", () => {
+  it("shows the strict policy config the end-to-end suite uses, as it is", () => {
+    const block = /suite's strict config \(`test\/fixtures\/policy-strict\.json`\):\n\n```json\n([\s\S]*?)```/.exec(
+      README,
+    )?.[1];
+    assert.ok(block, "the README shows the strict config");
+    assert.equal(block, fs.readFileSync(path.join(__dirname, "fixtures", "policy-strict.json"), "utf8"));
+  });
+
+  it("the ESC environment's pulumiConfig is a valid stack config, the token a secret", () => {
+    const block = /```yaml\n# ESC environment finetune\/prod\n([\s\S]*?)```/.exec(README)?.[1];
+    assert.ok(block, "the README shows an ESC environment");
+    const { values } = parse(block) as { values: { pulumiConfig: Record<string, unknown> } };
+    const job = {
+      image: "registry.example.com/t:1",
+      output: { size: "1Gi" },
+      trainer: { type: "command", command: ["t"] },
+    };
+    const config: Record<string, string> = { "finetune:jobs": JSON.stringify({ granite: job }) };
+    const secretKeys = new Set<string>();
+    for (const [key, value] of Object.entries(values.pulumiConfig)) {
+      if (typeof value === "object" && value !== null && "fn::secret" in value) {
+        secretKeys.add(key.slice("finetune:".length));
+        config[key] = String((value as Record<string, unknown>)["fn::secret"]);
+      } else config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const parsed = parseStackConfig(config, secretKeys);
+    assert.deepEqual([...secretKeys], ["hfToken"]);
+    assert.deepEqual(
+      [parsed.namespace, parsed.cluster.context, parsed.jobs.granite.queue, parsed.hasHfToken],
+      ["llm-prod", "gpu-prod", "team-prod", true],
+    );
   });
 });
