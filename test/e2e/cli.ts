@@ -29,6 +29,12 @@ export interface CommandResult {
   readonly timed: string;
 }
 
+/** A CLI command started with `Project.start`. */
+export interface RunningCommand {
+  signal(signal: NodeJS.Signals): void;
+  readonly result: Promise<CommandResult>;
+}
+
 /** A project directory and one of its stacks. */
 export interface Project {
   readonly dir: string;
@@ -37,6 +43,12 @@ export interface Project {
   readonly env: NodeJS.ProcessEnv;
   /** Runs `pulumi ARGS` in the project directory. */
   pulumi(...args: string[]): Promise<CommandResult>;
+  /**
+   * Starts `pulumi ARGS` in its own process group and returns at once: `signal` sends a signal to
+   * the whole group (the CLI, its language host, the program and the provider), as a terminal's
+   * Ctrl-C or a runner's cancel does; `result` resolves when the CLI exits.
+   */
+  start(...args: string[]): RunningCommand;
   /** Writes `config` as the `finetune:` keys of Pulumi.<stack>.yaml, as a user edits the file. */
   writeConfig(config: Record<string, unknown>): void;
   /** The stack's state file in the local backend. */
@@ -75,14 +87,14 @@ export async function createProject(
     KUBECONFIG: cluster.kubeconfig,
   };
   const log = path.join(cluster.dir, `cli-${name}.log`);
-  const pulumi = async (...args: string[]) => {
-    const result = await run(dir, env, args);
+  const logged = (args: string[]) => (result: CommandResult) => {
     fs.appendFileSync(
       log,
       `$ pulumi ${args.join(" ")}\n${result.timed}\n[exit ${result.code} after ${result.seconds}s]\n\n`,
     );
     return result;
   };
+  const pulumi = async (...args: string[]) => logged(args)(await run(dir, env, args).result);
   if (!fs.existsSync(path.join(home, "plugins", `resource-kubernetes-v${PROVIDER_RELEASE}`))) {
     const plugin = path.join(bin, "pulumi-resource-kubernetes");
     const install = await pulumi("plugin", "install", "resource", "kubernetes", PROVIDER_RELEASE, "--file", plugin);
@@ -98,6 +110,10 @@ export async function createProject(
     stack,
     env,
     pulumi,
+    start: (...args) => {
+      const running = run(dir, env, args, true);
+      return { signal: running.signal, result: running.result.then(logged(args)) };
+    },
     writeConfig: (config) => {
       const doc = (fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8")) : undefined) ?? {};
       const kept = Object.fromEntries(
@@ -112,10 +128,10 @@ export async function createProject(
   };
 }
 
-function run(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<CommandResult> {
+function run(cwd: string, env: NodeJS.ProcessEnv, args: string[], group = false): RunningCommand {
   const start = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn("pulumi", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("pulumi", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: group });
+  const result = new Promise<CommandResult>((resolve) => {
     let output = "";
     let stdout = "";
     let timed = "";
@@ -131,4 +147,10 @@ function run(cwd: string, env: NodeJS.ProcessEnv, args: string[]): Promise<Comma
     });
     child.on("close", (code) => resolve({ code, output, stdout, timed, seconds: (Date.now() - start) / 1000 }));
   });
+  return {
+    result,
+    signal: (signal) => {
+      if (child.pid !== undefined) process.kill(group ? -child.pid : child.pid, signal);
+    },
+  };
 }

@@ -29,6 +29,12 @@ export interface Cluster {
   kubectl(...args: string[]): string;
   /** Runs kubectl against it without blocking the test process; rejects with stderr on failure. */
   kubectlAsync(...args: string[]): Promise<string>;
+  /**
+   * Restarts the control plane, as an upgrade does: kube-apiserver and etcd stopped (SIGTERM), then
+   * started again with the same data, ports and flags; resolves once the API server is ready again.
+   * `down` runs while both are stopped.
+   */
+  restartControlPlane(down?: () => Promise<void>): Promise<void>;
   /** Stops the processes and removes the folder. */
   stop(): Promise<void>;
 }
@@ -172,6 +178,17 @@ export class Processes {
     });
   }
 
+  /** Kills one process at once (SIGKILL) and waits until it is gone. */
+  kill(name: string): Promise<void> {
+    const child = this.running.get(name);
+    this.running.delete(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      child.once("exit", () => resolve());
+      child.kill("SIGKILL");
+    });
+  }
+
   /** Stops every process, the last started first. */
   async stopAll(): Promise<void> {
     for (const name of [...this.running.keys()].reverse()) await this.stop(name);
@@ -189,15 +206,24 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
   fs.writeFileSync(path.join(dir, "tokens.csv"), `${token},e2e-admin,e2e-admin,"system:masters"\n`);
 
   const [clientPort, peerPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-  processes.start("etcd", path.join(bin, "etcd"), [
-    "-data-dir",
-    path.join(dir, "etcd"),
-    "-client-url",
-    `http://127.0.0.1:${clientPort}`,
-    "-peer-url",
-    `http://127.0.0.1:${peerPort}`,
-  ]);
-  await processes.ready("etcd", () => fs.readFileSync(processes.log("etcd"), "utf8").includes("etcd ready"), 60_000);
+  const startEtcd = async () => {
+    // A restart appends to the same log: only what follows this start counts.
+    const from = fs.existsSync(processes.log("etcd")) ? fs.statSync(processes.log("etcd")).size : 0;
+    processes.start("etcd", path.join(bin, "etcd"), [
+      "-data-dir",
+      path.join(dir, "etcd"),
+      "-client-url",
+      `http://127.0.0.1:${clientPort}`,
+      "-peer-url",
+      `http://127.0.0.1:${peerPort}`,
+    ]);
+    await processes.ready(
+      "etcd",
+      () => fs.readFileSync(processes.log("etcd"), "utf8").slice(from).includes("etcd ready"),
+      60_000,
+    );
+  };
+  await startEtcd();
 
   const extra: string[] = [];
   if (!options.controllers) {
@@ -224,7 +250,7 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
     );
     extra.push(`--egress-selector-config-file=${egress}`);
   }
-  processes.start("kube-apiserver", path.join(bin, "kube-apiserver"), [
+  const apiServerArgs = [
     `--etcd-servers=http://127.0.0.1:${clientPort}`,
     "--bind-address=127.0.0.1",
     "--advertise-address=127.0.0.1",
@@ -239,9 +265,13 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
     "--enable-priority-and-fairness=false",
     ...extra,
     "--v=1",
-  ]);
+  ];
   const server = `https://127.0.0.1:${apiPort}`;
-  await processes.ready("kube-apiserver", async () => (await httpStatus(`${server}/readyz`, token)) === 200, 180_000);
+  const startApiServer = async () => {
+    processes.start("kube-apiserver", path.join(bin, "kube-apiserver"), apiServerArgs);
+    await processes.ready("kube-apiserver", async () => (await httpStatus(`${server}/readyz`, token)) === 200, 180_000);
+  };
+  await startApiServer();
 
   const kubeconfig = path.join(dir, "kubeconfig");
   const context = "e2e";
@@ -287,6 +317,13 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
           (err, stdout, stderr) => (err ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout)),
         );
       }),
+    restartControlPlane: async (down) => {
+      await processes.stop("kube-apiserver");
+      await processes.stop("etcd");
+      await down?.();
+      await startEtcd();
+      await startApiServer();
+    },
     stop: async () => {
       await processes.stopAll();
       // FINETUNE_E2E_KEEP=1 keeps the folder (logs, state, project copies) to look at a failure.

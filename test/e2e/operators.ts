@@ -140,6 +140,10 @@ export interface Controller {
   readonly started: Promise<void>;
   /** The arguments it was started with. */
   readonly args: () => readonly string[];
+  /** Kills the running process (SIGKILL, as a crashed or evicted pod); it stays down until `start`. */
+  kill(): Promise<void>;
+  /** Starts it again with the same arguments and files, and waits until it is ready. */
+  start(): Promise<void>;
   stop(): void;
 }
 
@@ -180,6 +184,7 @@ export function superviseController(
 ): Controller {
   let stopped = false;
   let args: string[] = [];
+  let relaunch: (() => Promise<void>) | undefined;
   const root = path.join(cluster.dir, "pods", profile.name);
   const started = (async () => {
     let pod: Json | undefined;
@@ -256,6 +261,16 @@ export function superviseController(
         path.join(bin, profile.binary),
         ...args,
       ]);
+    const probed = () =>
+      cluster.processes.ready(
+        profile.name,
+        async () => (await httpStatus(`http://127.0.0.1:${ports.probe}/readyz`)) === 200,
+        180_000,
+      );
+    relaunch = async () => {
+      launch();
+      await probed();
+    };
     // Like the kubelet, restart a controller that exits before it is ready (a controller started
     // before its CRDs are served exits; the kubelet's restart is what makes it work in a cluster).
     for (let attempt = 1; ; attempt++) {
@@ -275,11 +290,7 @@ export function superviseController(
           },
           120_000,
         );
-        await cluster.processes.ready(
-          profile.name,
-          async () => (await httpStatus(`http://127.0.0.1:${ports.probe}/readyz`)) === 200,
-          180_000,
-        );
+        await probed();
         break;
       } catch (e) {
         if (stopped || attempt >= 8) throw e;
@@ -302,6 +313,12 @@ export function superviseController(
   return {
     started,
     args: () => args,
+    kill: () => cluster.processes.kill(profile.name),
+    start: async () => {
+      await started;
+      if (!relaunch) throw new Error(`${profile.name} never started`);
+      await relaunch();
+    },
     stop: () => {
       stopped = true;
     },

@@ -1,0 +1,255 @@
+// Faults, through the CLI on the loopback cluster with the real training operator v1: two deploys of
+// one stack at once, `pulumi up` interrupted (SIGINT, then SIGKILL of the whole process group, as a
+// cancelled CI job or a closed laptop leaves it) while it waits for a run, and the operator killed
+// mid-run. Each scenario asserts how many runs exist (PyTorchJobs by UID) and that the output PVCs
+// kept their UIDs and volumes, and what the next `pulumi up` does.
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { type CommandResult, createProject, type Project } from "./cli";
+import { buildToolchain, sleep, until } from "./cluster";
+import { type FullCluster, startFullCluster } from "./fullCluster";
+import { type Controller, TRAINING_OPERATOR_V1 } from "./operators";
+
+type Json = Record<string, any>;
+
+const BUNDLE = path.join(__dirname, "..", "..", "..", "shared", "kubeflow", "training-operator-v1.9.4.yaml");
+const NS = "faults";
+const GAMMA_URN =
+  "urn:pulumi:dev::finetune::finetune:index:FineTuneJob$kubernetes:kubeflow.org/v1:PyTorchJob::gamma-pytorchjob";
+
+function exits(result: CommandResult, code: number): void {
+  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
+}
+
+const job = () => ({
+  image: "registry.example.com/ml/trainer:1.0",
+  nodes: 2,
+  output: { size: "1Gi" },
+  trainer: { type: "command", command: ["torchrun", "train.py"] },
+  runPolicy: { activeDeadlineSeconds: 3600 },
+  wait: "succeeded",
+  timeout: "10m",
+});
+
+describe("end to end: faults during deploys, through the CLI", () => {
+  let world: FullCluster;
+  let project: Project;
+  let operator: Controller;
+  const jobs: Record<string, unknown> = {};
+  /** Every output PVC seen: name to its UID and bound volume when first seen Bound. */
+  const claims = new Map<string, { uid: string; volume: string }>();
+
+  const configure = () =>
+    project.writeConfig({
+      namespace: NS,
+      cluster: { context: world.cluster.context },
+      trainingOperator: { source: BUNDLE },
+      jobs,
+    });
+
+  /** The PyTorchJobs of the namespace: name to UIDs (more than one UID would be a second run). */
+  async function runs(): Promise<Record<string, string[]>> {
+    const out: Record<string, string[]> = {};
+    for (const j of await world.items("pytorchjobs", "-n", NS)) {
+      out[j.metadata.name] = [...(out[j.metadata.name] ?? []), j.metadata.uid];
+    }
+    return out;
+  }
+
+  const conditions = async (name: string) => {
+    const j = (await world.items("pytorchjobs", "-n", NS)).find((x) => x.metadata.name === name);
+    return ((j?.status?.conditions ?? []) as Json[]).filter((c) => c.status === "True").map((c) => c.type as string);
+  };
+
+  /** Asserts every output PVC seen so far still has its UID and volume, and records new ones. */
+  async function claimsKept(): Promise<void> {
+    const now = new Map((await world.items("pvc", "-n", NS)).map((p) => [p.metadata.name as string, p]));
+    for (const [name, seen] of claims) {
+      const pvc = now.get(name);
+      assert.ok(pvc, `output PVC ${name} is gone`);
+      assert.deepEqual({ uid: pvc.metadata.uid, volume: pvc.spec.volumeName }, seen, name);
+    }
+    for (const [name, pvc] of now) {
+      if (!claims.has(name) && pvc.status?.phase === "Bound") {
+        claims.set(name, { uid: pvc.metadata.uid, volume: pvc.spec.volumeName });
+      }
+    }
+  }
+
+  /** Starts `pulumi up` for a new held job and returns once its PyTorchJob runs. */
+  async function upWaitingFor(name: string) {
+    await world.controllers.setHolding([`${name}/master`, `${name}/worker`]);
+    jobs[name] = job();
+    configure();
+    const up = project.start("up", "--yes");
+    await until("the run to be Running", async () => (await conditions(name)).includes("Running"), 180_000);
+    const [uid] = (await runs())[name];
+    return { up, uid };
+  }
+
+  before(async () => {
+    const bin = buildToolchain();
+    world = await startFullCluster(bin);
+    operator = world.supervise(TRAINING_OPERATOR_V1);
+    project = await createProject(world.cluster, bin, "faults", "dev");
+    configure();
+    exits(await project.pulumi("up", "--yes"), 0);
+    await operator.started;
+  });
+
+  after(async () => {
+    await world?.stop();
+  });
+
+  it("x1. two ups of one stack at once: the second is refused by the backend's lock, one run", async () => {
+    const { up, uid } = await upWaitingFor("alpha");
+    const second = await project.pulumi("up", "--yes");
+    assert.notEqual(second.code, 0);
+    assert.match(
+      second.output,
+      /error: the stack is currently locked by 1 lock\(s\)\. Either wait for the other process\(es\) to end or delete the lock file with `pulumi cancel`\./,
+    );
+    await world.controllers.setHolding([]);
+    exits(await up.result, 0);
+    assert.deepEqual(await runs(), { alpha: [uid] });
+    await claimsKept();
+    assert.deepEqual([...claims.keys()], ["alpha-output"]);
+  });
+
+  it("x2. up interrupted by SIGINT while it waits; the next up starts no second run", async () => {
+    const { up, uid } = await upWaitingFor("beta");
+    up.signal("SIGINT");
+    const interrupted = await up.result;
+    assert.notEqual(interrupted.code, 0);
+    assert.match(interrupted.output, /\^C received; cancelling\./);
+    assert.match(
+      interrupted.output,
+      /PyTorchJob::beta-pytorchjob" was successfully created, but the Kubernetes API server reported that it failed to fully initi/,
+    );
+    await claimsKept();
+    const preview = await project.pulumi("preview", "--diff");
+    // The run is in the state, marked as not initialized: the plan is an update that waits again.
+    exits(preview, 0);
+    assert.match(preview.output, /~ kubernetes:kubeflow\.org\/v1:PyTorchJob: \(update\)\n\s+\[id=faults\/beta\]/);
+    assert.doesNotMatch(preview.output, /PyTorchJob: \((create|replace|create-replacement)\)/);
+    await world.controllers.setHolding([]);
+    const next = await project.pulumi("up", "--yes");
+    exits(next, 0);
+    assert.match(next.output, /~ 1 updated/);
+    assert.deepEqual((await runs()).beta, [uid]);
+    await claimsKept();
+  });
+
+  it("x3. up killed (SIGKILL of its process group) while it waits: a stale lock, then pulumi cancel and up adopt the run", async () => {
+    const { up, uid } = await upWaitingFor("gamma");
+    await sleep(2000);
+    up.signal("SIGKILL");
+    const killed = await up.result;
+    assert.equal(killed.code, null);
+    const state = JSON.parse(fs.readFileSync(project.stateFile(), "utf8"));
+    assert.deepEqual(
+      (state.checkpoint.latest.pending_operations as Json[]).map((o) => o.resource.urn),
+      [GAMMA_URN],
+    );
+    // The killed CLI never released the backend's lock.
+    const locked = await project.pulumi("up", "--yes");
+    assert.notEqual(locked.code, 0);
+    assert.match(locked.output, /error: the stack is currently locked by 1 lock\(s\)/);
+    exits(await project.pulumi("cancel", "--yes"), 0);
+    await world.controllers.setHolding([]);
+    // The state still holds the create the killed CLI had started: up warns of it, creates the
+    // PyTorchJob again, and the server-side apply of an object that exists adopts it.
+    const next = await project.pulumi("up", "--yes");
+    exits(next, 0);
+    const text = next.output.replace(/\s+/g, " ");
+    assert.ok(
+      text.includes(
+        "warning: Attempting to deploy or update resources with 1 pending operations from previous deployment.",
+      ),
+    );
+    assert.ok(text.includes("PyTorchJob::gamma-pytorchjob, interrupted while creating"));
+    assert.match(next.output, /\+ {2}kubernetes:kubeflow\.org\/v1:PyTorchJob gamma-pytorchjob created/);
+    assert.deepEqual(await conditions("gamma"), ["Created", "Succeeded"]);
+    // The pending create stays in the state (every up warns of it) until a refresh clears it; this
+    // one refreshes only the interrupted run.
+    const urn =
+      "urn:pulumi:dev::finetune::finetune:index:FineTuneJob$kubernetes:kubeflow.org/v1:PyTorchJob::gamma-pytorchjob";
+    exits(await project.pulumi("refresh", "--yes", "--clear-pending-creates", "--target", urn), 0);
+    const clean = await project.pulumi("up", "--yes");
+    exits(clean, 0);
+    assert.doesNotMatch(clean.output, /pending operations/);
+    assert.deepEqual((await runs()).gamma, [uid]);
+    await claimsKept();
+  });
+
+  it("x4. the operator killed mid-run and started again: the run completes and up says so", async () => {
+    const { up, uid } = await upWaitingFor("delta");
+    await operator.kill();
+    await world.controllers.setHolding([]);
+    await sleep(15_000);
+    assert.deepEqual(
+      await conditions("delta"),
+      ["Created", "Running"],
+      "nothing marks the run done while the operator is down",
+    );
+    await operator.start();
+    const result = await up.result;
+    exits(result, 0);
+    assert.deepEqual(await conditions("delta"), ["Created", "Succeeded"]);
+    assert.deepEqual((await runs()).delta, [uid]);
+    await claimsKept();
+  });
+
+  it("x5. the API server and etcd restarted while up waits for a run: up ends, the next up converges, one run", async () => {
+    const { up, uid } = await upWaitingFor("epsilon");
+    await world.cluster.restartControlPlane(async () => {
+      await sleep(5000);
+    });
+    await world.controllers.setHolding([]);
+    // The provider's watch of the run outlives the restart: up ends when the run succeeds.
+    exits(await up.result, 0);
+    const next = await project.pulumi("up", "--yes");
+    exits(next, 0);
+    assert.match(next.output, /Resources:\n\s+\d+ unchanged/);
+    assert.deepEqual((await runs()).epsilon, [uid]);
+    assert.deepEqual(await conditions("epsilon"), ["Created", "Succeeded"]);
+    await claimsKept();
+  });
+
+  it("x6. destroy killed halfway, then destroy again: the output PVCs are never deleted", async () => {
+    let watching = true;
+    const problems: string[] = [];
+    const watcher = (async () => {
+      while (watching) {
+        await claimsKept().catch((e: Error) => problems.push(e.message));
+        await sleep(500);
+      }
+    })();
+    const destroy = project.start("destroy", "--yes");
+    await until("a run to be deleted", async () => Object.keys(await runs().catch(() => ({}))).length < 5, 180_000);
+    destroy.signal("SIGKILL");
+    await destroy.result;
+    const locked = await project.pulumi("destroy", "--yes");
+    assert.match(locked.output, /error: the stack is currently locked by 1 lock\(s\)/);
+    exits(await project.pulumi("cancel", "--yes"), 0);
+    const again = await project.pulumi("destroy", "--yes");
+    exits(again, 0);
+    watching = false;
+    await watcher;
+    assert.deepEqual(problems, []);
+    await claimsKept();
+    assert.deepEqual(
+      (await world.items("crd")).map((c) => c.metadata.name).filter((n: string) => n.endsWith("kubeflow.org")),
+      [],
+    );
+    assert.deepEqual([...claims.keys()].sort(), [
+      "alpha-output",
+      "beta-output",
+      "delta-output",
+      "epsilon-output",
+      "gamma-output",
+    ]);
+  });
+});
