@@ -31,7 +31,10 @@ export interface CommandResult {
 
 /** A CLI command started with `Project.start`. */
 export interface RunningCommand {
+  /** Sends `signal` to the command (its whole process group when started with `start`), if any is left. */
   signal(signal: NodeJS.Signals): void;
+  /** Whether any process of its group (the CLI, language host, program, provider) is still running. */
+  alive(): boolean;
   readonly result: Promise<CommandResult>;
 }
 
@@ -112,7 +115,7 @@ export async function createProject(
     pulumi,
     start: (...args) => {
       const running = run(dir, env, args, true);
-      return { signal: running.signal, result: running.result.then(logged(args)) };
+      return { ...running, result: running.result.then(logged(args)) };
     },
     writeConfig: (config) => {
       const doc = (fs.existsSync(stackFile) ? parse(fs.readFileSync(stackFile, "utf8")) : undefined) ?? {};
@@ -147,10 +150,15 @@ function run(cwd: string, env: NodeJS.ProcessEnv, args: string[], group = false)
     });
     child.on("close", (code) => resolve({ code, output, stdout, timed, seconds: (Date.now() - start) / 1000 }));
   });
-  return {
-    result,
-    signal: (signal) => {
-      if (child.pid !== undefined) process.kill(group ? -child.pid : child.pid, signal);
-    },
+  const send = (signal: NodeJS.Signals | 0) => {
+    if (child.pid === undefined) return false;
+    try {
+      process.kill(group ? -child.pid : child.pid, signal);
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ESRCH") return false;
+      throw e;
+    }
   };
+  return { result, signal: (signal) => void send(signal), alive: () => send(0) };
 }

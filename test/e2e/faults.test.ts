@@ -1,8 +1,10 @@
 // Faults, through the CLI on the loopback cluster with the real training operator v1: two deploys of
-// one stack at once, `pulumi up` interrupted (SIGINT, then SIGKILL of the whole process group, as a
-// cancelled CI job or a closed laptop leaves it) while it waits for a run, and the operator killed
-// mid-run. Each scenario asserts how many runs exist (PyTorchJobs by UID) and that the output PVCs
-// kept their UIDs and volumes, and what the next `pulumi up` does.
+// one stack at once; `pulumi up` interrupted while it waits for a run (SIGINT; SIGKILL of the whole
+// process group, as a lost runner or a closed laptop leaves it; a CI runner's SIGINT, SIGTERM,
+// SIGKILL), then `pulumi up` again with and without `pulumi refresh` first; the operator killed
+// mid-run; kube-apiserver and etcd restarted while `up` waits and while `destroy` waits; `destroy`
+// killed halfway. Each scenario asserts how many runs exist (PyTorchJobs by UID), that the output
+// PVCs kept their UIDs and volumes, and what the next command does.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,6 +23,30 @@ const GAMMA_URN =
 
 function exits(result: CommandResult, code: number): void {
   assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
+}
+
+/**
+ * Runs `check` every half second until `stop`, which returns the assertions that failed; other
+ * errors (the API server down for a moment) are retried at the next pass.
+ */
+function watch(check: () => Promise<void>): { stop(): Promise<string[]> } {
+  const failed: string[] = [];
+  let watching = true;
+  const loop = (async () => {
+    while (watching) {
+      await check().catch((e: Error) => {
+        if (e instanceof assert.AssertionError) failed.push(e.message);
+      });
+      await sleep(500);
+    }
+  })();
+  return {
+    stop: async () => {
+      watching = false;
+      await loop;
+      return failed;
+    },
+  };
 }
 
 const job = () => ({
@@ -218,17 +244,131 @@ describe("end to end: faults during deploys, through the CLI", () => {
     await claimsKept();
   });
 
-  it("x6. destroy killed halfway, then destroy again: the output PVCs are never deleted", async () => {
-    let watching = true;
-    const problems: string[] = [];
-    const watcher = (async () => {
-      while (watching) {
-        await claimsKept().catch((e: Error) => problems.push(e.message));
-        await sleep(500);
-      }
-    })();
+  it("x6. up cancelled as a CI runner cancels (SIGINT, SIGTERM 7.5 s later, SIGKILL 2.5 s after that), then pulumi refresh, then up: one run", async () => {
+    const { up, uid } = await upWaitingFor("zeta");
+    up.signal("SIGINT");
+    await sleep(7500);
+    const afterInterrupt = up.alive();
+    up.signal("SIGTERM");
+    await sleep(2500);
+    up.signal("SIGKILL");
+    const cancelled = await up.result;
+    // The CLI and every plugin had ended on SIGINT: the later signals found nothing to stop.
+    assert.equal(afterInterrupt, false);
+    assert.notEqual(cancelled.code, 0);
+    assert.match(cancelled.output, /\^C received; cancelling\./);
+    // A refresh reads the run as it is (running) and drops the mark the interrupted wait left: the
+    // provider does not check a custom resource's waitFor when it reads one.
+    exits(await project.pulumi("refresh", "--yes"), 0);
+    await claimsKept();
+    await world.controllers.setHolding([]);
+    await until("the run to succeed", async () => (await conditions("zeta")).includes("Succeeded"), 120_000);
+    // So up plans nothing for the run and does not wait: it reports the status the refresh read.
+    const stale = await project.pulumi("up", "--yes");
+    exits(stale, 1);
+    assert.ok(
+      stale.output.includes(
+        "error: finetune:jobs.zeta: PyTorchJob faults/zeta did not succeed: it is running (PyTorchJobRunning: PyTorchJob zeta is running.). Run pulumi refresh to read its current status.",
+      ),
+    );
+    assert.doesNotMatch(stale.output, /PyTorchJob zeta-pytorchjob (creat|updat|replac)/);
+    exits(await project.pulumi("refresh", "--yes"), 0);
+    exits(await project.pulumi("up", "--yes"), 0);
+    assert.deepEqual((await runs()).zeta, [uid]);
+    assert.deepEqual(await conditions("zeta"), ["Created", "Succeeded"]);
+    await claimsKept();
+  });
+
+  it("x7. up killed (SIGKILL) while it waits, then pulumi cancel, pulumi refresh and up: one run", async () => {
+    const { up, uid } = await upWaitingFor("eta");
+    await sleep(2000);
+    up.signal("SIGKILL");
+    await up.result;
+    exits(await project.pulumi("cancel", "--yes"), 0);
+    const pending = () =>
+      (JSON.parse(fs.readFileSync(project.stateFile(), "utf8")).checkpoint.latest.pending_operations ?? []).map(
+        (o: Json) => `${o.type} ${o.resource.urn}`,
+      );
+    const urn = GAMMA_URN.replace("gamma", "eta");
+    // Without a flag, a refresh that cannot ask (--yes, no terminal) keeps the pending create, silently.
+    const refresh = await project.pulumi("refresh", "--yes");
+    exits(refresh, 0);
+    assert.doesNotMatch(refresh.output, /pending/);
+    assert.deepEqual(pending(), [`creating ${urn}`]);
+    exits(await project.pulumi("refresh", "--yes", "--clear-pending-creates"), 0);
+    assert.deepEqual(pending(), []);
+    await world.controllers.setHolding([]);
+    // The run is not in the state: up creates it, and the server-side apply adopts the one that runs.
+    const next = await project.pulumi("up", "--yes");
+    exits(next, 0);
+    assert.doesNotMatch(next.output, /pending operations/);
+    assert.match(next.output, /\+ {2}kubernetes:kubeflow\.org\/v1:PyTorchJob eta-pytorchjob created/);
+    assert.deepEqual((await runs()).eta, [uid]);
+    assert.deepEqual(await conditions("eta"), ["Created", "Succeeded"]);
+    await claimsKept();
+  });
+
+  it("x8. the API server and etcd restarted while destroy waits for a run's deletion: destroy completes, the output PVCs stay", async () => {
+    const ns = `${NS}-teardown`;
+    const other = await createProject(world.cluster, buildToolchain(), "faults-teardown", "teardown");
+    other.writeConfig({
+      namespace: ns,
+      cluster: { context: world.cluster.context },
+      trainingOperator: { install: false },
+      jobs: { iota: job(), kappa: job() },
+    });
+    exits(await other.pulumi("up", "--yes"), 0);
+    const volumes = async () =>
+      Object.fromEntries(
+        (await world.items("pvc", "-n", ns)).map((p) => [p.metadata.name, `${p.metadata.uid} ${p.spec.volumeName}`]),
+      );
+    const kept = await volumes();
+    assert.deepEqual(Object.keys(kept).sort(), ["iota-output", "kappa-output"]);
+    const watcher = watch(async () => assert.deepEqual(await volumes(), kept));
+    // A finalizer (as another controller may hold one) keeps iota's PyTorchJob while destroy waits for it to go.
+    const hold = (finalizers: string[] | null) =>
+      world.cluster.kubectlAsync(
+        "patch",
+        "pytorchjob",
+        "iota",
+        "-n",
+        ns,
+        "--type=merge",
+        "-p",
+        JSON.stringify({ metadata: { finalizers } }),
+      );
+    await hold(["e2e.finetune/hold"]);
+    const destroy = other.start("destroy", "--yes");
+    await until(
+      "iota's deletion to wait on its finalizer",
+      async () => (await world.items("pytorchjobs", "-n", ns)).some((j) => j.metadata.deletionTimestamp),
+      60_000,
+    );
+    await sleep(2000);
+    await world.cluster.restartControlPlane(async () => {
+      await sleep(5000);
+    });
+    // Still waiting for iota's deletion, across the restart.
+    assert.equal(destroy.alive(), true);
+    await hold(null);
+    const first = await destroy.result;
+    exits(first, 0);
+    assert.match(first.output, /- {2}kubernetes:kubeflow\.org\/v1:PyTorchJob iota-pytorchjob deleted \(\d+s\)/);
+    assert.match(first.output, /Resources:\n\s+- 11 deleted/);
+    const again = await other.pulumi("destroy", "--yes");
+    exits(again, 0);
+    const problems = await watcher.stop();
+    const state = JSON.parse(fs.readFileSync(other.stateFile(), "utf8"));
+    assert.deepEqual(state.checkpoint.latest.resources ?? [], []);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(await volumes(), kept);
+    assert.deepEqual(await world.items("pytorchjobs", "-n", ns), []);
+  });
+
+  it("x9. destroy killed halfway, then destroy again: the output PVCs are never deleted", async () => {
+    const watcher = watch(claimsKept);
     const destroy = project.start("destroy", "--yes");
-    await until("a run to be deleted", async () => Object.keys(await runs().catch(() => ({}))).length < 5, 180_000);
+    await until("a run to be deleted", async () => Object.keys(await runs().catch(() => ({}))).length < 7, 180_000);
     destroy.signal("SIGKILL");
     await destroy.result;
     const locked = await project.pulumi("destroy", "--yes");
@@ -236,9 +376,7 @@ describe("end to end: faults during deploys, through the CLI", () => {
     exits(await project.pulumi("cancel", "--yes"), 0);
     const again = await project.pulumi("destroy", "--yes");
     exits(again, 0);
-    watching = false;
-    await watcher;
-    assert.deepEqual(problems, []);
+    assert.deepEqual(await watcher.stop(), []);
     await claimsKept();
     assert.deepEqual(
       (await world.items("crd")).map((c) => c.metadata.name).filter((n: string) => n.endsWith("kubeflow.org")),
@@ -249,7 +387,9 @@ describe("end to end: faults during deploys, through the CLI", () => {
       "beta-output",
       "delta-output",
       "epsilon-output",
+      "eta-output",
       "gamma-output",
+      "zeta-output",
     ]);
   });
 });
