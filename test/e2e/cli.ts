@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import type { Cluster } from "./cluster";
+import { ProcessTree } from "./processTree";
 
 /** The repository root. */
 const ROOT = path.join(__dirname, "..", "..");
@@ -31,9 +32,14 @@ export interface CommandResult {
 
 /** A CLI command started with `Project.start`. */
 export interface RunningCommand {
-  /** Sends `signal` to the command (its whole process group when started with `start`), if any is left. */
+  /**
+   * Sends `signal` to the CLI's process group, as a terminal's Ctrl-C does: the CLI starts each
+   * plugin (language host, provider) in a group of its own, so they do not get it.
+   */
   signal(signal: NodeJS.Signals): void;
-  /** Whether any process of its group (the CLI, language host, program, provider) is still running. */
+  /** SIGKILL to every process of the tree (the CLI, its plugins, the program), as a runner that kills a step does. */
+  kill(): void;
+  /** Whether any process of the tree is still running. */
   alive(): boolean;
   readonly result: Promise<CommandResult>;
 }
@@ -47,9 +53,8 @@ export interface Project {
   /** Runs `pulumi ARGS` in the project directory. */
   pulumi(...args: string[]): Promise<CommandResult>;
   /**
-   * Starts `pulumi ARGS` in its own process group and returns at once: `signal` sends a signal to
-   * the whole group (the CLI, its language host, the program and the provider), as a terminal's
-   * Ctrl-C or a runner's cancel does; `result` resolves when the CLI exits.
+   * Starts `pulumi ARGS` in its own process group and returns at once; `result` resolves when the
+   * CLI exits. The processes it starts are recorded as they appear (see `RunningCommand`).
    */
   start(...args: string[]): RunningCommand;
   /** Writes `config` as the `finetune:` keys of Pulumi.<stack>.yaml, as a user edits the file. */
@@ -150,15 +155,20 @@ function run(cwd: string, env: NodeJS.ProcessEnv, args: string[], group = false)
     });
     child.on("close", (code) => resolve({ code, output, stdout, timed, seconds: (Date.now() - start) / 1000 }));
   });
-  const send = (signal: NodeJS.Signals | 0) => {
-    if (child.pid === undefined) return false;
-    try {
-      process.kill(group ? -child.pid : child.pid, signal);
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ESRCH") return false;
-      throw e;
-    }
+  const tree = child.pid !== undefined && group ? new ProcessTree(child.pid) : undefined;
+  const recording = tree ? setInterval(() => tree.scan(), 200) : undefined;
+  void result.then(() => clearInterval(recording));
+  return {
+    result,
+    signal: (signal) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(group ? -child.pid : child.pid, signal);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+      }
+    },
+    kill: () => tree?.signal("SIGKILL"),
+    alive: () => tree?.alive() ?? false,
   };
-  return { result, signal: (signal) => void send(signal), alive: () => send(0) };
 }

@@ -118,6 +118,33 @@ export function buildStages(shared: string, failing: readonly string[], holding:
     }
     out.push(stage);
   }
+  // The kubelet keeps a pod's Ready condition current; KWOK's pod-ready stage only readies a pending
+  // pod. When every node was out of touch for a moment (the control plane restarted), the node
+  // lifecycle controller marks their pods not Ready: as a kubelet would, ready again each running
+  // pod whose containers are ready.
+  out.push({
+    apiVersion: "kwok.x-k8s.io/v1alpha1",
+    kind: "Stage",
+    metadata: { name: "e2e-pod-ready-again" },
+    spec: {
+      resourceRef: { apiGroup: "v1", kind: "Pod" },
+      selector: {
+        matchExpressions: [
+          { key: ".metadata.deletionTimestamp", operator: "DoesNotExist" },
+          { key: ".status.phase", operator: "In", values: ["Running"] },
+          {
+            key: '.status.conditions.[] | select( .type == "ContainersReady" ) | .status',
+            operator: "In",
+            values: ["True"],
+          },
+          { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: "NotIn", values: ["True"] },
+        ],
+      },
+      next: {
+        statusTemplate: 'conditions:\n- lastTransitionTime: {{ Now | Quote }}\n  status: "True"\n  type: Ready\n',
+      },
+    },
+  });
   return out.map((s) => `---\n${stringify(s, { lineWidth: 0 })}`).join("");
 }
 

@@ -1,10 +1,11 @@
 // Faults, through the CLI on the loopback cluster with the real training operator v1: two deploys of
-// one stack at once; `pulumi up` interrupted while it waits for a run (SIGINT; SIGKILL of the whole
-// process group, as a lost runner or a closed laptop leaves it; a CI runner's SIGINT, SIGTERM,
-// SIGKILL), then `pulumi up` again with and without `pulumi refresh` first; the operator killed
-// mid-run; kube-apiserver and etcd restarted while `up` waits and while `destroy` waits; `destroy`
-// killed halfway. Each scenario asserts how many runs exist (PyTorchJobs by UID), that the output
-// PVCs kept their UIDs and volumes, and what the next command does.
+// one stack at once; `pulumi up` interrupted while it waits for a run (SIGINT to the CLI's process
+// group, as a terminal's Ctrl-C; SIGKILL of the CLI and every process it started, as a lost runner
+// or machine leaves it; a CI runner's SIGINT, SIGTERM, then kill of the tree), then `pulumi up`
+// again with and without `pulumi refresh` first; the operator killed mid-run; kube-apiserver and
+// etcd restarted while `up` waits and while `destroy` waits; `destroy` killed halfway. Each scenario
+// asserts how many runs exist (PyTorchJobs by UID), that the output PVCs kept their UIDs and
+// volumes, and what the next command does.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -168,10 +169,10 @@ describe("end to end: faults during deploys, through the CLI", () => {
     await claimsKept();
   });
 
-  it("x3. up killed (SIGKILL of its process group) while it waits: a stale lock, then pulumi cancel and up adopt the run", async () => {
+  it("x3. up killed (SIGKILL of the CLI and every process it started) while it waits: a stale lock, then pulumi cancel and up adopt the run", async () => {
     const { up, uid } = await upWaitingFor("gamma");
     await sleep(2000);
-    up.signal("SIGKILL");
+    up.kill();
     const killed = await up.result;
     assert.equal(killed.code, null);
     const state = JSON.parse(fs.readFileSync(project.stateFile(), "utf8"));
@@ -251,9 +252,9 @@ describe("end to end: faults during deploys, through the CLI", () => {
     const afterInterrupt = up.alive();
     up.signal("SIGTERM");
     await sleep(2500);
-    up.signal("SIGKILL");
+    up.kill();
     const cancelled = await up.result;
-    // The CLI and every plugin had ended on SIGINT: the later signals found nothing to stop.
+    // The CLI and every process it started had ended on SIGINT: the later signals found nothing.
     assert.equal(afterInterrupt, false);
     assert.notEqual(cancelled.code, 0);
     assert.match(cancelled.output, /\^C received; cancelling\./);
@@ -282,7 +283,7 @@ describe("end to end: faults during deploys, through the CLI", () => {
   it("x7. up killed (SIGKILL) while it waits, then pulumi cancel, pulumi refresh and up: one run", async () => {
     const { up, uid } = await upWaitingFor("eta");
     await sleep(2000);
-    up.signal("SIGKILL");
+    up.kill();
     await up.result;
     exits(await project.pulumi("cancel", "--yes"), 0);
     const pending = () =>
@@ -369,7 +370,7 @@ describe("end to end: faults during deploys, through the CLI", () => {
     const watcher = watch(claimsKept);
     const destroy = project.start("destroy", "--yes");
     await until("a run to be deleted", async () => Object.keys(await runs().catch(() => ({}))).length < 7, 180_000);
-    destroy.signal("SIGKILL");
+    destroy.kill();
     await destroy.result;
     const locked = await project.pulumi("destroy", "--yes");
     assert.match(locked.output, /error: the stack is currently locked by 1 lock\(s\)/);
