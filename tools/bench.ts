@@ -30,10 +30,12 @@ import {
 } from "../components/builders/storage";
 import { buildPyTorchJob } from "../components/builders/v1/pytorchJob";
 import { type InstructLabTrainer, parseStackConfig } from "../components/config";
+import { engineBench } from "./engineBench";
 import { runProgram, type StackConfig } from "./mockRun";
 
 const ROOT = path.resolve(__dirname, "..");
 const SIZES = [1, 10, 100, 1000];
+const ENGINE_SIZES = [1, 10, 100];
 
 /** A stack of `n` jobs in a realistic mix, as the engine would pass its config. */
 export function generateStack(n: number): { config: StackConfig; secretKeys: string[] } {
@@ -259,6 +261,17 @@ async function main(): Promise<void> {
   console.log(
     `finetune benchmark: ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node.js ${process.version}`,
   );
+  // `--engine` runs only the real-engine part, `--mocks` only the mock-runtime part.
+  if (!process.argv.includes("--engine")) await mockBench();
+  if (!process.argv.includes("--mocks")) {
+    console.log("");
+    // `--engine-sizes=1,10` measures other sizes than 1, 10 and 100.
+    const sizes = process.argv.find((a) => a.startsWith("--engine-sizes="))?.slice("--engine-sizes=".length);
+    await engineBench(sizes ? sizes.split(",").map(Number) : ENGINE_SIZES);
+  }
+}
+
+async function mockBench(): Promise<void> {
   const results: SizeResult[] = [];
   for (const n of SIZES) {
     const r = JSON.parse(runChild(["--import", "tsx", "tools/bench.ts", "--size", String(n)])) as SizeResult;
@@ -289,7 +302,7 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((e) => {
-    console.error(e);
+    console.error(`bench failed: ${e instanceof Error ? e.message : String(e)}`);
     process.exit(1);
   });
 }
