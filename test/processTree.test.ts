@@ -27,22 +27,29 @@ describe("process tree", () => {
     const root = spawn(process.execPath, ["-e", script], { stdio: "ignore", detached: true });
     const exited = new Promise((r) => root.on("exit", r));
     const tree = new ProcessTree(root.pid as number);
-    await until("both children to start", () => tree.scan().length === 3, 10_000);
-    const live = tree.scan();
-    assert.deepEqual(live.map((p) => p.comm).sort(), ["node", "sleep", "sleep"]);
-    const groups = new Set(live.map((p) => p.pgrp));
-    assert.equal(groups.size, 3, "each process in a group of its own");
-    // A signal to the root's group reaches the root alone.
-    process.kill(-(root.pid as number), "SIGKILL");
-    await exited;
-    await sleep(200);
-    assert.deepEqual(
-      tree.scan().map((p) => p.comm),
-      ["sleep", "sleep"],
-    );
-    assert.equal(tree.alive(), true);
-    tree.signal("SIGKILL");
-    await until("the tree to end", () => !tree.alive(), 10_000);
-    assert.deepEqual(tree.scan(), []);
+    try {
+      await until("both children to start", () => tree.scan().length === 3, 10_000);
+      const live = tree.scan();
+      // Node.js names its main thread: comm is "node" or, on newer releases, "MainThread".
+      assert.deepEqual(live.map((p) => (p.pid === root.pid ? "root" : p.comm)).sort(), ["root", "sleep", "sleep"]);
+      const groups = new Set(live.map((p) => p.pgrp));
+      assert.equal(groups.size, 3, "each process in a group of its own");
+      // A signal to the root's group reaches the root alone.
+      process.kill(-(root.pid as number), "SIGKILL");
+      await exited;
+      await sleep(200);
+      assert.deepEqual(
+        tree.scan().map((p) => p.comm),
+        ["sleep", "sleep"],
+      );
+      assert.equal(tree.alive(), true);
+      tree.signal("SIGKILL");
+      await until("the tree to end", () => !tree.alive(), 10_000);
+      assert.deepEqual(tree.scan(), []);
+    } finally {
+      // Whatever failed, leave nothing running (the test process would wait for it).
+      tree.signal("SIGKILL");
+      root.kill("SIGKILL");
+    }
   });
 });
