@@ -61,6 +61,8 @@ export interface Project {
   writeConfig(config: Record<string, unknown>): void;
   /** The stack's state file in the local backend. */
   stateFile(): string;
+  /** The same project and stack, its commands run with `extra` added to the environment. */
+  withEnv(extra: NodeJS.ProcessEnv): Project;
 }
 
 /**
@@ -113,13 +115,13 @@ export async function createProject(
     const created = await pulumi("stack", "init", stack);
     if (created.code !== 0) throw new Error(`pulumi stack init ${stack} failed:\n${created.output}`);
   }
-  return {
+  const make = (commandEnv: NodeJS.ProcessEnv): Project => ({
     dir,
     stack,
-    env,
-    pulumi,
+    env: commandEnv,
+    pulumi: async (...args) => logged(args)(await run(dir, commandEnv, args).result),
     start: (...args) => {
-      const running = run(dir, env, args, true);
+      const running = run(dir, commandEnv, args, true);
       return { ...running, result: running.result.then(logged(args)) };
     },
     writeConfig: (config) => {
@@ -133,7 +135,9 @@ export async function createProject(
       fs.writeFileSync(stackFile, stringify(doc));
     },
     stateFile: () => path.join(backend, ".pulumi", "stacks", "finetune", `${stack}.json`),
-  };
+    withEnv: (extra) => make({ ...commandEnv, ...extra }),
+  });
+  return make(env);
 }
 
 function run(cwd: string, env: NodeJS.ProcessEnv, args: string[], group = false): RunningCommand {

@@ -105,12 +105,12 @@ describe("end to end: faults during deploys, through the CLI", () => {
     }
   }
 
-  /** Starts `pulumi up` for a new held job and returns once its PyTorchJob runs. */
-  async function upWaitingFor(name: string) {
+  /** Starts `pulumi up` (of `by`) for a new held job and returns once its PyTorchJob runs. */
+  async function upWaitingFor(name: string, by: Project = project) {
     await world.controllers.setHolding([`${name}/master`, `${name}/worker`]);
     jobs[name] = job();
     configure();
-    const up = project.start("up", "--yes");
+    const up = by.start("up", "--yes");
     await until("the run to be Running", async () => (await conditions(name)).includes("Running"), 180_000);
     const [uid] = (await runs())[name];
     return { up, uid };
@@ -366,10 +366,68 @@ describe("end to end: faults during deploys, through the CLI", () => {
     assert.deepEqual(await world.items("pytorchjobs", "-n", ns), []);
   });
 
-  it("x9. destroy killed halfway, then destroy again: the output PVCs are never deleted", async () => {
+  it("x9. with PULUMI_SKIP_CHECKPOINTS, up killed while it waits: the state knows nothing of the run; pulumi cancel and up adopt it", async () => {
+    const skipping = project.withEnv({ PULUMI_SKIP_CHECKPOINTS: "true" });
+    const before = JSON.parse(fs.readFileSync(project.stateFile(), "utf8")).checkpoint.latest;
+    const { up, uid } = await upWaitingFor("theta", skipping);
+    await sleep(2000);
+    up.kill();
+    await up.result;
+    await claimsKept();
+    assert.ok(claims.has("theta-output"));
+    // The state is the last complete deploy's: no trace of theta, not even a pending create.
+    const after = JSON.parse(fs.readFileSync(project.stateFile(), "utf8")).checkpoint.latest;
+    assert.deepEqual(after, before);
+    assert.deepEqual(
+      (after.resources as Json[]).filter((r) => r.urn.includes("theta")),
+      [],
+    );
+    exits(await skipping.pulumi("cancel", "--yes"), 0);
+    await world.controllers.setHolding([]);
+    // up plans theta's objects as new; the server-side applies adopt the ones that exist.
+    const next = await skipping.pulumi("up", "--yes");
+    exits(next, 0);
+    assert.doesNotMatch(next.output, /pending operations/);
+    assert.match(next.output, /\+ {2}kubernetes:core\/v1:PersistentVolumeClaim theta-output created/);
+    assert.match(next.output, /\+ {2}kubernetes:kubeflow\.org\/v1:PyTorchJob theta-pytorchjob created/);
+    assert.deepEqual((await runs()).theta, [uid]);
+    assert.deepEqual(await conditions("theta"), ["Created", "Succeeded"]);
+    await claimsKept();
+  });
+
+  it("x10. with PULUMI_SKIP_CHECKPOINTS, up killed, then the job removed from the config: its objects are left behind", async () => {
+    const skipping = project.withEnv({ PULUMI_SKIP_CHECKPOINTS: "true" });
+    const { up, uid } = await upWaitingFor("lambda", skipping);
+    await sleep(2000);
+    up.kill();
+    await up.result;
+    await claimsKept();
+    exits(await skipping.pulumi("cancel", "--yes"), 0);
+    delete jobs.lambda;
+    configure();
+    // Nothing in the state is lambda's, so up has nothing of it to delete: it says nothing of it.
+    const next = await skipping.pulumi("up", "--yes");
+    exits(next, 0);
+    assert.doesNotMatch(next.output, /lambda/);
+    assert.match(next.output, /Resources:\n\s+\d+ unchanged/);
+    // Its run, with its pods, goes on, unknown to the stack (a destroy would not delete it either);
+    // the job's labels find what it left.
+    const left = async () =>
+      (await world.items("pytorchjobs,jobs,pvc,networkpolicies", "-n", NS, "-l", "app.kubernetes.io/instance=lambda"))
+        .map((o) => `${o.kind} ${o.metadata.name}`)
+        .sort();
+    assert.deepEqual(await left(), ["PersistentVolumeClaim lambda-output", "PyTorchJob lambda"]);
+    assert.deepEqual((await runs()).lambda, [uid]);
+    await world.controllers.setHolding([]);
+    await world.cluster.kubectlAsync("delete", "pytorchjob", "lambda", "-n", NS, "--wait=true");
+    assert.deepEqual(await left(), ["PersistentVolumeClaim lambda-output"]);
+    await claimsKept();
+  });
+
+  it("x11. destroy killed halfway, then destroy again: the output PVCs are never deleted", async () => {
     const watcher = watch(claimsKept);
     const destroy = project.start("destroy", "--yes");
-    await until("a run to be deleted", async () => Object.keys(await runs().catch(() => ({}))).length < 7, 180_000);
+    await until("a run to be deleted", async () => Object.keys(await runs().catch(() => ({}))).length < 8, 180_000);
     destroy.kill();
     await destroy.result;
     const locked = await project.pulumi("destroy", "--yes");
@@ -390,6 +448,8 @@ describe("end to end: faults during deploys, through the CLI", () => {
       "epsilon-output",
       "eta-output",
       "gamma-output",
+      "lambda-output",
+      "theta-output",
       "zeta-output",
     ]);
   });
