@@ -16,7 +16,14 @@ const ROOT = path.join(__dirname, "..", "..");
 const PROVIDER_RELEASE = "4.25.0";
 
 /** What the project copy holds: everything Pulumi.yaml's runtime needs, nothing else. */
-const PROJECT_FILES = ["Pulumi.yaml", "index.ts", "package.json", "tsconfig.json", "components"];
+const PROJECT_FILES = [
+  "Pulumi.yaml",
+  "index.ts",
+  "package.json",
+  "tsconfig.json",
+  "tsconfig.pulumi.json",
+  "components",
+];
 
 /** The result of one CLI command. */
 export interface CommandResult {
