@@ -124,33 +124,67 @@ describe("real-engine benchmark", () => {
     }
   });
 
-  it("prints each step with both peers and the ratios, and ends with the two summary lines", () => {
+  it("prints a row per peer and the ratios, and ends with the two summary lines of the recommended setting", () => {
+    const skip = "program, PULUMI_SKIP_CHECKPOINTS=true";
+    const p32 = "program, PULUMI_SKIP_CHECKPOINTS=true --parallel 32";
     const run: SizeRun = {
       jobs: 100,
       objects: 686,
       steps: {
-        "first preview": { program: m(40.8), plain: m(38.2), kubectl: m(19.9), "kubectl --validate=false": m(3.8) },
+        "first preview": {
+          program: m(40.8),
+          [skip]: m(20.1),
+          [p32]: m(20.5),
+          plain: m(38.2),
+          kubectl: m(19.9),
+          "kubectl --validate=false": m(3.8),
+        },
         up: {
-          program: m(156.7, { program: 545, engine: 483, provider: 120 }),
+          program: m(156.7, { program: 545, engine: 483, provider: 120, "language host": 60 }),
+          [skip]: m(21.4, { program: 590, engine: 380, provider: 250 }),
+          [p32]: m(19.2),
           plain: m(153.4, { program: 431, engine: 444, provider: 118 }),
           kubectl: m(22.9, { kubectl: 79 }),
           "kubectl --validate=false": m(6.8),
         },
-        "no-change preview": { program: m(22.1), plain: m(24.5), kubectl: m(21.3), "kubectl --validate=false": m(4) },
-        destroy: { program: m(30), plain: m(29), kubectl: m(5), "kubectl --validate=false": m(4.5) },
+        "no-change preview": {
+          program: m(22.1),
+          [skip]: m(19.9, { engine: 502 }),
+          [p32]: m(22.3),
+          plain: m(24.5),
+          kubectl: m(21.3),
+          "kubectl --validate=false": m(4),
+        },
+        destroy: {
+          program: m(30),
+          [skip]: m(30.1),
+          [p32]: m(31.1),
+          plain: m(29),
+          kubectl: m(5),
+          "kubectl --validate=false": m(4.5),
+        },
       },
     };
     assert.deepEqual(report(run), [
       "jobs=100 (686 objects)",
-      "  first preview      program  40.8 s  plain  38.2 s  kubectl  19.9 s  kubectl --validate=false   3.8 s  program/kubectl 2.1x  program/plain 1.1x",
-      "  up                 program 156.7 s  plain 153.4 s  kubectl  22.9 s  kubectl --validate=false   6.8 s  program/kubectl 6.8x  program/plain 1.0x",
-      "  no-change preview  program  22.1 s  plain  24.5 s  kubectl  21.3 s  kubectl --validate=false   4.0 s  program/kubectl 1.0x  program/plain 0.9x",
-      "  destroy            program  30.0 s  plain  29.0 s  kubectl   5.0 s  kubectl --validate=false   4.5 s  program/kubectl 6.0x  program/plain 1.0x",
-      "  peak memory        program: program 545 MB, engine 483 MB, provider 120 MB; plain: program 431 MB, engine 444 MB, provider 118 MB; kubectl 79 MB",
+      "                                                             first preview                 up  no-change preview            destroy  peak memory",
+      "  program                                                           40.8 s            156.7 s             22.1 s             30.0 s  program 545 MB, engine 483 MB, provider 120 MB",
+      "  program, PULUMI_SKIP_CHECKPOINTS=true                             20.1 s             21.4 s             19.9 s             30.1 s  program 590 MB, engine 502 MB, provider 250 MB",
+      "  program, PULUMI_SKIP_CHECKPOINTS=true --parallel 32               20.5 s             19.2 s             22.3 s             31.1 s",
+      "  plain                                                             38.2 s            153.4 s             24.5 s             29.0 s  program 431 MB, engine 444 MB, provider 118 MB",
+      "  kubectl                                                           19.9 s             22.9 s             21.3 s              5.0 s  kubectl 79 MB",
+      "  kubectl --validate=false                                           3.8 s              6.8 s              4.0 s              4.5 s",
+      "  program / kubectl                                                   2.1x               6.8x               1.0x               6.0x",
+      "  recommended / kubectl                                               1.0x               0.9x               0.9x               6.0x",
+      "  program / plain                                                     1.1x               1.0x               0.9x               1.0x",
     ]);
     assert.deepEqual(summary(run), [
-      "up at 100 jobs: 156.7 s (kubectl apply: 22.9 s, ratio 6.8)",
-      "preview at 100 jobs: 40.8 s (kubectl dry-run: 19.9 s, ratio 2.1)",
+      "by default:",
+      "  up at 100 jobs: 156.7 s (kubectl apply: 22.9 s, ratio 6.8)",
+      "  preview at 100 jobs: 40.8 s (kubectl dry-run: 19.9 s, ratio 2.1)",
+      "with the README's recommended setting, PULUMI_SKIP_CHECKPOINTS=true:",
+      "up at 100 jobs: 21.4 s (kubectl apply: 22.9 s, ratio 0.9)",
+      "preview at 100 jobs: 20.1 s (kubectl dry-run: 19.9 s, ratio 1.0)",
     ]);
   });
 });

@@ -1,16 +1,19 @@
 // `npm run bench`: how the program's cost grows with the number of jobs, and what a
 // `pulumi preview` waits for before the engine starts. Prints numbers; never fails on speed.
 //
-// For 1, 10, 100 and 1,000 generated jobs (a realistic mix: multi-node, staged sources, secrets,
-// NetworkPolicies) each size runs in its own process: the real program under the SDK's mock runtime
-// (as render does), timed to the last registered resource, with its peak RSS; and, as a floor, the
-// same manifests built by the pure builders and serialized to YAML. Then start-up: process start to
-// the first registered resource for the dev stack under ts-node (Pulumi's default), precompiled
-// JavaScript and tsx.
+// For 1, 10, 100 and 500 generated jobs (500 is the most a stack may hold; a realistic mix:
+// multi-node, staged sources, secrets, NetworkPolicies) each size runs in its own process: the real
+// program under the SDK's mock runtime (as render does), timed to the last registered resource, with
+// its peak RSS; as a floor, the same manifests built by the pure builders and serialized to YAML; and,
+// as a peer, a plain program registering the objects the program declares, one resource each, under
+// the same mocks, in a process of its own. Then start-up: process start to
+// the first registered resource for the dev stack under ts-node (Pulumi's default, and transpile
+// only as Pulumi.yaml runs it), tsx and precompiled JavaScript.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { buildPrepareJob, buildStagingJob } from "../components/builders/dataJobs";
 import {
@@ -29,12 +32,13 @@ import {
   buildS3CredentialsSecret,
 } from "../components/builders/storage";
 import { buildPyTorchJob } from "../components/builders/v1/pytorchJob";
-import { type InstructLabTrainer, parseStackConfig } from "../components/config";
-import { engineBench } from "./engineBench";
+import { type InstructLabTrainer, MAX_JOBS, parseStackConfig } from "../components/config";
+import { type DeclaredObject, declaredObjects, engineBench } from "./engineBench";
 import { runProgram, type StackConfig } from "./mockRun";
 
 const ROOT = path.resolve(__dirname, "..");
-const SIZES = [1, 10, 100, 1000];
+/** The mock part's sizes: up to the most jobs one stack may hold. */
+export const MOCK_SIZES = [1, 10, 100, MAX_JOBS];
 const ENGINE_SIZES = [1, 10, 100];
 
 /** A stack of `n` jobs in a realistic mix, as the engine would pass its config. */
@@ -188,6 +192,52 @@ async function measureSize(n: number): Promise<SizeResult> {
   return { jobs: n, resources, wallMs, floorMs, peakRssMb };
 }
 
+/** A resource of any type, as a plain program declares one. */
+class PlainResource extends pulumi.CustomResource {}
+
+/** The plain peer's numbers at one size. */
+interface PlainResult {
+  resources: number;
+  wallMs: number;
+  peakRssMb: number;
+}
+
+/**
+ * Child mode: the plain peer, in a fresh process. The objects the program declares (read from
+ * `file`), registered as one resource each after their namespace, with their retention, under mocks
+ * that answer as the program's do (the inputs as the state), timed to the last registered resource.
+ */
+export async function measurePlain(file: string): Promise<PlainResult> {
+  const start = performance.now();
+  const objects = JSON.parse(fs.readFileSync(file, "utf8")) as DeclaredObject[];
+  let resources = 0;
+  let last = 0;
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources++;
+        last = performance.now();
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
+    },
+    "plain",
+    "bench",
+    false,
+  );
+  await pulumi.runtime.runInPulumiStack(async () => {
+    let namespace: pulumi.Resource | undefined;
+    for (const o of objects) {
+      const opts = { retainOnDelete: o.retainOnDelete, dependsOn: namespace ? [namespace] : [] };
+      const r = new PlainResource(o.type, o.name, o.inputs, opts);
+      if (o.inputs.kind === "Namespace") namespace = r;
+    }
+    return {};
+  });
+  await pulumi.runtime.disconnect();
+  return { resources, wallMs: last - start, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
 function runChild(args: string[], env: NodeJS.ProcessEnv = process.env): string {
   const result = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", env, maxBuffer: 64 * 1024 * 1024 });
   if (result.status !== 0) throw new Error(`${args.join(" ")} failed:\n${result.stderr}`);
@@ -216,23 +266,25 @@ function startupRuns(): { name: string; cold: number; warm: number; note: string
   runChild([tsc, "-p", "tsconfig.json", "--outDir", out]);
   const buildMs = performance.now() - buildStart;
   const tsNode = JSON.stringify(path.join(ROOT, "node_modules/@pulumi/pulumi/vendor/ts-node@7.0.1"));
-  const register = (extra: string) =>
-    `require(${tsNode}).register({ project: "tsconfig.json", compiler: "typescript"${extra} }); require("./tools/startup.ts");`;
+  const register = (project: string, extra: string) =>
+    `require(${tsNode}).register({ project: "${project}", compiler: "typescript"${extra} }); require("./tools/startup.ts");`;
   const runners = [
     {
       name: "ts-node (Pulumi's default for TypeScript, type-checking)",
-      args: ["-e", register("")],
+      args: ["-e", register("tsconfig.json", "")],
       cold: { TS_NODE_CACHE: "false" },
       note: "",
     },
     {
-      name: "ts-node, transpile only",
-      args: ["-e", register(", transpileOnly: true")],
+      // As the SDK's runner registers it for Pulumi.yaml: tsconfig.pulumi.json, whose noCheck it
+      // passes on as transpileOnly.
+      name: "ts-node, transpile only (chosen: tsconfig.pulumi.json)",
+      args: ["-e", register("tsconfig.pulumi.json", ", transpileOnly: true")],
       cold: { TS_NODE_CACHE: "false" },
       note: "",
     },
     {
-      name: "tsx (chosen: Pulumi.yaml nodeargs)",
+      name: "tsx",
       args: ["--import", "tsx", "tools/startup.ts"],
       cold: { TSX_DISABLE_CACHE: "1" },
       note: "",
@@ -258,6 +310,11 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await measureSize(Number(process.argv[childAt + 1]))));
     return;
   }
+  const plainAt = process.argv.indexOf("--plain");
+  if (plainAt >= 0) {
+    process.stdout.write(JSON.stringify(await measurePlain(process.argv[plainAt + 1])));
+    return;
+  }
   console.log(
     `finetune benchmark: ${os.cpus().length} x ${os.cpus()[0]?.model ?? "cpu"}, ${fmt(os.totalmem() / 2 ** 30, 0)} GiB, Node.js ${process.version}`,
   );
@@ -271,19 +328,43 @@ async function main(): Promise<void> {
   }
 }
 
+/** Runs `once` (a child printing a JSON object of numbers) `times` times: each number's median. */
+export function medianOf<T>(times: number, once: () => string): T {
+  const runs = Array.from({ length: times }, () => JSON.parse(once()) as Record<string, number>);
+  return Object.fromEntries(
+    Object.keys(runs[0]).map((k) => [k, runs.map((r) => r[k]).sort((a, b) => a - b)[Math.floor(times / 2)]]),
+  ) as T;
+}
+
 async function mockBench(): Promise<void> {
   const results: SizeResult[] = [];
-  for (const n of SIZES) {
-    const r = JSON.parse(runChild(["--import", "tsx", "tools/bench.ts", "--size", String(n)])) as SizeResult;
-    results.push(r);
-    console.log(
-      `jobs=${String(n).padStart(4)}  resources=${String(r.resources).padStart(5)}  wall=${fmt(r.wallMs, 0).padStart(6)} ms` +
-        `  per-job=${fmt(r.wallMs / n).padStart(7)} ms  peak RSS=${fmt(r.peakRssMb, 0).padStart(4)} MB` +
-        `  floor per-job=${fmt(r.floorMs / n, 3)} ms  program/floor=${fmt(r.wallMs / r.floorMs, 1)}x`,
-    );
+  const plains: PlainResult[] = [];
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-bench-"));
+  try {
+    for (const n of MOCK_SIZES) {
+      // Peak RSS moves with the garbage collector's timing (by a quarter between runs at 500 jobs):
+      // the median of three runs, each number on its own.
+      const r = medianOf<SizeResult>(3, () => runChild(["--import", "tsx", "tools/bench.ts", "--size", String(n)]));
+      results.push(r);
+      const { config, secretKeys } = generateStack(n);
+      const file = path.join(dir, `objects-${n}.json`);
+      fs.writeFileSync(file, JSON.stringify(await declaredObjects(config, secretKeys, { skipAwait: false })));
+      const p = medianOf<PlainResult>(3, () => runChild(["--import", "tsx", "tools/bench.ts", "--plain", file]));
+      plains.push(p);
+      console.log(
+        `jobs=${String(n).padStart(4)}  resources=${String(r.resources).padStart(5)}  wall=${fmt(r.wallMs, 0).padStart(6)} ms` +
+          `  per-job=${fmt(r.wallMs / n).padStart(7)} ms  peak RSS=${fmt(r.peakRssMb, 0).padStart(4)} MB` +
+          `  floor per-job=${fmt(r.floorMs / n, 3)} ms  program/floor=${fmt(r.wallMs / r.floorMs, 1)}x` +
+          `  plain: resources=${p.resources} wall=${fmt(p.wallMs, 0)} ms peak RSS=${fmt(p.peakRssMb, 0)} MB` +
+          `  program/plain: wall ${fmt(r.wallMs / p.wallMs)}x, peak RSS ${fmt(r.peakRssMb / p.peakRssMb)}x`,
+      );
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
   }
+  const largest = MOCK_SIZES[MOCK_SIZES.length - 1];
   const at = (n: number) => results.find((r) => r.jobs === n) as SizeResult;
-  const per1000 = at(1000).wallMs / 1000;
+  const perLargest = at(largest).wallMs / largest;
   const per100 = at(100).wallMs / 100;
   console.log("");
   console.log("start-up, process start to first registered resource, dev stack (median of 3, cold / warm cache):");
@@ -293,10 +374,10 @@ async function mockBench(): Promise<void> {
   }
   console.log("");
   console.log(
-    `growth: per-job cost at 1000 jobs is ${fmt(per1000 / per100)}x that at 100 jobs (flat is 1.00x); floor ratio at 1000 jobs: ${fmt(at(1000).wallMs / at(1000).floorMs, 1)}x`,
+    `growth: per-job cost at ${largest} jobs is ${fmt(perLargest / per100)}x that at 100 jobs (flat is 1.00x); floor ratio at ${largest} jobs: ${fmt(at(largest).wallMs / at(largest).floorMs, 1)}x`,
   );
   console.log(
-    `per-job: ${fmt(per1000)} ms at 1000 jobs, ${fmt(per100)} ms at 100 jobs; peak RSS at 1000 jobs: ${fmt(at(1000).peakRssMb, 0)} MB`,
+    `per-job: ${fmt(perLargest)} ms at ${largest} jobs, ${fmt(per100)} ms at 100 jobs; peak RSS at ${largest} jobs: ${fmt(at(largest).peakRssMb, 0)} MB (plain program: ${fmt(plains[plains.length - 1].peakRssMb, 0)} MB)`,
   );
 }
 

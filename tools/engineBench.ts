@@ -95,10 +95,14 @@ export interface DeclaredObject {
 }
 
 /**
- * The Kubernetes objects the program declares for a stack config with `cluster.skipAwait`, with
- * the inputs the engine would send (secrets unwrapped, the transform applied).
+ * The Kubernetes objects the program declares for a stack config, with the inputs the engine would
+ * send (secrets unwrapped; with `skipAwait`, the config's `cluster.skipAwait` transform applied).
  */
-export async function declaredObjects(config: Record<string, string>, secretKeys: string[]): Promise<DeclaredObject[]> {
+export async function declaredObjects(
+  config: Record<string, string>,
+  secretKeys: string[],
+  { skipAwait = true }: { skipAwait?: boolean } = {},
+): Promise<DeclaredObject[]> {
   const run = await runProgram(config, secretKeys, { stack: "bench" });
   const unwrap = (v: unknown): unknown => {
     if (isSecretValue(v)) return unwrap(v.value);
@@ -115,7 +119,9 @@ export async function declaredObjects(config: Record<string, string>, secretKeys
     .map((r) => ({
       type: r.type,
       name: r.name,
-      inputs: transformed(r.type, r.name, unwrap(r.inputs) as Record<string, unknown>),
+      inputs: skipAwait
+        ? transformed(r.type, r.name, unwrap(r.inputs) as Record<string, unknown>)
+        : (unwrap(r.inputs) as Record<string, unknown>),
       retainOnDelete: r.options.retainOnDelete === true,
     }));
 }
@@ -163,33 +169,55 @@ export interface SizeRun {
 
 const STEPS = ["first preview", "up", "no-change preview", "destroy"] as const;
 
+/** The setting the README recommends for large stacks, measured as a peer of its own. */
+export const RECOMMENDED = "program, PULUMI_SKIP_CHECKPOINTS=true";
+
+/** This program's runs: as users run it by default, and with each setting measured. */
+const PROGRAM_PEERS: readonly { key: string; slug: string; env: NodeJS.ProcessEnv; args: string[] }[] = [
+  { key: "program", slug: "program", env: {}, args: [] },
+  { key: RECOMMENDED, slug: "skip", env: { PULUMI_SKIP_CHECKPOINTS: "true" }, args: [] },
+  {
+    key: "program, PULUMI_SKIP_CHECKPOINTS=true --parallel 32",
+    slug: "skip-p32",
+    env: { PULUMI_SKIP_CHECKPOINTS: "true" },
+    args: ["--parallel", "32"],
+  },
+];
+
+/** Every peer, in the order the report lists them. */
+export const PEERS = [...PROGRAM_PEERS.map((p) => p.key), "plain", "kubectl", "kubectl --validate=false"];
+
 async function runSize(cluster: Cluster, bin: string, n: number): Promise<SizeRun> {
   const ok = (m: Measured, what: string) => {
     if (m.code !== 0) throw new Error(`${what} failed (exit ${m.code}):\n${m.output.slice(-4000)}`);
     return m;
   };
   const steps: Record<string, Record<string, Measured>> = Object.fromEntries(STEPS.map((s) => [s, {}]));
-
-  // This program, through Pulumi.yaml, as users run it.
-  const stack = engineStack(n, `bench-program-${n}`, cluster.context);
-  const project = await createProject(cluster, bin, `bench-${n}`, `bench-${n}`);
-  project.writeConfig(stack.finetune);
-  for (const [k, v] of Object.entries(stack.secrets)) {
-    const set = await project.pulumi("config", "set", "--secret", k, v);
-    if (set.code !== 0) throw new Error(`pulumi config set ${k} failed:\n${set.output}`);
-  }
   const pulumi = (dir: string, env: NodeJS.ProcessEnv, ...args: string[]) =>
     measure("pulumi", [...args, "--non-interactive"], dir, env);
-  const lifecycle = async (key: string, dir: string, env: NodeJS.ProcessEnv) => {
-    steps["first preview"][key] = ok(await pulumi(dir, env, "preview"), `${key} preview`);
-    steps.up[key] = ok(await pulumi(dir, env, "up", "--yes", "--skip-preview"), `${key} up`);
+  const lifecycle = async (key: string, dir: string, env: NodeJS.ProcessEnv, extra: string[] = []) => {
+    steps["first preview"][key] = ok(await pulumi(dir, env, "preview", ...extra), `${key} preview`);
+    steps.up[key] = ok(await pulumi(dir, env, "up", "--yes", "--skip-preview", ...extra), `${key} up`);
     steps["no-change preview"][key] = ok(
-      await pulumi(dir, env, "preview", "--expect-no-changes"),
+      await pulumi(dir, env, "preview", "--expect-no-changes", ...extra),
       `${key} no-change preview`,
     );
-    steps.destroy[key] = ok(await pulumi(dir, env, "destroy", "--yes", "--skip-preview"), `${key} destroy`);
+    steps.destroy[key] = ok(await pulumi(dir, env, "destroy", "--yes", "--skip-preview", ...extra), `${key} destroy`);
   };
-  await lifecycle("program", project.dir, project.env);
+
+  // This program, through Pulumi.yaml, as users run it: a project and namespace per setting.
+  let env: NodeJS.ProcessEnv = {};
+  for (const peer of PROGRAM_PEERS) {
+    const stack = engineStack(n, `bench-${peer.slug}-${n}`, cluster.context);
+    const project = await createProject(cluster, bin, `bench-${peer.slug}-${n}`, `bench-${peer.slug}-${n}`);
+    project.writeConfig(stack.finetune);
+    for (const [k, v] of Object.entries(stack.secrets)) {
+      const set = await project.pulumi("config", "set", "--secret", k, v);
+      if (set.code !== 0) throw new Error(`pulumi config set ${k} failed:\n${set.output}`);
+    }
+    env = project.env;
+    await lifecycle(peer.key, project.dir, { ...project.env, ...peer.env }, peer.args);
+  }
 
   // The plain program: the objects this program declares for its own namespace, one resource each.
   const plainStack = engineStack(n, `bench-plain-${n}`, cluster.context);
@@ -204,7 +232,7 @@ async function runSize(cluster: Cluster, bin: string, n: number): Promise<SizeRu
   fs.writeFileSync(path.join(plainDir, "index.js"), PLAIN_PROGRAM);
   fs.writeFileSync(path.join(plainDir, "package.json"), JSON.stringify({ name: "plain", main: "index.js" }));
   fs.writeFileSync(path.join(plainDir, "objects.json"), JSON.stringify(objects));
-  const plainEnv = { ...project.env, BENCH_CONTEXT: cluster.context };
+  const plainEnv = { ...env, BENCH_CONTEXT: cluster.context };
   ok(await pulumi(plainDir, plainEnv, "stack", "init", `bench-${n}`), "plain stack init");
   await lifecycle("plain", plainDir, plainEnv);
 
@@ -249,43 +277,54 @@ async function runSize(cluster: Cluster, bin: string, n: number): Promise<SizeRu
 const s = (m: Measured | undefined) => (m ? `${m.seconds.toFixed(1)} s` : "-");
 const ratio = (a: Measured | undefined, b: Measured | undefined) =>
   a && b ? `${(a.seconds / b.seconds).toFixed(1)}x` : "-";
-const mb = (peaks: Record<string, number>, r: string) => `${Math.round(peaks[r] ?? 0)} MB`;
+/** The roles whose peak memory is reported, in order. */
+const ROLES = ["program", "engine", "provider", "kubectl"];
 
-/** The lines printed for one size. */
+/** The lines printed for one size: a row per peer (each step's time, peak memory), then the ratios. */
 export function report(run: SizeRun): string[] {
-  const lines = [`jobs=${run.jobs} (${run.objects} objects)`];
-  for (const step of STEPS) {
-    const m = run.steps[step];
+  const width = Math.max(...PEERS.map((p) => p.length), "program / kubectl".length) + 2;
+  const header = `  ${"".padEnd(width)}${STEPS.map((step) => step.padStart(19)).join("")}  peak memory`;
+  const lines = [`jobs=${run.jobs} (${run.objects} objects)`, header];
+  for (const peer of PEERS) {
+    const peaks: Record<string, number> = {};
+    for (const step of STEPS) {
+      for (const [r, v] of Object.entries(run.steps[step][peer]?.peaks ?? {})) peaks[r] = Math.max(peaks[r] ?? 0, v);
+    }
+    const memory = ROLES.filter((r) => peaks[r] !== undefined)
+      .map((r) => `${r} ${Math.round(peaks[r])} MB`)
+      .join(", ");
     lines.push(
-      `  ${step.padEnd(18)} program ${s(m.program).padStart(7)}  plain ${s(m.plain).padStart(7)}  kubectl ${s(m.kubectl).padStart(7)}` +
-        `  kubectl --validate=false ${s(m["kubectl --validate=false"]).padStart(7)}` +
-        `  program/kubectl ${ratio(m.program, m.kubectl)}  program/plain ${ratio(m.program, m.plain)}`,
+      `  ${peer.padEnd(width)}${STEPS.map((step) => s(run.steps[step][peer]).padStart(19)).join("")}  ${memory}`.trimEnd(),
     );
   }
-  const peak = (key: string) => {
-    const all: Record<string, number> = {};
-    for (const step of STEPS) {
-      for (const [r, v] of Object.entries(run.steps[step][key]?.peaks ?? {})) all[r] = Math.max(all[r] ?? 0, v);
-    }
-    return all;
-  };
-  const program = peak("program");
-  const plain = peak("plain");
-  lines.push(
-    `  peak memory        program: program ${mb(program, "program")}, engine ${mb(program, "engine")}, provider ${mb(program, "provider")}` +
-      `; plain: program ${mb(plain, "program")}, engine ${mb(plain, "engine")}, provider ${mb(plain, "provider")}` +
-      `; kubectl ${mb(peak("kubectl"), "kubectl")}`,
-  );
+  for (const [a, b] of [
+    ["program", "kubectl"],
+    [RECOMMENDED, "kubectl"],
+    ["program", "plain"],
+  ]) {
+    const name = `${a === RECOMMENDED ? "recommended" : a} / ${b}`;
+    lines.push(
+      `  ${name.padEnd(width)}${STEPS.map((step) => ratio(run.steps[step][a], run.steps[step][b]).padStart(19)).join("")}`,
+    );
+  }
   return lines;
 }
 
-/** The two closing lines, for the largest size. */
+/** The closing lines, for the largest size: by default, then the last two with the recommended setting. */
 export function summary(run: SizeRun): string[] {
-  const up = run.steps.up;
-  const preview = run.steps["first preview"];
+  const lines = (key: string) => {
+    const up = run.steps.up;
+    const preview = run.steps["first preview"];
+    return [
+      `up at ${run.jobs} jobs: ${up[key].seconds.toFixed(1)} s (kubectl apply: ${up.kubectl.seconds.toFixed(1)} s, ratio ${(up[key].seconds / up.kubectl.seconds).toFixed(1)})`,
+      `preview at ${run.jobs} jobs: ${preview[key].seconds.toFixed(1)} s (kubectl dry-run: ${preview.kubectl.seconds.toFixed(1)} s, ratio ${(preview[key].seconds / preview.kubectl.seconds).toFixed(1)})`,
+    ];
+  };
   return [
-    `up at ${run.jobs} jobs: ${up.program.seconds.toFixed(1)} s (kubectl apply: ${up.kubectl.seconds.toFixed(1)} s, ratio ${(up.program.seconds / up.kubectl.seconds).toFixed(1)})`,
-    `preview at ${run.jobs} jobs: ${preview.program.seconds.toFixed(1)} s (kubectl dry-run: ${preview.kubectl.seconds.toFixed(1)} s, ratio ${(preview.program.seconds / preview.kubectl.seconds).toFixed(1)})`,
+    "by default:",
+    ...lines("program").map((l) => `  ${l}`),
+    "with the README's recommended setting, PULUMI_SKIP_CHECKPOINTS=true:",
+    ...lines(RECOMMENDED),
   ];
 }
 

@@ -19,10 +19,11 @@ import { imageWarnings, trainingWarnings, workerWarnings } from "./warnings";
 export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
 
 /**
- * The most jobs one stack may hold. Under the SDK's mock runtime 1,000 jobs took 1.9 GB and 100
- * took 346 MB (`npm run bench`), about 170 MB per 100 jobs; Node.js's default heap is 4 GiB on
- * the project's machine and about half that on a 4-8 GB CI runner. 500 jobs (about 3,400
- * resources, near 1 GB) leave room for the engine's own per-resource cost.
+ * The most jobs one stack may hold. Under the SDK's mock runtime 500 jobs took 831 MB and 100
+ * took 316 MB (`npm run bench`, Node.js 22), about 130 MB per 100 jobs (1,000, with the limit
+ * lifted, 2.0 GB on Node.js 20); Node.js's default heap is 4 GiB on the project's machine and about
+ * half that on a 4-8 GB CI runner. 500 jobs (about 3,400 resources, near 1 GB) leave room for the
+ * engine's own per-resource cost.
  */
 export const MAX_JOBS = 500;
 
