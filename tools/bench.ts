@@ -6,9 +6,9 @@
 // program under the SDK's mock runtime (as render does), timed to the last registered resource, with
 // its peak RSS; as a floor, the same manifests built by the pure builders and serialized to YAML; and,
 // as a peer, a plain program registering the objects the program declares, one resource each, under
-// the same mocks, in a process of its own. Then start-up: process start to
-// the first registered resource for the dev stack under ts-node (Pulumi's default, and transpile
-// only as Pulumi.yaml runs it), tsx and precompiled JavaScript.
+// the same mocks, in a process of its own. Then start-up: process start to the first registered
+// resource for the dev stack under ts-node (Pulumi's default, and transpile only as Pulumi.yaml runs
+// it), tsx and precompiled JavaScript.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
