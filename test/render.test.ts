@@ -15,6 +15,7 @@ function render(...args: string[]) {
   const result = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", ...args], {
     cwd: ROOT,
     encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
   });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
@@ -137,6 +138,18 @@ describe("render with secrets", { skip: !fs.existsSync(OPERATOR_BUNDLE) && "no o
       text,
       /# kubernetes:core\/v1:Secret kubeflow\/training-operator-webhook-cert \| dependsOn=\[kubeflow, jaxjobs\.kubeflow\.org, mpijobs\.kubeflow\.org, paddlejobs\.kubeflow\.org, pytorchjobs\.kubeflow\.org, tfjobs\.kubeflow\.org, xgboostjobs\.kubeflow\.org\] \| ignoreChanges=\[data, stringData\]\n/,
     );
+  });
+
+  it("prints the whole render into a pipe (`| kubectl apply -f -`), the same bytes as --out", () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-render-")), "gaudi.yaml");
+    assert.equal(render("--config", "test/fixtures/Pulumi.gaudi.yaml", "--out", out).code, 0);
+    const written = fs.readFileSync(out, "utf8");
+    const { code, stdout, stderr } = render("--config", "test/fixtures/Pulumi.gaudi.yaml");
+    assert.equal(code, 0, stderr);
+    // Several megabytes (the operator's CRDs): far more than a pipe holds at once.
+    assert.ok(written.length > 1024 * 1024, `${written.length} bytes`);
+    assert.equal(stdout.length, written.length);
+    assert.equal(stdout, written);
   });
 });
 
