@@ -6,7 +6,15 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import { describeOptions, readStackFile, redact, SECRET_PLACEHOLDER } from "../tools/render";
+import { runProgram } from "../tools/mockRun";
+import {
+  describeOptions,
+  readStackFile,
+  redact,
+  renderResources,
+  renderStack,
+  SECRET_PLACEHOLDER,
+} from "../tools/render";
 import { OPERATOR_BUNDLE } from "./support/structuralSchema";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -203,6 +211,31 @@ describe("render of a stack with hf:// and s3:// sources", () => {
       [{ token: SECRET_PLACEHOLDER }, { accessKeyId: SECRET_PLACEHOLDER, secretAccessKey: SECRET_PLACEHOLDER }],
     );
   });
+});
+
+describe("render: the fake engine echoes only each object's identity", () => {
+  // The render's engine returns apiVersion, kind and metadata as each object's state; a provider
+  // returns the whole object. If the program read back anything else, the two would differ.
+  const stacks = [
+    "Pulumi.dev.yaml",
+    ...fs.readdirSync(path.join(ROOT, "test/fixtures")).map((f) => `test/fixtures/${f}`),
+  ]
+    .filter((f) => /Pulumi\.[^/]*\.yaml$/.test(f) && !f.endsWith("mistakes.yaml"))
+    .filter((f) => !f.endsWith("gaudi.yaml") || fs.existsSync(OPERATOR_BUNDLE));
+  for (const file of stacks) {
+    it(`renders ${file} exactly as with the whole object echoed`, async () => {
+      const { config, secretKeys } = readStackFile(path.join(ROOT, file));
+      const run = (echo: "inputs" | "identity") =>
+        runProgram(config, secretKeys, { stack: "echo", verifySecrets: false, echo });
+      const whole = await run("inputs");
+      const rendered = await renderStack(config, secretKeys, "echo");
+      assert.ok(whole.resources.length > 1);
+      assert.equal(rendered.text, renderResources(whole.resources));
+      assert.deepEqual(rendered.warnings, whole.warnings);
+      // What the program reads back (names, namespaces) reaches its outputs unchanged.
+      assert.deepEqual((await run("identity")).outputs, whole.outputs);
+    });
+  }
 });
 
 describe("render helpers", () => {

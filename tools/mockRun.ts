@@ -76,6 +76,13 @@ export function isSecretValue(v: unknown): v is { value: unknown } {
   );
 }
 
+/** The part of a resource's inputs that the fake engine returns as its state. */
+function echoed(inputs: Record<string, unknown>, echo: "inputs" | "identity"): Record<string, unknown> {
+  if (echo === "inputs") return inputs;
+  const { apiVersion, kind, metadata } = inputs;
+  return { apiVersion, kind, metadata };
+}
+
 /** Options of a program run. */
 export interface RunOptions {
   /** The stack name. @default "test" */
@@ -89,6 +96,14 @@ export interface RunOptions {
     name: string;
     inputs: Record<string, unknown>;
   }) => Record<string, unknown> | undefined;
+  /**
+   * What the fake engine returns as each resource's state (before `state`'s extra): `"inputs"`, the
+   * whole object, as a provider echoes it; `"identity"`, only its `apiVersion`, `kind` and
+   * `metadata`. Outside a preview the SDK fills every output the engine leaves out with the input
+   * (runtime/rpc.js resolveOutputs), so the program reads back the same values either way.
+   * @default "inputs"
+   */
+  readonly echo?: "inputs" | "identity";
   /** Called as the fake engine registers each resource (the benchmark times these). */
   readonly onRegister?: (type: string, name: string) => void;
   /** Run as `pulumi preview` does (`pulumi.runtime.isDryRun()`). @default false: as `pulumi up` */
@@ -129,7 +144,7 @@ export async function runProgram(
           ? [metadata.namespace, metadata.name].filter(Boolean).join("/")
           : `${args.name}-id-${nextId++}`;
         const extra = options.state?.({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id, state: { ...args.inputs, ...extra } };
+        return { id, state: { ...echoed(args.inputs, options.echo ?? "inputs"), ...extra } };
       },
       call(args) {
         return args.inputs;
