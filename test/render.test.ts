@@ -1,4 +1,4 @@
-// The offline render, run as users run it (`npm run render -- ...` is `tsx tools/render.ts ...`).
+// The offline render, run as users run it: package.json's `npm run render` command.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -15,12 +15,13 @@ import {
   renderStack,
   SECRET_PLACEHOLDER,
 } from "../tools/render";
+import { renderArgs } from "./support/renderCommand";
 import { OPERATOR_BUNDLE } from "./support/structuralSchema";
 
 const ROOT = path.resolve(__dirname, "..");
 
 function render(...args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", ...args], {
+  const result = spawnSync(process.execPath, renderArgs(...args), {
     cwd: ROOT,
     encoding: "utf8",
     maxBuffer: 64 * 1024 * 1024,

@@ -8,12 +8,13 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { main } from "../tools/render";
+import { renderArgs } from "./support/renderCommand";
 
 const ROOT = path.resolve(__dirname, "..");
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-render-"));
 
 function render(...args: string[]) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", "tools/render.ts", ...args], {
+  const result = spawnSync(process.execPath, renderArgs(...args), {
     cwd: ROOT,
     encoding: "utf8",
   });

@@ -11,6 +11,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { renderArgs } from "../support/renderCommand";
 import { buildToolchain } from "./cluster";
 
 const ROOT = path.join(__dirname, "..", "..");
@@ -37,8 +38,7 @@ describe("end to end: pulumi new from the repository's template", () => {
   let bin: string;
   const project = () => path.join(work, "my-tuning");
   const pulumi = (...args: string[]) => run("pulumi", args, project(), env);
-  const render = () =>
-    run(process.execPath, ["--import", "tsx", "tools/render.ts", "--stack", "staging"], project(), env);
+  const render = () => run(process.execPath, renderArgs("--stack", "staging"), project(), env);
 
   before(() => {
     bin = buildToolchain();
