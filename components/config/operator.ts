@@ -2,8 +2,9 @@
 // or Kubeflow Trainer v2), whether the stack installs it, and where its manifests come from.
 import * as fs from "node:fs";
 import { z } from "zod";
-import { BundleError, type KubernetesObject, parseBundle } from "../builders/operator";
+import { BundleError, type KubernetesObject } from "../builders/operator";
 import { isPlainObject, strictObject, text } from "./base";
+import { parseBundleCached } from "./bundleCache";
 import { keyPath } from "./errors";
 
 /** The default Kubeflow Training Operator release: the last of the v1 line (PyTorchJob `kubeflow.org/v1`). */
@@ -62,7 +63,7 @@ export function resolveOperatorSource(location: string): OperatorSource | string
   const kind = classifySource(location);
   if (kind === "remote" || kind === "directory") return { kind, location };
   try {
-    return { kind: "file", location, objects: parseBundle(fs.readFileSync(location, "utf8"), location) };
+    return { kind: "file", location, objects: parseBundleCached(fs.readFileSync(location, "utf8"), location) };
   } catch (e) {
     if (e instanceof BundleError) return e.reason;
     return `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
