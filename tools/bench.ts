@@ -8,7 +8,7 @@
 // as a peer, a plain program registering the objects the program declares, one resource each, under
 // the same mocks, in a process of its own. Then start-up: process start to the first registered
 // resource for the dev stack under ts-node (Pulumi's default, and transpile only as Pulumi.yaml runs
-// it), tsx and precompiled JavaScript.
+// it), tsx and precompiled JavaScript; and `npm run render` of the air-gapped stack, cold and warm.
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -35,11 +35,14 @@ import { buildPyTorchJob } from "../components/builders/v1/pytorchJob";
 import { type InstructLabTrainer, MAX_JOBS, parseStackConfig } from "../components/config";
 import { type DeclaredObject, declaredObjects, engineBench } from "./engineBench";
 import { runProgram, type StackConfig } from "./mockRun";
+import { AIR_GAPPED_STACK, renderBench } from "./renderBench";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The mock part's sizes: up to the most jobs one stack may hold. */
 export const MOCK_SIZES = [1, 10, 100, MAX_JOBS];
 const ENGINE_SIZES = [1, 10, 100];
+/** The local operator bundle the air-gapped stack installs (beside the project, as CI has it). */
+const OPERATOR_BUNDLE_PATH = "../shared/kubeflow/training-operator-v1.9.4.yaml";
 
 /** A stack of `n` jobs in a realistic mix, as the engine would pass its config. */
 export function generateStack(n: number): { config: StackConfig; secretKeys: string[] } {
@@ -371,6 +374,16 @@ async function mockBench(): Promise<void> {
   const startup = startupRuns();
   for (const s of startup) {
     console.log(`  ${s.name.padEnd(58)} ${fmt(s.cold, 0).padStart(6)} ms / ${fmt(s.warm, 0).padStart(5)} ms ${s.note}`);
+  }
+  console.log("");
+  if (fs.existsSync(path.join(ROOT, OPERATOR_BUNDLE_PATH))) {
+    const r = renderBench(ROOT);
+    console.log(
+      `air-gapped render, npm run render -- --config ${AIR_GAPPED_STACK} (${fmt(r.bytes / 1e6, 1)} MB, median of 5): ` +
+        `warm ${fmt(r.warmMs / 1000)} s, cold ${fmt(r.coldMs / 1000)} s (no compile cache, no parsed bundle)`,
+    );
+  } else {
+    console.log(`air-gapped render: skipped: no operator bundle at ${OPERATOR_BUNDLE_PATH}`);
   }
   console.log("");
   console.log(

@@ -1,0 +1,56 @@
+// The benchmark's render part: `npm run render` of the air-gapped stack (test/fixtures/Pulumi.gaudi.yaml:
+// two jobs and the v1 operator installed from a local bundle, 3.5 MB of YAML), as a user types it,
+// wall time from the command to its exit, cold and warm.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { BUNDLE_CACHE } from "../components/config/bundleCache";
+
+/** The stack the render part renders, relative to the project. */
+export const AIR_GAPPED_STACK = "test/fixtures/Pulumi.gaudi.yaml";
+
+/** Environment of a cold run: no compile cache (Node.js's, ts-node's); the bundle cache is emptied too. */
+const COLD_ENV = { NODE_DISABLE_COMPILE_CACHE: "1", TS_NODE_CACHE: "false" };
+
+export interface RenderTimes {
+  /** Median wall time with every cache filled (a laptop's second run), ms. */
+  readonly warmMs: number;
+  /** Median wall time with none (a fresh CI runner), ms. */
+  readonly coldMs: number;
+  /** Size of the render, bytes. */
+  readonly bytes: number;
+}
+
+function median(samples: number[]): number {
+  return [...samples].sort((a, b) => a - b)[Math.floor(samples.length / 2)];
+}
+
+/** `npm run render` once, timed; throws when it fails or renders nothing. */
+function renderOnce(root: string, out: string, env: NodeJS.ProcessEnv): number {
+  const start = performance.now();
+  const result = spawnSync("npm", ["run", "-s", "render", "--", "--config", AIR_GAPPED_STACK, "--out", out], {
+    cwd: root,
+    encoding: "utf8",
+    env,
+  });
+  const ms = performance.now() - start;
+  if (result.status !== 0) throw new Error(`npm run render failed (${result.status}):\n${result.stderr}`);
+  return ms;
+}
+
+/** Times the render of the air-gapped stack, `times` runs each way (its bundle must exist). */
+export function renderBench(root: string, times = 5): RenderTimes {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-render-bench-")), "render.yaml");
+  try {
+    const cold = Array.from({ length: times }, () => {
+      if (BUNDLE_CACHE !== undefined) fs.rmSync(BUNDLE_CACHE, { recursive: true, force: true });
+      return renderOnce(root, out, { ...process.env, ...COLD_ENV });
+    });
+    renderOnce(root, out, process.env); // fills the caches
+    const warm = Array.from({ length: times }, () => renderOnce(root, out, process.env));
+    return { warmMs: median(warm), coldMs: median(cold), bytes: fs.statSync(out).size };
+  } finally {
+    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  }
+}
