@@ -216,7 +216,8 @@ describe("render of a stack with hf:// and s3:// sources", () => {
 
 describe("render: the fake engine echoes only each object's identity", () => {
   // The render's engine returns apiVersion, kind and metadata as each object's state; a provider
-  // returns the whole object. If the program read back anything else, the two would differ.
+  // returns the whole object. Outside a preview the SDK fills what the engine leaves out with the
+  // inputs, so the render, its warnings and the program's outputs must come out the same.
   const stacks = [
     "Pulumi.dev.yaml",
     ...fs.readdirSync(path.join(ROOT, "test/fixtures")).map((f) => `test/fixtures/${f}`),
