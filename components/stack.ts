@@ -12,6 +12,7 @@ import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { JobNamespace } from "./jobNamespace";
 import { KueueQueues } from "./kueueQueues";
+import { withoutStackCapture } from "./stackTraces";
 import { TrainingOperator } from "./trainingOperator";
 import { skipAwaitTransform } from "./transforms";
 
@@ -39,8 +40,15 @@ export interface StackOutputs {
   readonly jobs: Record<string, JobOutputs>;
 }
 
-/** Declares every resource of the stack from its validated config. */
+/**
+ * Declares every resource of the stack from its validated config, without V8's stack capture (see
+ * stackTraces.ts: it halves the time and cuts a third of the memory of a large stack).
+ */
 export function declareStack(config: Config): StackOutputs {
+  return withoutStackCapture(() => declareResources(config));
+}
+
+function declareResources(config: Config): StackOutputs {
   // Every resource names its cluster through this provider, never the ambient kubeconfig alone.
   const provider = new k8s.Provider("cluster", {
     ...(config.cluster.context !== undefined ? { context: config.cluster.context } : {}),
