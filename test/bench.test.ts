@@ -8,11 +8,19 @@ import { MAX_JOBS, parseStackConfig } from "../components/config";
 import { generateStack, MOCK_SIZES, measurePlain, medianOf } from "../tools/bench";
 
 describe("npm run bench, mock runtime part", () => {
-  it("measures only stacks the program accepts, up to the most jobs a stack may hold", () => {
-    assert.deepEqual(MOCK_SIZES, [1, 10, 100, MAX_JOBS]);
+  it("measures stacks up to the most jobs a stack may hold, and twice that with the limit lifted", () => {
+    assert.deepEqual(MOCK_SIZES, [1, 10, 100, 500, 1000]);
+    assert.equal(MAX_JOBS, 500);
     for (const n of MOCK_SIZES) {
       const { config, secretKeys } = generateStack(n);
-      const parsed = parseStackConfig(config, new Set(secretKeys.map((k) => k.replace(/^finetune:/, ""))));
+      const secrets = new Set(secretKeys.map((k) => k.replace(/^finetune:/, "")));
+      if (n > MAX_JOBS) {
+        assert.throws(
+          () => parseStackConfig(config, secrets),
+          /finetune:jobs: has 1000 jobs; at most 500 fit in one stack/,
+        );
+      }
+      const parsed = parseStackConfig(config, secrets, undefined, Math.max(n, MAX_JOBS));
       assert.equal(Object.keys(parsed.jobs).length, n);
     }
   });

@@ -101,9 +101,9 @@ export interface DeclaredObject {
 export async function declaredObjects(
   config: Record<string, string>,
   secretKeys: string[],
-  { skipAwait = true }: { skipAwait?: boolean } = {},
+  { skipAwait = true, maxJobs }: { skipAwait?: boolean; maxJobs?: number } = {},
 ): Promise<DeclaredObject[]> {
-  const run = await runProgram(config, secretKeys, { stack: "bench" });
+  const run = await runProgram(config, secretKeys, { stack: "bench", maxJobs });
   const unwrap = (v: unknown): unknown => {
     if (isSecretValue(v)) return unwrap(v.value);
     if (Array.isArray(v)) return v.map(unwrap);

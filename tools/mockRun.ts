@@ -114,6 +114,8 @@ export interface RunOptions {
    * @default true
    */
   readonly verifySecrets?: boolean;
+  /** The most jobs the stack may hold: only the benchmark lifts it. @default MAX_JOBS */
+  readonly maxJobs?: number;
 }
 
 /**
@@ -156,7 +158,7 @@ export async function runProgram(
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
   // Validated before the stack starts, as index.ts does at load: bad config declares nothing.
-  const validated = loadConfig();
+  const validated = loadConfig(options.maxJobs);
   if (options.verifySecrets ?? true) await verifyConfigSecrets(validated);
 
   // As the CLI's Node.js runtime does (cmd/run), an error that rejects an Output the engine awaits

@@ -127,18 +127,19 @@ export function foreignProjectKeys(all: Readonly<Record<string, string>>, projec
 /**
  * Decodes and validates the engine's config map (`finetune:key` to text) in one step, reporting
  * decoding and validation problems together. Pure: `loadConfig` adds the runtime around it.
- * `project` is the project's name, when known (see `foreignProjectKeys`).
+ * `project` is the project's name, when known (see `foreignProjectKeys`); `maxJobs`, see `parseConfig`.
  */
 export function parseStackConfig(
   all: Readonly<Record<string, string>>,
   secretKeys: ReadonlySet<string>,
   project?: string,
+  maxJobs?: number,
 ): ReturnType<typeof parseConfig> {
   const decoded = decodeConfigValues(all, secretKeys);
   const { values } = decoded;
   const problems = [...foreignProjectKeys(all, project), ...decoded.problems];
   try {
-    const parsed = parseConfig(values, secretKeys);
+    const parsed = parseConfig(values, secretKeys, maxJobs);
     if (problems.length > 0) throw new ConfigError(problems);
     return parsed;
   } catch (e) {
@@ -152,9 +153,9 @@ export function parseStackConfig(
 /**
  * Reads the stack's config from the Pulumi runtime, validates it, and returns the typed config.
  * Secrets are read only with `requireSecret`, so they stay secret Outputs; `verifyConfigSecrets`
- * checks their shape.
+ * checks their shape. `maxJobs`, see `parseConfig`.
  */
-export function loadConfig(): Config {
+export function loadConfig(maxJobs?: number): Config {
   const all = pulumi.runtime.allConfig();
   const secretKeys = new Set(
     Object.keys(all)
@@ -165,7 +166,7 @@ export function loadConfig(): Config {
       )
       .map((k) => k.slice(CONFIG_NAMESPACE.length + 1)),
   );
-  const parsed = parseStackConfig(all, secretKeys, pulumi.getProject());
+  const parsed = parseStackConfig(all, secretKeys, pulumi.getProject(), maxJobs);
   const { hasHfToken, hasS3Credentials, hasImagePullSecrets, ...config } = parsed;
   const secrets = new pulumi.Config(CONFIG_NAMESPACE);
   return {
