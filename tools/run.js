@@ -12,14 +12,24 @@ const Module = require("node:module");
 const path = require("node:path");
 
 const cache = path.join(__dirname, "..", "node_modules", ".cache", "finetune");
-Module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || path.join(cache, "node-compile-cache"));
-require("@pulumi/pulumi/vendor/ts-node@7.0.1").register({
-  project: path.join(__dirname, "..", "tsconfig.pulumi.json"),
-  compiler: "typescript",
-  transpileOnly: true,
-  cacheDirectory: process.env.TS_NODE_CACHE_DIRECTORY || path.join(cache, "ts-node"),
-});
-// The tool runs as the main module (its `require.main === module` holds) and sees its own arguments.
-process.argv.splice(1, 1);
-process.argv[1] = path.resolve(process.argv[1]);
-Module.runMain();
+
+/** Turns on both compile caches and registers the SDK's ts-node for `.ts` files. */
+function register() {
+  Module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || path.join(cache, "node-compile-cache"));
+  require("@pulumi/pulumi/vendor/ts-node@7.0.1").register({
+    project: path.join(__dirname, "..", "tsconfig.pulumi.json"),
+    compiler: "typescript",
+    transpileOnly: true,
+    cacheDirectory: process.env.TS_NODE_CACHE_DIRECTORY || path.join(cache, "ts-node"),
+  });
+}
+
+if (require.main === module) {
+  register();
+  // The tool runs as the main module (its `require.main === module` holds) and sees its own arguments.
+  process.argv.splice(1, 1);
+  process.argv[1] = path.resolve(process.argv[1]);
+  Module.runMain();
+}
+
+module.exports = { register };
