@@ -5,7 +5,8 @@
 // Performance). Both caches are kept in the project's node_modules/.cache/finetune, not in the
 // shared temporary folder, where another user of the machine could plant compiled code (unless
 // TS_NODE_CACHE_DIRECTORY or NODE_COMPILE_CACHE name another; off with TS_NODE_CACHE=false and
-// NODE_DISABLE_COMPILE_CACHE=1). `npm run render` is `node tools/run.js tools/render.ts`.
+// NODE_DISABLE_COMPILE_CACHE=1). `npm run render` is `node tools/run.js tools/render.ts`;
+// tools/prepare.js uses `register()` to fill both caches at install.
 //
 //   node tools/run.js TOOL.ts [ARGS...]
 const Module = require("node:module");
