@@ -6,28 +6,23 @@
 // Performance). The SDK's record of where each resource is declared is taken apart, with its own
 // limit, and is not affected.
 
-/** V8's own limit, unless the user chose one. */
-function userChoseLimit(env: NodeJS.ProcessEnv, execArgv: readonly string[]): boolean {
-  return [...(env.NODE_OPTIONS ?? "").split(/\s+/), ...execArgv].some((a) => a.startsWith("--stack-trace-limit"));
-}
+/** V8's default `Error.stackTraceLimit`. */
+const V8_DEFAULT_LIMIT = 10;
 
 /**
  * Runs `declare` with `Error.stackTraceLimit` at 0, and restores it after, also when `declare`
  * throws. An error thrown while declaring keeps its message but has no frames; errors raised later
  * (in Outputs' callbacks) keep theirs. Left alone when PULUMI_DEBUG_PROMISE_LEAKS asks for those
- * traces, or when the user set `--stack-trace-limit` (in NODE_OPTIONS or on the command line).
+ * traces, or when the limit is not V8's default (the user chose one, e.g. with
+ * `NODE_OPTIONS=--stack-trace-limit=50`). The flag itself is not looked for: Node.js 24's test
+ * runner passes `--stack-trace-limit=10` to every test process.
  */
-export function withoutStackCapture<T>(
-  declare: () => T,
-  env: NodeJS.ProcessEnv = process.env,
-  execArgv: readonly string[] = process.execArgv,
-): T {
-  if (env.PULUMI_DEBUG_PROMISE_LEAKS || userChoseLimit(env, execArgv)) return declare();
-  const limit = Error.stackTraceLimit;
+export function withoutStackCapture<T>(declare: () => T, env: NodeJS.ProcessEnv = process.env): T {
+  if (env.PULUMI_DEBUG_PROMISE_LEAKS || Error.stackTraceLimit !== V8_DEFAULT_LIMIT) return declare();
   Error.stackTraceLimit = 0;
   try {
     return declare();
   } finally {
-    Error.stackTraceLimit = limit;
+    Error.stackTraceLimit = V8_DEFAULT_LIMIT;
   }
 }
