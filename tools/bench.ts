@@ -36,14 +36,12 @@ import { buildPyTorchJob } from "../components/builders/v1/pytorchJob";
 import { type InstructLabTrainer, MAX_JOBS, parseStackConfig } from "../components/config";
 import { type DeclaredObject, declaredObjects, engineBench } from "./engineBench";
 import { runProgram, type StackConfig } from "./mockRun";
-import { AIR_GAPPED_STACK, renderBench } from "./renderBench";
+import { renderReport } from "./renderBench";
 
 const ROOT = path.resolve(__dirname, "..");
 /** The mock part's sizes: up to the most jobs one stack may hold, and twice that. */
 export const MOCK_SIZES = [1, 10, 100, MAX_JOBS, 2 * MAX_JOBS];
 const ENGINE_SIZES = [1, 10, 100];
-/** The local operator bundle the air-gapped stack installs (beside the project, as CI has it). */
-const OPERATOR_BUNDLE_PATH = "../shared/kubeflow/training-operator-v1.9.4.yaml";
 
 /** A stack of `n` jobs in a realistic mix, as the engine would pass its config. */
 export function generateStack(n: number): { config: StackConfig; secretKeys: string[] } {
@@ -381,16 +379,7 @@ async function mockBench(): Promise<void> {
     console.log(`  ${s.name.padEnd(58)} ${fmt(s.cold, 0).padStart(6)} ms / ${fmt(s.warm, 0).padStart(5)} ms ${s.note}`);
   }
   console.log("");
-  if (fs.existsSync(path.join(ROOT, OPERATOR_BUNDLE_PATH))) {
-    const r = renderBench(ROOT);
-    console.log(
-      `air-gapped render, npm run render -- --config ${AIR_GAPPED_STACK} (${fmt(r.bytes / 1e6, 1)} MB, median of 5): ` +
-        `warm ${fmt(r.warmMs / 1000)} s, after npm ci ${fmt(r.installedMs / 1000)} s (its prepare's compile caches, no parsed bundle), ` +
-        `cold ${fmt(r.coldMs / 1000)} s (no compile cache, no parsed bundle)`,
-    );
-  } else {
-    console.log(`air-gapped render: skipped: no operator bundle at ${OPERATOR_BUNDLE_PATH}`);
-  }
+  console.log(renderReport(ROOT));
   console.log("");
   console.log(
     `growth: per-job cost at ${largest} jobs is ${fmt(perLargest / per100)}x that at 100 jobs (flat is 1.00x); floor ratio at ${largest} jobs: ${fmt(at(largest).wallMs / at(largest).floorMs, 1)}x`,

@@ -10,6 +10,8 @@ import { BUNDLE_CACHE } from "../components/config/bundleCache";
 
 /** The stack the render part renders, relative to the project. */
 export const AIR_GAPPED_STACK = "test/fixtures/Pulumi.gaudi.yaml";
+/** The local operator bundle that stack installs (beside the project, as CI has it). */
+const OPERATOR_BUNDLE_PATH = "../shared/kubeflow/training-operator-v1.9.4.yaml";
 
 /** Environment of a cold run: no compile cache (Node.js's, ts-node's); the bundle cache is emptied too. */
 const COLD_ENV = { NODE_DISABLE_COMPILE_CACHE: "1", TS_NODE_CACHE: "false" };
@@ -69,4 +71,18 @@ export function renderBench(root: string, times = 5): RenderTimes {
   } finally {
     fs.rmSync(path.dirname(out), { recursive: true, force: true });
   }
+}
+
+/** The bench's line for the render: its times, or why it was skipped. */
+export function renderReport(root: string): string {
+  if (!fs.existsSync(path.join(root, OPERATOR_BUNDLE_PATH))) {
+    return `air-gapped render: skipped: no operator bundle at ${OPERATOR_BUNDLE_PATH}`;
+  }
+  const r = renderBench(root);
+  const s = (ms: number) => (ms / 1000).toFixed(2);
+  return (
+    `air-gapped render, npm run render -- --config ${AIR_GAPPED_STACK} (${(r.bytes / 1e6).toFixed(1)} MB, median of 5): ` +
+    `warm ${s(r.warmMs)} s, after npm ci ${s(r.installedMs)} s (its prepare's compile caches, no parsed bundle), ` +
+    `cold ${s(r.coldMs)} s (no compile cache, no parsed bundle)`
+  );
 }
