@@ -9,6 +9,11 @@
 # what changed. Prints the bin folder to put first on PATH: hard links to the cached binaries,
 # all in one folder because the CLI looks
 # for its language host beside itself.
+# Runs are serialized by a lock in the cache folder, so two at once on one cache (two CI jobs on one
+# runner, a bench beside a test run) both succeed: the second waits, then finds the binaries built.
+#   build.sh             build what is missing, print the bin folder
+#   build.sh --sources   print the files and folders it reads from module sources, downloading them
+#                        if needed, and build nothing (the guard in test/toolchain.test.ts)
 #   FINETUNE_E2E_CACHE   cache root (default: ~/.cache/finetune-e2e)
 #   FINETUNE_SHARED      the shared reference folder beside the project (default: ../shared)
 set -euo pipefail
@@ -33,8 +38,38 @@ NODE_VERSION=22.23.5
 
 store="$cache/store"
 bin="$cache/bin"
-mkdir -p "$store" "$bin"
 export GOFLAGS="${GOFLAGS:-} -mod=mod"
+
+# The folder of a module's source at the version the given go.mod selects. `go list -m` alone
+# prints an empty folder until the module is extracted in the module cache (it never downloads),
+# so the module is downloaded first (nothing is fetched when it is already there).
+module_dir() { # go.mod folder, module path
+  local dir
+  (cd "$1" && go mod download "$2") || { echo "could not download $2 (selected by $1/go.mod)" >&2; return 1; }
+  dir="$(cd "$1" && go list -m -f '{{.Dir}}' "$2")"
+  [ -n "$dir" ] && [ -d "$dir" ] || { echo "no source folder for $2 after downloading it" >&2; return 1; }
+  printf '%s\n' "$dir"
+}
+# The sources read as files, not only built: the provider's schema files, Kueue's install.
+provider_schema_dir() { local d; d="$(module_dir "$here/provider" github.com/pulumi/pulumi-kubernetes/provider/v4)" && printf '%s\n' "$d/cmd/pulumi-resource-kubernetes"; }
+kueue_install_dir() { local d; d="$(module_dir "$here/kueue" sigs.k8s.io/kueue)" && printf '%s\n' "$d/config/default"; }
+
+if [ "${1:-}" = "--sources" ]; then
+  schema_dir="$(provider_schema_dir)"
+  install_dir="$(kueue_install_dir)"
+  for file in "$schema_dir/schema.json" "$schema_dir/terraform-mapping.json" "$install_dir/kustomization.yaml"; do
+    [ -f "$file" ] || { echo "missing: $file" >&2; exit 1; }
+    printf '%s\n' "$file"
+  done
+  exit 0
+fi
+
+mkdir -p "$store" "$bin"
+exec 9>"$cache/build.lock"
+if ! flock -n 9; then
+  echo "waiting for another build.sh on $cache ..." >&2
+  flock 9
+fi
 
 # Links a cached file into the bin folder under its plain name.
 link() { ln -f "$store/$1-$2" "$bin/$1"; }
@@ -44,9 +79,12 @@ build() { # name, version, module dir, package, extra flags...
   shift 4
   if [ ! -x "$store/$name-$version" ]; then
     echo "building $name $version ($pkg) ..." >&2
-    local start=$SECONDS
-    (cd "$dir" && go build -trimpath "$@" -o "$store/$name-$version.tmp" "$pkg")
-    mv "$store/$name-$version.tmp" "$store/$name-$version"
+    local start=$SECONDS scratch
+    # Built under a name of its own, then renamed into place: a half-written binary is never found.
+    scratch="$(mktemp -d "$store/.$name-XXXXXX")"
+    (cd "$dir" && go build -trimpath "$@" -o "$scratch/$name" "$pkg")
+    mv "$scratch/$name" "$store/$name-$version"
+    rmdir "$scratch"
     echo "built $name in $((SECONDS - start))s" >&2
   fi
   link "$name" "$version"
@@ -69,9 +107,9 @@ link pulumi-language-nodejs "$LANGHOST_VERSION"
 
 # The provider's schema files come from its module; they are embedded by main.go.
 if [ ! -x "$store/pulumi-resource-kubernetes-$PROVIDER_RELEASE" ]; then
-  provider_dir="$(cd "$here/provider" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
-  install -m 0644 "$provider_dir/cmd/pulumi-resource-kubernetes/schema.json" "$here/provider/schema.json"
-  install -m 0644 "$provider_dir/cmd/pulumi-resource-kubernetes/terraform-mapping.json" "$here/provider/terraform-mapping.json"
+  schema_dir="$(provider_schema_dir)"
+  install -m 0644 "$schema_dir/schema.json" "$here/provider/schema.json"
+  install -m 0644 "$schema_dir/terraform-mapping.json" "$here/provider/terraform-mapping.json"
 fi
 build pulumi-resource-kubernetes "$PROVIDER_RELEASE" "$here/provider" . \
   -ldflags "-X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$PROVIDER_RELEASE"
@@ -97,9 +135,11 @@ build actionlint "$ACTIONLINT_VERSION" "$here/actionlint" github.com/rhysd/actio
 # kustomize, offline), beside the binaries.
 mkdir -p "$cache/manifests"
 if [ ! -s "$cache/manifests/kueue-$KUEUE_VERSION.yaml" ]; then
-  kueue_dir="$(cd "$here/kueue" && go list -m -f '{{.Dir}}' sigs.k8s.io/kueue)"
-  kubectl kustomize "$kueue_dir/config/default" > "$cache/manifests/kueue-$KUEUE_VERSION.yaml.tmp"
-  mv "$cache/manifests/kueue-$KUEUE_VERSION.yaml.tmp" "$cache/manifests/kueue-$KUEUE_VERSION.yaml"
+  install_dir="$(kueue_install_dir)"
+  rendered="$(mktemp "$cache/manifests/.kueue-XXXXXX")"
+  kubectl kustomize "$install_dir" > "$rendered"
+  chmod 0644 "$rendered"
+  mv "$rendered" "$cache/manifests/kueue-$KUEUE_VERSION.yaml"
 fi
 
 # Node.js 22, the oldest release line @pulumi/pulumi supports, for the CLI's runs of the program.
