@@ -1,6 +1,6 @@
-// The namespace the jobs run in, and what its pods share: the ServiceAccount they run as, the
-// credential Secrets (Hugging Face token, S3 keys, registry credentials) and, when asked, the
-// NetworkPolicies that deny all traffic but DNS by default.
+// The namespace the jobs run in (created by the stack, or one that exists already), and what its
+// pods share: the ServiceAccount they run as, the credential Secrets (Hugging Face token, S3 keys,
+// registry credentials) and, when asked, the NetworkPolicies that deny all traffic but DNS.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -15,8 +15,14 @@ import type { S3Credentials } from "./config";
 
 /** Arguments of a `JobNamespace`. */
 export interface JobNamespaceArgs {
-  /** Name of the namespace to create. */
+  /** Name of the namespace. */
   readonly name: string;
+  /**
+   * Create the namespace (and delete it with the stack, unless retained), or run in one that exists
+   * and never touch it.
+   * @default true
+   */
+  readonly create?: boolean;
   /** The Pod Security Standard level its pods meet, enforced by admission labels. */
   readonly podSecurity: "restricted" | "baseline";
   /**
@@ -61,11 +67,19 @@ export class JobNamespace extends pulumi.ComponentResource {
 
   constructor(name: string, args: JobNamespaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:index:JobNamespace", name, {}, opts);
-    const namespace = new k8s.core.v1.Namespace(name, buildNamespace(args.name, podSecurityLabels(args.podSecurity)), {
-      parent: this,
-      retainOnDelete: args.retain ?? false,
-    });
-    this.name = namespace.metadata.name;
+    if (args.create ?? true) {
+      const namespace = new k8s.core.v1.Namespace(
+        name,
+        buildNamespace(args.name, podSecurityLabels(args.podSecurity)),
+        {
+          parent: this,
+          retainOnDelete: args.retain ?? false,
+        },
+      );
+      this.name = namespace.metadata.name;
+    } else {
+      this.name = pulumi.output(args.name);
+    }
     this.podPrerequisites = [
       new k8s.core.v1.ServiceAccount(`${name}-service-account`, buildServiceAccount(this.name), { parent: this }),
     ];

@@ -3,18 +3,25 @@
 // per job. `index.ts` and the offline render both call `declareStack(loadConfig())`.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stackOwner } from "./builders/ownership";
 import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
 import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
 import { TRAINJOB_BACKEND } from "./builders/v2/backend";
 import { kubeClient } from "./cluster/kubeClient";
+import { snapshotKubeconfig } from "./cluster/kubeconfig";
+import { clusterReader } from "./cluster/reader";
 import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
+import { declareGuards } from "./guards";
 import { JobNamespace } from "./jobNamespace";
 import { KueueQueues } from "./kueueQueues";
 import { withoutStackCapture } from "./stackTraces";
 import { TrainingOperator } from "./trainingOperator";
 import { skipAwaitTransform } from "./transforms";
+
+/** The operator install's component name. */
+const INSTALL = "training-operator";
 
 /** What the stack exports for one job. */
 export interface JobOutputs {
@@ -57,11 +64,20 @@ function declareResources(config: Config): StackOutputs {
   });
 
   for (const warning of config.warnings) pulumi.log.warn(warning);
+  // The guards read the cluster with the provider's kubeconfig and context, as they are now.
+  const guards = declareGuards({
+    owner: stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
+    reader: clusterReader(snapshotKubeconfig(config.cluster)),
+    namespace: config.namespace,
+    createNamespace: config.createNamespace,
+    installUrn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::finetune:index:TrainingOperator::${INSTALL}`,
+  });
   const skipAwait = config.cluster.skipAwait;
-  // Component options: the cluster's provider, and with skipAwait the transform that reaches every object.
-  const opts = (): pulumi.ComponentResourceOptions => ({
+  // Component options: the cluster's provider, the guards (the install's own for the install), and
+  // with skipAwait the transform that reaches every object.
+  const opts = (install = false): pulumi.ComponentResourceOptions => ({
     provider,
-    ...(skipAwait ? { transforms: [skipAwaitTransform] } : {}),
+    transforms: [install ? guards.install : guards.stack, ...(skipAwait ? [skipAwaitTransform] : [])],
   });
 
   const jobs = Object.values(config.jobs);
@@ -69,6 +85,7 @@ function declareResources(config: Config): StackOutputs {
     config.namespace,
     {
       name: config.namespace,
+      create: config.createNamespace,
       podSecurity: podSecurityLevel(jobs, config.trainingOperator.workerPodSecurity),
       hfToken: config.hfToken,
       s3Credentials: config.s3Credentials,
@@ -81,9 +98,7 @@ function declareResources(config: Config): StackOutputs {
 
   // A source is resolved exactly when the stack installs the operator.
   const { version, source, runtimesSource, generation } = config.trainingOperator;
-  const operator = source
-    ? new TrainingOperator("training-operator", { version, source, runtimesSource }, opts())
-    : undefined;
+  const operator = source ? new TrainingOperator(INSTALL, { version, source, runtimesSource }, opts(true)) : undefined;
   const queues = config.queues
     ? new KueueQueues("queues", { queues: config.queues, namespace: namespace.name }, opts())
     : undefined;

@@ -3,7 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /** True for a resource type of the Kubernetes provider that is a Kubernetes object. */
-function isKubernetesObject(type: string): boolean {
+export function isKubernetesObject(type: string): boolean {
   return (
     /^kubernetes:[^:]+:[A-Za-z]+$/.test(type) &&
     !type.startsWith("kubernetes:kustomize/") &&

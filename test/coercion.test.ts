@@ -62,6 +62,7 @@ describe("a stack written with pulumi config set (test/fixtures/config-set.sh, t
       { key: "nvidia.com/gpu", operator: "Exists", tolerationSeconds: 300, effect: "NoSchedule" },
     ]);
     assert.equal(parsed.networkPolicy, true);
+    assert.equal(parsed.createNamespace, false);
     assert.equal(parsed.trainingOperator.install, false);
     assert.equal(parsed.hasHfToken, true);
   });

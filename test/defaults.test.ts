@@ -57,7 +57,7 @@ function documentedValue(key: string, config: Json): unknown {
     [/^trainer\.(.+)$/, (m) => at(job.trainer, m[1])],
     [/^output\.(.+)$/, (m) => at(job.output, m[1])],
     [/^<volume>\.(.+)$/, (m) => at(job.output, m[1])],
-    [/^(cluster|trainingOperator|staging|networkPolicy)(\..+)?$/, (m) => at(config, m[0])],
+    [/^(cluster|trainingOperator|staging|networkPolicy|createNamespace)(\..+)?$/, (m) => at(config, m[0])],
   ];
   for (const [pattern, read] of rules) {
     const m = pattern.exec(key);

@@ -114,11 +114,16 @@ describe("real-engine benchmark", () => {
     );
     const token = objects.find((o) => o.name === "bench-kubectl-1-hf-token")?.inputs;
     assert.deepEqual(token?.stringData, { token: "hf_bench" });
-    // What the engine's run of cluster.skipAwait's transform gives every object.
+    // What the engine's run of the program's transforms gives every object: its creator, and
+    // cluster.skipAwait's annotations.
     for (const o of objects) {
       assert.deepEqual(
         (o.inputs.metadata as { annotations?: Record<string, string> }).annotations,
-        { "pulumi.com/skipAwait": "true", "pulumi.com/deletionPropagationPolicy": "background" },
+        {
+          "finetune/stack": "organization/finetune/bench",
+          "pulumi.com/skipAwait": "true",
+          "pulumi.com/deletionPropagationPolicy": "background",
+        },
         o.name,
       );
     }

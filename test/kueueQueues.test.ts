@@ -89,6 +89,7 @@ describe("declared queues: the objects", () => {
       kind: "ResourceFlavor",
       metadata: {
         name: "h100-nodes",
+        annotations: { "finetune/stack": "organization/finetune/test" },
         labels: {
           "app.kubernetes.io/name": "finetune",
           "app.kubernetes.io/component": "queue",
@@ -127,12 +128,22 @@ describe("declared queues: the objects", () => {
       ],
     });
     assert.deepEqual(cq.options.dependsOn, ["flavor-h100-nodes", "flavor-spot"]);
+    // Shared objects are guarded: never taken over when they exist, never deleted while in use.
+    assert.deepEqual(one(run, `${CR}:ResourceFlavor`, "flavor-h100-nodes").options.hooks, {
+      beforeCreate: ["finetune-create-guard"],
+      beforeDelete: ["finetune-delete-guard-resourceflavor"],
+    });
+    assert.deepEqual(cq.options.hooks, {
+      beforeCreate: ["finetune-create-guard"],
+      beforeDelete: ["finetune-delete-guard-clusterqueue"],
+    });
     const lq = one(run, `${CR}:LocalQueue`, "localqueue-team-a");
     assert.deepEqual(
       [(lq.inputs as Json).metadata.namespace, (lq.inputs as Json).spec],
       ["ml", { clusterQueue: "research" }],
     );
     assert.deepEqual(lq.options.dependsOn, ["clusterqueue-research"]);
+    assert.deepEqual(lq.options.hooks, { beforeCreate: ["finetune-create-guard"] });
     assert.equal(one(run, T.pytorchJob, "a-pytorchjob").options.dependsOn.includes("localqueue-team-a"), true);
     assert.equal(
       one(run, T.pytorchJob, "b-pytorchjob").options.dependsOn.some((d) => d.startsWith("localqueue-")),

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { HF_DOWNLOAD_PROGRAM } from "../components/builders/dataJobs";
 import { skipAwaitTransform } from "../components/transforms";
 import { recordLogs } from "./support/logs";
-import { commandJob, one, plan, runStack, T } from "./support/stacks";
+import { commandJob, OWNED, one, plan, runStack, T } from "./support/stacks";
 
 type Json = Record<string, any>;
 const JOB = "kubernetes:batch/v1:Job";
@@ -186,6 +186,7 @@ describe("waits", () => {
   it("running (the default): waitFor Running/Succeeded/Failed, 1h", async () => {
     assert.deepEqual(await annotations({}), {
       annotations: {
+        ...OWNED,
         "pulumi.com/waitFor":
           'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Running" || @.type=="Succeeded" || @.type=="Failed")].type}',
       },
@@ -196,6 +197,7 @@ describe("waits", () => {
   it("succeeded: waitFor Succeeded/Failed, the configured timeout", async () => {
     assert.deepEqual(await annotations({ wait: "succeeded", timeout: "36h" }), {
       annotations: {
+        ...OWNED,
         "pulumi.com/waitFor":
           'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Succeeded" || @.type=="Failed")].type}',
       },
@@ -205,7 +207,7 @@ describe("waits", () => {
 
   it("none: skipAwait, no timeout", async () => {
     assert.deepEqual(await annotations({ wait: "none" }), {
-      annotations: { "pulumi.com/skipAwait": "true" },
+      annotations: { ...OWNED, "pulumi.com/skipAwait": "true" },
       timeouts: undefined,
     });
   });
@@ -297,6 +299,7 @@ describe("retries of staging and data preparation", () => {
     const run = await runStack(base({ granite: ilabJob() }));
     for (const name of ["granite-stage-model", "granite-stage-dataset", "granite-prepare"]) {
       assert.deepEqual((one(run, JOB, name).inputs as Json).metadata.annotations, {
+        ...OWNED,
         "pulumi.com/replaceUnready": "true",
       });
     }
@@ -473,7 +476,7 @@ describe("outputs", () => {
 });
 
 describe("cluster.skipAwait", () => {
-  it("gives every component the transform, and does not judge the run", async () => {
+  it("gives every component the transform, which reaches every object, and does not judge the run", async () => {
     const errors = await recordLogs("error", async () => {
       const run = await runStack(
         { namespace: "ml", cluster: { skipAwait: true }, jobs: { granite: ilabJob({ wait: "succeeded" }) } },
@@ -481,7 +484,17 @@ describe("cluster.skipAwait", () => {
         { state: (r) => (r.type === T.pytorchJob ? { status: { conditions: [] } } : undefined) },
       );
       for (const r of run.resources.filter((r) => r.type.startsWith("finetune:index:"))) {
-        assert.deepEqual(r.options.transforms, [skipAwaitTransform], r.name);
+        // After the component's guards (components/guards.ts).
+        assert.deepEqual(r.options.transforms.slice(1), [skipAwaitTransform], r.name);
+      }
+      const objects = run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.inputs.kind);
+      assert.equal(objects.length, 9);
+      for (const o of objects) {
+        const { "finetune/stack": owner, ...annotations } = (o.inputs as Json).metadata.annotations;
+        assert.equal(owner, OWNED["finetune/stack"], o.name);
+        assert.equal(annotations["pulumi.com/skipAwait"], "true", o.name);
+        assert.equal(annotations["pulumi.com/deletionPropagationPolicy"], "background", o.name);
+        assert.equal(annotations["pulumi.com/replaceUnready"], undefined, o.name);
       }
     });
     assert.deepEqual(errors, []);
@@ -522,7 +535,12 @@ describe("cluster.skipAwait", () => {
   it("is off by default: no component carries it", async () => {
     const run = await runStack(base({ a: commandJob() }));
     for (const r of run.resources.filter((r) => r.type.startsWith("finetune:index:"))) {
-      assert.deepEqual(r.options.transforms, [], r.name);
+      assert.equal(r.options.transforms.length, 1, r.name);
+      assert.equal(r.options.transforms.includes(skipAwaitTransform), false, r.name);
+    }
+    // Only the transform deletes in the background.
+    for (const o of run.resources.filter((r) => r.custom && r.type.startsWith("kubernetes:") && r.inputs.kind)) {
+      assert.equal((o.inputs as Json).metadata.annotations["pulumi.com/deletionPropagationPolicy"], undefined, o.name);
     }
   });
 });

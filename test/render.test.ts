@@ -79,7 +79,7 @@ describe("npm run render -- --stack dev", () => {
   it("shows the dependencies of each PyTorchJob in its comment", () => {
     assert.match(
       stdout,
-      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-output, granite-stage-model, granite-prepare, training-operator, llm-finetune-service-account\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| customTimeouts=\{"create":"1h","update":"1h"\}\n/,
+      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-output, granite-stage-model, granite-prepare, training-operator, llm-finetune-service-account\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| customTimeouts=\{"create":"1h","update":"1h"\} \| beforeCreate=\[finetune-create-guard\]\n/,
     );
   });
 
@@ -145,7 +145,7 @@ describe("render with secrets", { skip: !fs.existsSync(OPERATOR_BUNDLE) && "no o
     assert.equal(documents(text).filter((d) => d.object?.metadata?.namespace === "kubeflow").length, 4);
     assert.match(
       text,
-      /# kubernetes:core\/v1:Secret kubeflow\/training-operator-webhook-cert \| dependsOn=\[kubeflow, jaxjobs\.kubeflow\.org, mpijobs\.kubeflow\.org, paddlejobs\.kubeflow\.org, pytorchjobs\.kubeflow\.org, tfjobs\.kubeflow\.org, xgboostjobs\.kubeflow\.org\] \| ignoreChanges=\[data, stringData\]\n/,
+      /# kubernetes:core\/v1:Secret kubeflow\/training-operator-webhook-cert \| dependsOn=\[kubeflow, jaxjobs\.kubeflow\.org, mpijobs\.kubeflow\.org, paddlejobs\.kubeflow\.org, pytorchjobs\.kubeflow\.org, tfjobs\.kubeflow\.org, xgboostjobs\.kubeflow\.org\] \| ignoreChanges=\[data, stringData\] \| beforeCreate=\[finetune-create-guard-install\] \| beforeDelete=\[finetune-delete-guard-install\]\n/,
     );
   });
 
@@ -171,10 +171,10 @@ describe("render of a stack with hf:// and s3:// sources", () => {
     assert.deepEqual(
       comments.filter((c) => c.includes("batch/v1:Job") || c.includes("PyTorchJob granite")),
       [
-        '# kubernetes:batch/v1:Job granite-stage-model | dependsOn=[granite-model, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
-        '# kubernetes:batch/v1:Job granite-stage-dataset | dependsOn=[granite-dataset, llm-staging-s3-credentials, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
-        '# kubernetes:batch/v1:Job granite-prepare | dependsOn=[granite-model, granite-dataset, granite-stage-model, granite-stage-dataset, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"}',
-        '# kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob | dependsOn=[granite-model, granite-dataset, granite-output, granite-stage-model, granite-stage-dataset, granite-prepare, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"36h","update":"36h"}',
+        '# kubernetes:batch/v1:Job granite-stage-model | dependsOn=[granite-model, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"} | beforeCreate=[finetune-create-guard]',
+        '# kubernetes:batch/v1:Job granite-stage-dataset | dependsOn=[granite-dataset, llm-staging-s3-credentials, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"} | beforeCreate=[finetune-create-guard]',
+        '# kubernetes:batch/v1:Job granite-prepare | dependsOn=[granite-model, granite-dataset, granite-stage-model, granite-stage-dataset, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"} | beforeCreate=[finetune-create-guard]',
+        '# kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob | dependsOn=[granite-model, granite-dataset, granite-output, granite-stage-model, granite-stage-dataset, granite-prepare, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"36h","update":"36h"} | beforeCreate=[finetune-create-guard]',
       ],
     );
   });
@@ -186,10 +186,11 @@ describe("render of a stack with hf:// and s3:// sources", () => {
       [
         {
           "example.com/ticket": "ML-1234",
+          "finetune/stack": "organization/finetune/sources",
           "pulumi.com/waitFor":
             'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Succeeded" || @.type=="Failed")].type}',
         },
-        { "pulumi.com/skipAwait": "true" },
+        { "finetune/stack": "organization/finetune/sources", "pulumi.com/skipAwait": "true" },
       ],
     );
   });
@@ -198,11 +199,15 @@ describe("render of a stack with hf:// and s3:// sources", () => {
     assert.deepEqual(
       comments.filter((c) => c.includes("PersistentVolumeClaim") && c.includes("-output")),
       [
-        "# kubernetes:core/v1:PersistentVolumeClaim granite-output | protect | retainOnDelete",
-        "# kubernetes:core/v1:PersistentVolumeClaim smoke-output",
+        "# kubernetes:core/v1:PersistentVolumeClaim granite-output | protect | retainOnDelete | beforeCreate=[finetune-create-guard]",
+        "# kubernetes:core/v1:PersistentVolumeClaim smoke-output | beforeCreate=[finetune-create-guard]",
       ],
     );
-    assert.equal(comments[0], "# kubernetes:core/v1:Namespace llm-staging | retainOnDelete");
+    // Retained, so never deleted: no delete guard.
+    assert.equal(
+      comments[0],
+      "# kubernetes:core/v1:Namespace llm-staging | retainOnDelete | beforeCreate=[finetune-create-guard]",
+    );
   });
 
   it("prints the credentials as placeholders", () => {
@@ -275,11 +280,12 @@ describe("render helpers", () => {
         replaceOnChanges: ["spec"],
         ignoreChanges: ["data"],
         transforms: [],
+        hooks: { beforeCreate: ["finetune-create-guard"], beforeDelete: ["d1", "d2"] },
       },
     });
     assert.equal(
       line,
-      "# t n | dependsOn=[a, b] | protect | retainOnDelete | deleteBeforeReplace | replaceOnChanges=[spec] | ignoreChanges=[data]",
+      "# t n | dependsOn=[a, b] | protect | retainOnDelete | deleteBeforeReplace | replaceOnChanges=[spec] | ignoreChanges=[data] | beforeCreate=[finetune-create-guard] | beforeDelete=[d1, d2]",
     );
   });
 });

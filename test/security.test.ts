@@ -7,7 +7,7 @@ import { isSecretValue, type ProgramRun } from "../tools/mockRun";
 import { renderResources } from "../tools/render";
 import { recordLogs } from "./support/logs";
 import { baselineViolations, podSpecsOf, restrictedViolations, shellInvocations } from "./support/podSecurity";
-import { commandJob, one, runStack, T } from "./support/stacks";
+import { commandJob, OWNED, one, runStack, T } from "./support/stacks";
 
 type Json = Record<string, any>;
 
@@ -76,6 +76,7 @@ describe("least privilege by default", () => {
       metadata: {
         name: "finetune",
         namespace: "ml",
+        annotations: OWNED,
         labels: {
           "app.kubernetes.io/name": "finetune",
           "app.kubernetes.io/component": "credentials",

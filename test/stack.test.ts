@@ -14,7 +14,7 @@ import { ConfigError, upstreamOperatorSource } from "../components/config";
 import { operatorTransform } from "../components/trainingOperator";
 import { isSecretValue } from "../tools/mockRun";
 import { commandJob, one, runStack, summary, T } from "./support/stacks";
-import { OPERATOR_BUNDLE } from "./support/structuralSchema";
+import { OPERATOR_BUNDLE, V1_CRDS } from "./support/structuralSchema";
 
 type Json = Record<string, any>;
 
@@ -282,15 +282,7 @@ describe("the training operator", () => {
       trainingOperator: { source: OPERATOR_BUNDLE },
       jobs: { granite: commandJob() },
     });
-    const prerequisites = [
-      "kubeflow",
-      "jaxjobs.kubeflow.org",
-      "mpijobs.kubeflow.org",
-      "paddlejobs.kubeflow.org",
-      "pytorchjobs.kubeflow.org",
-      "tfjobs.kubeflow.org",
-      "xgboostjobs.kubeflow.org",
-    ].sort();
+    const prerequisites = ["kubeflow", ...V1_CRDS].sort();
     const children = run.resources.filter((r) => r.options.parent?.startsWith("training-operator") && r.custom);
     assert.deepEqual(
       children

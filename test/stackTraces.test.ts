@@ -9,16 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../components/config";
 import { declareStack } from "../components/stack";
 import { withoutStackCapture } from "../components/stackTraces";
+import { setMocks } from "../tools/mockRun";
 import { commandJob, toStackConfig } from "./support/stacks";
 
 describe("declaring the stack", () => {
   it("registers every resource with no stack capture, and restores the limit after", async () => {
-    pulumi.runtime.setMocks(
-      { newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs },
-      "finetune",
-      "test",
-      false,
-    );
+    setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, "test", false);
     pulumi.runtime.setAllConfig(
       toStackConfig({
         namespace: "ml",

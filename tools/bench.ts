@@ -353,7 +353,7 @@ async function mockBench(): Promise<void> {
       results.push(r);
       const { config, secretKeys } = generateStack(n);
       const file = path.join(dir, `objects-${n}.json`);
-      const objects = await declaredObjects(config, secretKeys, { skipAwait: false, maxJobs: n });
+      const objects = await declaredObjects(config, secretKeys, { maxJobs: n });
       fs.writeFileSync(file, JSON.stringify(objects));
       const p = medianOf<PlainResult>(3, () => runChild(["--import", "tsx", "tools/bench.ts", "--plain", file]));
       plains.push(p);

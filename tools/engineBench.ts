@@ -9,7 +9,6 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { skipAwaitTransform } from "../components/transforms";
 import { createProject } from "../test/e2e/cli";
 import { type Cluster, startCluster, until } from "../test/e2e/cluster";
 import { ProcessTree } from "../test/e2e/processTree";
@@ -96,12 +95,13 @@ export interface DeclaredObject {
 
 /**
  * The Kubernetes objects the program declares for a stack config, with the inputs the engine would
- * send (secrets unwrapped; with `skipAwait`, the config's `cluster.skipAwait` transform applied).
+ * send: secrets unwrapped, the program's transforms applied (the fake engine runs them as the
+ * engine does: the owner annotation, and with `cluster.skipAwait` its annotations).
  */
 export async function declaredObjects(
   config: Record<string, string>,
   secretKeys: string[],
-  { skipAwait = true, maxJobs }: { skipAwait?: boolean; maxJobs?: number } = {},
+  { maxJobs }: { maxJobs?: number } = {},
 ): Promise<DeclaredObject[]> {
   const run = await runProgram(config, secretKeys, { stack: "bench", maxJobs });
   const unwrap = (v: unknown): unknown => {
@@ -110,18 +110,12 @@ export async function declaredObjects(
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrap(x)]));
     return v;
   };
-  // The engine runs the program's resource transforms, the mock runtime does not: apply
-  // `cluster.skipAwait`'s here, as the engine would for the program.
-  const transformed = (type: string, name: string, props: Record<string, unknown>) =>
-    (skipAwaitTransform({ type, name, custom: true, props, opts: {} })?.props ?? props) as Record<string, unknown>;
   return run.resources
     .filter((r: RecordedResource) => r.custom && r.type.startsWith("kubernetes:"))
     .map((r) => ({
       type: r.type,
       name: r.name,
-      inputs: skipAwait
-        ? transformed(r.type, r.name, unwrap(r.inputs) as Record<string, unknown>)
-        : (unwrap(r.inputs) as Record<string, unknown>),
+      inputs: unwrap(r.inputs) as Record<string, unknown>,
       retainOnDelete: r.options.retainOnDelete === true,
     }));
 }
@@ -195,14 +189,24 @@ async function runSize(cluster: Cluster, bin: string, n: number): Promise<SizeRu
   const steps: Record<string, Record<string, Measured>> = Object.fromEntries(STEPS.map((s) => [s, {}]));
   const pulumi = (dir: string, env: NodeJS.ProcessEnv, ...args: string[]) =>
     measure("pulumi", [...args, "--non-interactive"], dir, env);
-  const lifecycle = async (key: string, dir: string, env: NodeJS.ProcessEnv, extra: string[] = []) => {
+  // `destroy` adds `destroyArgs`: this program's destroy runs it (--run-program), for its delete guards.
+  const lifecycle = async (
+    key: string,
+    dir: string,
+    env: NodeJS.ProcessEnv,
+    extra: string[] = [],
+    destroyArgs: string[] = [],
+  ) => {
     steps["first preview"][key] = ok(await pulumi(dir, env, "preview", ...extra), `${key} preview`);
     steps.up[key] = ok(await pulumi(dir, env, "up", "--yes", "--skip-preview", ...extra), `${key} up`);
     steps["no-change preview"][key] = ok(
       await pulumi(dir, env, "preview", "--expect-no-changes", ...extra),
       `${key} no-change preview`,
     );
-    steps.destroy[key] = ok(await pulumi(dir, env, "destroy", "--yes", "--skip-preview", ...extra), `${key} destroy`);
+    steps.destroy[key] = ok(
+      await pulumi(dir, env, "destroy", "--yes", "--skip-preview", ...destroyArgs, ...extra),
+      `${key} destroy`,
+    );
   };
 
   // This program, through Pulumi.yaml, as users run it: a project and namespace per setting.
@@ -216,7 +220,7 @@ async function runSize(cluster: Cluster, bin: string, n: number): Promise<SizeRu
       if (set.code !== 0) throw new Error(`pulumi config set ${k} failed:\n${set.output}`);
     }
     env = project.env;
-    await lifecycle(peer.key, project.dir, { ...project.env, ...peer.env }, peer.args);
+    await lifecycle(peer.key, project.dir, { ...project.env, ...peer.env }, peer.args, ["--run-program"]);
   }
 
   // The plain program: the objects this program declares for its own namespace, one resource each.

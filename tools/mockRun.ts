@@ -24,6 +24,8 @@ export interface RecordedOptions {
   readonly ignoreChanges?: string[];
   readonly customTimeouts?: pulumi.CustomTimeouts;
   readonly transforms: pulumi.ResourceTransform[];
+  /** The names of the hooks bound to it, by step, once every transform above it has run. */
+  readonly hooks: Readonly<Record<string, string[]>>;
 }
 
 /** One resource the program registered. */
@@ -63,6 +65,33 @@ function names(input: unknown): string[] {
   return input.map((r) => resourceName(r) ?? "?");
 }
 
+/** Hook names by step, as the engine records them. */
+function hookNames(hooks: pulumi.ResourceHookBinding | undefined): Record<string, string[]> {
+  const bound: Record<string, string[]> = {};
+  for (const [step, list] of Object.entries(hooks ?? {})) {
+    const named = (list as { name?: string }[]).map((h) => h.name ?? "?");
+    if (named.length > 0) bound[step] = named;
+  }
+  return bound;
+}
+
+/**
+ * Applies the transforms of a resource and of its ancestors, nearest first, as the engine does
+ * (the SDK's mock runtime applies none). Only synchronous transforms: the program has no other.
+ */
+function applyTransforms(
+  args: pulumi.ResourceTransformArgs,
+  chain: readonly pulumi.ResourceTransform[],
+): { props: pulumi.Inputs; opts: pulumi.ResourceOptions } {
+  let { props, opts } = args;
+  for (const transform of chain) {
+    const result = transform({ ...args, props, opts });
+    if (result instanceof Promise) throw new Error(`the fake engine runs only synchronous transforms (${args.type})`);
+    if (result !== undefined) ({ props, opts } = result);
+  }
+  return { props, opts };
+}
+
 /** The value of a `dependsOn` given as an Output (resolved at the end of the run), or as it is. */
 async function resolved(input: unknown): Promise<unknown> {
   if (!pulumi.Output.isInstance(input)) return input;
@@ -81,6 +110,18 @@ function echoed(inputs: Record<string, unknown>, echo: "inputs" | "identity"): R
   if (echo === "inputs") return inputs;
   const { apiVersion, kind, metadata } = inputs;
   return { apiVersion, kind, metadata };
+}
+
+/**
+ * The SDK's mock runtime, set as the fake engine needs it: the project `finetune`, the organization
+ * the CLI passes for a stack of a self-managed backend (file://, s3://), and resource hooks
+ * accepted (the SDK's mock monitor says it supports them but has no method to register one).
+ */
+export function setMocks(mocks: pulumi.runtime.Mocks, stack: string, preview: boolean): void {
+  pulumi.runtime.setMocks(mocks, "finetune", stack, preview, "organization");
+  const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, unknown>;
+  monitor.registerResourceHook ??= (_request: unknown, callback: (error: null, response: object) => void) =>
+    callback(null, {});
 }
 
 /** Options of a program run. */
@@ -132,7 +173,7 @@ export async function runProgram(
   const key = (type: string, name: string) => `${type}::${name}`;
   let nextId = 0;
 
-  pulumi.runtime.setMocks(
+  setMocks(
     {
       newResource(args) {
         options.onRegister?.(args.type, args.name);
@@ -152,7 +193,6 @@ export async function runProgram(
         return args.inputs;
       },
     },
-    "finetune",
     options.stack ?? "test",
     options.preview ?? false,
   );
@@ -183,14 +223,27 @@ export async function runProgram(
   let outputs: unknown;
   // `dependsOn` given as Outputs (resources known only once others are declared), read at the end.
   const lateDependencies: [string[], unknown][] = [];
+  // Each resource's own transforms and its parent, to apply its ancestors' transforms to it.
+  const transformsOf = new WeakMap<pulumi.Resource, pulumi.ResourceTransform[]>();
+  const parentOf = new WeakMap<pulumi.Resource, pulumi.Resource | undefined>();
   try {
     outputs = await pulumi.runtime.runInPulumiStack(async () => {
       pulumi.runtime.registerStackTransformation((args) => {
-        const o = args.opts as pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
+        const own = (args.opts.transforms ?? []) as pulumi.ResourceTransform[];
+        transformsOf.set(args.resource, own);
+        parentOf.set(args.resource, args.opts.parent);
+        const chain = [...own];
+        for (let p = args.opts.parent; p !== undefined; p = parentOf.get(p)) chain.push(...(transformsOf.get(p) ?? []));
+        const custom = args.resource instanceof pulumi.CustomResource;
+        const transformed = applyTransforms(
+          { type: args.type, name: args.name, custom, props: args.props, opts: args.opts },
+          chain,
+        );
+        const o = transformed.opts as pulumi.CustomResourceOptions & pulumi.ComponentResourceOptions;
         const recorded: RecordedResource = {
           type: args.type,
           name: args.name,
-          custom: args.resource instanceof pulumi.CustomResource,
+          custom,
           inputs: {},
           options: {
             parent: resourceName(o.parent),
@@ -202,13 +255,14 @@ export async function runProgram(
             replaceOnChanges: o.replaceOnChanges,
             ignoreChanges: o.ignoreChanges,
             customTimeouts: o.customTimeouts,
-            transforms: (o.transforms ?? []) as pulumi.ResourceTransform[],
+            transforms: own,
+            hooks: hookNames(o.hooks),
           },
         };
         if (pulumi.Output.isInstance(o.dependsOn)) lateDependencies.push([recorded.options.dependsOn, o.dependsOn]);
         byKey.set(key(args.type, args.name), recorded);
         order.push(recorded);
-        return undefined;
+        return chain.length > 0 ? { props: transformed.props, opts: transformed.opts } : undefined;
       });
       return declareStack(validated);
     });

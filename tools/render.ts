@@ -99,7 +99,7 @@ export function redact(value: unknown, inSecret = false): unknown {
   return inSecret ? SECRET_PLACEHOLDER : value;
 }
 
-/** The comment line above an object: its Pulumi type and name, and lifecycle options where set. */
+/** The comment line above an object: its Pulumi type and name, lifecycle options and hooks where set. */
 export function describeOptions(r: RecordedResource): string {
   const o = r.options;
   const parts = [`${r.type} ${r.name}`];
@@ -110,6 +110,7 @@ export function describeOptions(r: RecordedResource): string {
   if (o.replaceOnChanges?.length) parts.push(`replaceOnChanges=[${o.replaceOnChanges.join(", ")}]`);
   if (o.ignoreChanges?.length) parts.push(`ignoreChanges=[${o.ignoreChanges.join(", ")}]`);
   if (o.customTimeouts) parts.push(`customTimeouts=${JSON.stringify(o.customTimeouts)}`);
+  for (const [step, names] of Object.entries(o.hooks)) parts.push(`${step}=[${names.join(", ")}]`);
   return `# ${parts.join(" | ")}`;
 }
 
@@ -153,7 +154,10 @@ const USAGE = "render (--stack NAME | --config FILE) [--out FILE]";
 const HELP = `usage: npm run render -- (--stack NAME | --config FILE) [--out FILE]
 
 Prints every Kubernetes object the program declares for a stack, as one YAML stream, offline: no
-cluster and no Pulumi CLI. Secrets print as ${SECRET_PLACEHOLDER}.
+cluster and no Pulumi CLI. Secrets print as ${SECRET_PLACEHOLDER}. The comment above each object names
+its lifecycle options and its hooks: beforeCreate and beforeDelete name the checks the program makes
+on the cluster at that step (does an object of that name exist that this stack did not create; does
+anything still use it), which a render cannot make.
 
   --stack NAME    read Pulumi.NAME.yaml in the current folder
   --config FILE   read this stack file

@@ -43,6 +43,8 @@ const stackSchema = strictObject({
     .refine((ns) => !RESERVED_NAMESPACES.includes(ns), {
       error: `must be a namespace the program can create and own, not one of ${RESERVED_NAMESPACES.join(", ")}`,
     }),
+  // Whether the stack creates the namespace (and may delete it), or runs in one that exists.
+  createNamespace: z.boolean({ error: "must be true or false" }).default(true),
   cluster: strictObject({
     context: text().min(1).optional(),
     kubeconfig: text().min(1).optional(),
@@ -124,8 +126,10 @@ export interface StagingConfig {
 
 /** The validated, defaulted stack config: what the components are built from. */
 export interface Config {
-  /** Namespace of the jobs; the program creates it. */
+  /** Namespace of the jobs. */
   readonly namespace: string;
+  /** Whether the stack creates that namespace, or runs in one that exists already. */
+  readonly createNamespace: boolean;
   /** The cluster the stack deploys to. */
   readonly cluster: StackInput["cluster"];
   /** The training operator: its generation, and its install when the stack installs it. */
@@ -226,6 +230,7 @@ export function parseConfig(
   ];
   return {
     namespace: stack.namespace,
+    createNamespace: stack.createNamespace,
     cluster: stack.cluster,
     trainingOperator: operator,
     hasHfToken: stack.hfToken !== undefined,

@@ -11,7 +11,7 @@ import { LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automati
 import { parseBundle } from "../../components/builders/operator";
 import { loadConfig } from "../../components/config";
 import { declareStack } from "../../components/stack";
-import { OPERATOR_BUNDLE } from "../support/structuralSchema";
+import { OPERATOR_BUNDLE, V1_CRDS } from "../support/structuralSchema";
 import { buildToolchain, type Cluster, startCluster } from "./cluster";
 
 type Json = Record<string, any>;
@@ -214,7 +214,7 @@ describe("end to end: pulumi preview, up, preview, change, destroy against a rea
   });
 
   it("6. destroy removes jobs, staging Jobs and Secrets, and keeps the output PVCs", async () => {
-    const result = await stack.destroy();
+    const result = await stack.destroy({ runProgram: true });
     assert.equal(result.summary.result, "succeeded");
     assert.deepEqual(names("pytorchjobs.kubeflow.org", "e2e-jobs"), []);
     assert.deepEqual(names("jobs.batch", "e2e-jobs"), []);
@@ -237,14 +237,7 @@ describe("end to end: pulumi preview, up, preview, change, destroy against a rea
     });
     const result = await operator.up();
     assert.equal(result.summary.result, "succeeded");
-    assert.deepEqual(names("crd"), [
-      "jaxjobs.kubeflow.org",
-      "mpijobs.kubeflow.org",
-      "paddlejobs.kubeflow.org",
-      "pytorchjobs.kubeflow.org",
-      "tfjobs.kubeflow.org",
-      "xgboostjobs.kubeflow.org",
-    ]);
+    assert.deepEqual(names("crd"), V1_CRDS);
     assert.deepEqual(names("deployments", "kubeflow"), ["training-operator"]);
     assert.deepEqual(names("validatingwebhookconfigurations"), ["validator.training-operator.kubeflow.org"]);
     assert.equal(names("secrets", "kubeflow").includes("training-operator-webhook-cert"), true);

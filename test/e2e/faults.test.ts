@@ -339,7 +339,7 @@ describe("end to end: faults during deploys, through the CLI", () => {
         JSON.stringify({ metadata: { finalizers } }),
       );
     await hold(["e2e.finetune/hold"]);
-    const destroy = other.start("destroy", "--yes");
+    const destroy = other.start("destroy", "--run-program", "--yes");
     await until(
       "iota's deletion to wait on its finalizer",
       async () => (await world.items("pytorchjobs", "-n", ns)).some((j) => j.metadata.deletionTimestamp),
@@ -356,7 +356,7 @@ describe("end to end: faults during deploys, through the CLI", () => {
     exits(first, 0);
     assert.match(first.output, /- {2}kubernetes:kubeflow\.org\/v1:PyTorchJob iota-pytorchjob deleted \(\d+s\)/);
     assert.match(first.output, /Resources:\n\s+- 11 deleted/);
-    const again = await other.pulumi("destroy", "--yes");
+    const again = await other.pulumi("destroy", "--run-program", "--yes");
     exits(again, 0);
     const problems = await watcher.stop();
     const state = JSON.parse(fs.readFileSync(other.stateFile(), "utf8"));
@@ -426,14 +426,14 @@ describe("end to end: faults during deploys, through the CLI", () => {
 
   it("x11. destroy killed halfway, then destroy again: the output PVCs are never deleted", async () => {
     const watcher = watch(claimsKept);
-    const destroy = project.start("destroy", "--yes");
+    const destroy = project.start("destroy", "--run-program", "--yes");
     await until("a run to be deleted", async () => Object.keys(await runs().catch(() => ({}))).length < 8, 180_000);
     destroy.kill();
     await destroy.result;
-    const locked = await project.pulumi("destroy", "--yes");
+    const locked = await project.pulumi("destroy", "--run-program", "--yes");
     assert.match(locked.output, /error: the stack is currently locked by 1 lock\(s\)/);
     exits(await project.pulumi("cancel", "--yes"), 0);
-    const again = await project.pulumi("destroy", "--yes");
+    const again = await project.pulumi("destroy", "--run-program", "--yes");
     exits(again, 0);
     assert.deepEqual(await watcher.stop(), []);
     await claimsKept();

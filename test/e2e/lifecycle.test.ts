@@ -245,7 +245,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
   });
 
   it("e. destroy with the controllers running: everything but the retained outputs is gone, nothing hangs", async () => {
-    const destroy = await team.pulumi("destroy", "--yes");
+    const destroy = await team.pulumi("destroy", "--run-program", "--yes");
     exits(destroy, 0);
     const names = async (kind: string) => (await world.items(kind, "-n", NS)).map((o) => o.metadata.name).sort();
     assert.deepEqual(await names("pytorchjobs"), []);
@@ -267,7 +267,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
       assert.ok(Date.now() < deadline, `left: ${await names("pods")} ${await names("services")}`);
       await new Promise((r) => setTimeout(r, 1000));
     }
-    exits(await platform.pulumi("destroy", "--yes"), 0);
+    exits(await platform.pulumi("destroy", "--run-program", "--yes"), 0);
     assert.deepEqual(
       (await world.items("crd")).map((c) => c.metadata.name).filter((n) => n.includes("kubeflow")),
       [],

@@ -11,7 +11,7 @@
 // the provider's wait for the Deployment means what it does in a real cluster.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse, stringify } from "yaml";
+import { parse, parseAllDocuments, stringify } from "yaml";
 import { type Cluster, freePort, httpStatus, until } from "./cluster";
 import { OPERATOR_READY_ANNOTATION } from "./controllers";
 
@@ -133,6 +133,20 @@ export const KUEUE: ControllerProfile = {
     "--feature-gates=VisibilityOnDemand=false",
   ],
 };
+
+/** Kueue's release manifests (rendered by the toolchain) with the integration of one job kind on, without its aggregated API. */
+export function kueueInstall(bin: string, framework: string): string {
+  const bundle = fs.readFileSync(path.join(bin, "..", "manifests", "kueue-v0.19.0.yaml"), "utf8");
+  const objects = parseAllDocuments(bundle)
+    .map((d) => d.toJS() as Json)
+    .filter((o) => o && o.kind !== "APIService");
+  const configMap = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "kueue-manager-config");
+  if (configMap === undefined) throw new Error("the Kueue bundle has no kueue-manager-config ConfigMap");
+  const config = parse(configMap.data["controller_manager_config.yaml"]) as Json;
+  config.integrations = { frameworks: [framework] };
+  configMap.data["controller_manager_config.yaml"] = stringify(config);
+  return objects.map((o) => `---\n${stringify(o)}`).join("");
+}
 
 /** A controller as it runs. */
 export interface Controller {

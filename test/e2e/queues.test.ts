@@ -9,11 +9,10 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { parseAllDocuments, parse as parseYaml, stringify } from "yaml";
 import { type CommandResult, createProject, type Project } from "./cli";
 import { buildToolchain, sleep, until } from "./cluster";
 import { type FullCluster, startFullCluster } from "./fullCluster";
-import { type ControllerProfile, JOBSET, KUEUE, TRAINER_V2, TRAINING_OPERATOR_V1 } from "./operators";
+import { type ControllerProfile, JOBSET, KUEUE, kueueInstall, TRAINER_V2, TRAINING_OPERATOR_V1 } from "./operators";
 
 type Json = Record<string, any>;
 
@@ -37,20 +36,6 @@ const gpuJob = (extra: Json = {}): Json => ({
 
 function exits(result: CommandResult, code: number): void {
   assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
-}
-
-/** Kueue's release manifests with the integration of one job kind on, without its aggregated API. */
-function kueueInstall(bin: string, framework: string): string {
-  const bundle = fs.readFileSync(path.join(bin, "..", "manifests", "kueue-v0.19.0.yaml"), "utf8");
-  const objects = parseAllDocuments(bundle)
-    .map((d) => d.toJS() as Json)
-    .filter((o) => o && o.kind !== "APIService");
-  const configMap = objects.find((o) => o.kind === "ConfigMap" && o.metadata.name === "kueue-manager-config");
-  assert.ok(configMap, "the bundle has Kueue's configuration");
-  const config = parseYaml(configMap.data["controller_manager_config.yaml"]) as Json;
-  config.integrations = { frameworks: [framework] };
-  configMap.data["controller_manager_config.yaml"] = stringify(config);
-  return objects.map((o) => `---\n${stringify(o)}`).join("");
 }
 
 /** One flavor, one ClusterQueue of 8 GPUs for every namespace, one LocalQueue in the team's: declared by the team stack. */
@@ -260,7 +245,7 @@ for (const gen of [V1, V2])
     });
 
     it("k4. destroy removes the jobs, Kueue's Workloads with them, and the queue objects; it keeps the outputs", async () => {
-      exits(await team.pulumi("destroy", "--yes"), 0);
+      exits(await team.pulumi("destroy", "--run-program", "--yes"), 0);
       await until(
         "the Workloads are garbage-collected",
         async () => (await world.items("workloads.kueue.x-k8s.io", "-n", NS)).length === 0,

@@ -115,7 +115,7 @@ describe("end to end: the README quickstart through the CLI, from a fresh projec
   });
 
   it("g5. destroy removes everything but the retained output", async () => {
-    exits(await project.pulumi("destroy", "--yes"), 0);
+    exits(await project.pulumi("destroy", "--run-program", "--yes"), 0);
     // The operator went with the stack (its CRDs too), so PyTorchJobs are no longer a kind to list.
     const crds = JSON.parse(await world.cluster.kubectlAsync("get", "crd", "-o", "json"));
     assert.deepEqual(crds.items, []);

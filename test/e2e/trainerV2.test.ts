@@ -195,16 +195,16 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
       "the checkpoints stayed",
     );
     assert.deepEqual(await world.items("pytorchjobs", "-n", "moving"), []);
-    exits(await moving.pulumi("destroy", "--yes"), 0);
-    exits(await platformV1.pulumi("destroy", "--yes"), 0);
+    exits(await moving.pulumi("destroy", "--run-program", "--yes"), 0);
+    exits(await platformV1.pulumi("destroy", "--run-program", "--yes"), 0);
   });
 
   it("e. destroy keeps the outputs; the platform's destroy removes Trainer v2 and its CRDs", async () => {
-    exits(await team.pulumi("destroy", "--yes"), 0);
+    exits(await team.pulumi("destroy", "--run-program", "--yes"), 0);
     const names = async (kind: string) => (await world.items(kind, "-n", NS)).map((o) => o.metadata.name).sort();
     assert.deepEqual(await names("trainjobs"), []);
     assert.deepEqual(await names("pvc"), ["doomed-output", "final-output", "sweep-output"]);
-    exits(await platform.pulumi("destroy", "--yes"), 0);
+    exits(await platform.pulumi("destroy", "--run-program", "--yes"), 0);
     const crds = (await world.items("crd")).map((c) => c.metadata.name);
     assert.deepEqual(
       crds.filter((n) => n.includes("trainer.kubeflow.org") || n.includes("jobset")),

@@ -112,3 +112,6 @@ export const T = {
   directory: "kubernetes:kustomize/v2:Directory",
   configGroup: "kubernetes:yaml:ConfigGroup",
 } as const;
+
+/** The annotation every object of a test stack carries: the stack that created it (builders/ownership.ts). */
+export const OWNED = { "finetune/stack": "organization/finetune/test" } as const;

@@ -106,6 +106,16 @@ export function validateStructural(value: unknown, schema: StructuralSchema, pat
 /** The rendered upstream operator bundle, beside the project (never committed). */
 export const OPERATOR_BUNDLE = `${__dirname}/../../../shared/kubeflow/training-operator-v1.9.4.yaml`;
 
+/** The CustomResourceDefinitions of that bundle (the training operator v1.9.4), sorted. */
+export const V1_CRDS = [
+  "jaxjobs.kubeflow.org",
+  "mpijobs.kubeflow.org",
+  "paddlejobs.kubeflow.org",
+  "pytorchjobs.kubeflow.org",
+  "tfjobs.kubeflow.org",
+  "xgboostjobs.kubeflow.org",
+];
+
 /** The PyTorchJob CRD's `openAPIV3Schema` from the bundle, or undefined when the file is absent. */
 export function pytorchJobSchema(bundle = OPERATOR_BUNDLE): StructuralSchema | undefined {
   if (!fs.existsSync(bundle)) return undefined;
