@@ -11,7 +11,7 @@ import { type JobCondition, runVerdict, verdictMessage } from "./builders/run";
 import { buildStagingPolicy, buildTrainingPolicy } from "./builders/security";
 import { buildPersistentVolumeClaim } from "./builders/storage";
 import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
-import type { KubeClient } from "./cluster/kubeClient";
+import type { ClusterReader } from "./cluster/reader";
 import { type WatchResult, watchQueuedRun } from "./cluster/watchRun";
 import {
   durationSeconds,
@@ -94,7 +94,7 @@ export interface FineTuneJobArgs {
    * with a Kueue queue itself, reading the job and its Workload (components/cluster/watchRun.ts).
    * @default none: the provider waits for every job
    */
-  readonly cluster?: () => KubeClient;
+  readonly cluster?: () => Promise<ClusterReader>;
 }
 
 const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
@@ -270,7 +270,11 @@ export class FineTuneJob extends pulumi.ComponentResource {
             // A preview reads nothing: it shows what the state holds.
             if (pulumi.runtime.isDryRun() || uid === undefined) return undefined;
             try {
-              return await watchQueuedRun((args.cluster as () => KubeClient)(), {
+              const env = {
+                reader: args.cluster as () => Promise<ClusterReader>,
+                onPassingError: (message: string) => pulumi.log.info(message, this),
+              };
+              return await watchQueuedRun(env, {
                 backend,
                 namespace: ns,
                 name,

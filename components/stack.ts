@@ -8,7 +8,6 @@ import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
 import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
 import { TRAINJOB_BACKEND } from "./builders/v2/backend";
-import { kubeClient } from "./cluster/kubeClient";
 import { snapshotKubeconfig } from "./cluster/kubeconfig";
 import { clusterReader } from "./cluster/reader";
 import { type Config, keyPath } from "./config";
@@ -64,10 +63,12 @@ function declareResources(config: Config): StackOutputs {
   });
 
   for (const warning of config.warnings) pulumi.log.warn(warning);
-  // The guards read the cluster with the provider's kubeconfig and context, as they are now.
+  // Every read of the cluster (the guards, the wait of queued jobs) goes through one reader, with the
+  // provider's kubeconfig and context as they are now, built on the first read.
+  const reader = clusterReader(snapshotKubeconfig(config.cluster));
   const guards = declareGuards({
     owner: stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
-    reader: clusterReader(snapshotKubeconfig(config.cluster)),
+    reader,
     namespace: config.namespace,
     createNamespace: config.createNamespace,
     installUrn: `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::finetune:index:TrainingOperator::${INSTALL}`,
@@ -127,8 +128,7 @@ function declareResources(config: Config): StackOutputs {
           : {}),
         configKey: keyPath(["jobs", name]),
         context: config.cluster.context,
-        // Made on first use: only a queued job's wait during `pulumi up` reads the cluster.
-        cluster: () => kubeClient(config.cluster),
+        cluster: reader,
       },
       opts(),
     );

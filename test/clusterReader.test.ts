@@ -37,7 +37,7 @@ describe("the kubeconfig the program reads the cluster with", () => {
     fs.writeFileSync(b, kubeconfig(["beta"]));
     const snapshot = snapshotKubeconfig({}, { KUBECONFIG: [path.join(dir, "missing"), a, b].join(path.delimiter) });
     assert.deepEqual(snapshot.kind === "files" ? snapshot.files.map((f) => f.path) : snapshot, [a, b]);
-    const kc = await loadKubeconfig(snapshot);
+    const { kc } = await loadKubeconfig(snapshot);
     assert.equal(kc.currentContext, "beta");
     // A user and cluster of the second file: found; relative paths are relative to that file.
     assert.equal(kc.getCurrentCluster()?.caFile, path.join(dir, "ca.crt"));
@@ -49,7 +49,7 @@ describe("the kubeconfig the program reads the cluster with", () => {
     fs.writeFileSync(file, kubeconfig(["alpha", "beta"]));
     const snapshot = snapshotKubeconfig({}, { KUBECONFIG: file });
     fs.writeFileSync(file, kubeconfig(["alpha", "beta"], "beta"));
-    assert.equal((await loadKubeconfig(snapshot)).currentContext, "alpha");
+    assert.equal((await loadKubeconfig(snapshot)).kc.currentContext, "alpha");
   });
 
   it("takes cluster.context over the current context, and refuses one the kubeconfig lacks", async () => {
@@ -57,7 +57,7 @@ describe("the kubeconfig the program reads the cluster with", () => {
     const file = path.join(dir, "config");
     fs.writeFileSync(file, kubeconfig(["alpha", "beta"]));
     assert.equal(
-      (await loadKubeconfig(snapshotKubeconfig({ context: "beta" }, { KUBECONFIG: file }))).currentContext,
+      (await loadKubeconfig(snapshotKubeconfig({ context: "beta" }, { KUBECONFIG: file }))).kc.currentContext,
       "beta",
     );
     await assert.rejects(loadKubeconfig(snapshotKubeconfig({ context: "gamma" }, { KUBECONFIG: file })), {
@@ -85,9 +85,17 @@ describe("the kubeconfig the program reads the cluster with", () => {
     }
   });
 
-  it("falls back to the pod's service account when there is no kubeconfig", () => {
+  it("falls back to the pod's service account when there is no kubeconfig, in a pod only", () => {
     const dir = folder();
-    assert.deepEqual(snapshotKubeconfig({}, { KUBECONFIG: path.join(dir, "none") }), { kind: "inCluster" });
+    const none = path.join(dir, "none");
+    assert.deepEqual(snapshotKubeconfig({}, { KUBECONFIG: none, KUBERNETES_SERVICE_HOST: "10.0.0.1" }, "/sa"), {
+      kind: "inCluster",
+      root: "/sa",
+    });
+    assert.deepEqual(snapshotKubeconfig({}, { KUBECONFIG: none }), {
+      kind: "unreadable",
+      reason: "no kubeconfig: none of $KUBECONFIG's files exists, and this is not a pod",
+    });
   });
 
   it("reports a kubeconfig it cannot read when the cluster is first read, not at the start", async () => {
@@ -101,7 +109,7 @@ describe("the kubeconfig the program reads the cluster with", () => {
 describe("reads of the cluster", () => {
   const apiError = (code: number, message: string) => Object.assign(new Error("HTTP"), { code, body: { message } });
   const api = (read: () => Promise<unknown>, list: () => Promise<unknown> = read) =>
-    readerOf({ read, list } as never, async () => []);
+    readerOf({ api: { read, list } as never, refresh: () => {}, discovery: async () => [] });
 
   it("takes a missing object, or a kind the API does not serve, as absent", async () => {
     assert.equal(await api(() => Promise.reject(apiError(404, "not found"))).get("v1", "Namespace", "x"), undefined);
@@ -112,7 +120,11 @@ describe("reads of the cluster", () => {
 
   it("gives each listed object the apiVersion and kind it was listed as (the API server leaves them off list items)", async () => {
     const items = [{ metadata: { name: "default", namespace: "ml" } }];
-    const reader = readerOf({ list: async () => ({ items }) } as never, async () => []);
+    const reader = readerOf({
+      api: { list: async () => ({ items }) } as never,
+      refresh: () => {},
+      discovery: async () => [],
+    });
     assert.deepEqual(await reader.list("v1", "ServiceAccount", "ml"), [
       { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace: "ml" } },
     ]);

@@ -1,16 +1,11 @@
 // The program's own wait for a queued job: Kueue's Workload read into a queue state (table-driven
-// from the conditions Kueue v0.19.0 writes), the decision after each look, the watch loop against
-// a scripted API, and the small API client against a local server, as the kubeconfig says.
+// from the conditions Kueue v0.19.0 writes), the decision after each look, and the watch loop
+// against a scripted cluster (its reads of a real one: test/clusterAccess.test.ts).
 import assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as http from "node:http";
-import type { AddressInfo } from "node:net";
-import * as os from "node:os";
-import * as path from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { queuedRunDecision, readWorkload } from "../components/builders/kueue";
 import { PYTORCHJOB_BACKEND } from "../components/builders/v1/backend";
-import { kubeClient } from "../components/cluster/kubeClient";
+import { ClusterReadError, type ClusterReader } from "../components/cluster/reader";
 import { watchQueuedRun } from "../components/cluster/watchRun";
 import { commandJob, one, runStack, T } from "./support/stacks";
 
@@ -198,46 +193,56 @@ describe("after one look at a queued job", () => {
 describe("the watch of a queued job", () => {
   const UID = "0c6e-uid";
   const workload = (conditions: Json[]) => ({
-    items: [
-      { metadata: { ownerReferences: [{ kind: "PyTorchJob", name: "other", uid: "x" }] }, status: { conditions: [] } },
-      { metadata: { ownerReferences: [{ kind: "PyTorchJob", name: "a", uid: UID }] }, status: { conditions } },
-    ],
+    metadata: { labels: { "kueue.x-k8s.io/job-uid": UID } },
+    status: { conditions },
   });
-  /** An API whose answers change with each look. */
-  const scripted = (looks: [Json, Json][]) => {
-    const paths: string[] = [];
+  /** A cluster whose answers change with each look, recording what was read. */
+  const scripted = (looks: [Json, Json | undefined][]) => {
+    const reads: string[] = [];
     let look = -1;
-    return {
-      paths,
-      client: {
-        get: async (p: string) => {
-          paths.push(p);
-          if (p.endsWith("/pytorchjobs/a")) look = Math.min(look + 1, looks.length - 1);
-          return p.endsWith("/workloads") ? looks[look][1] : looks[look][0];
-        },
+    const reader: ClusterReader = {
+      get: async (apiVersion, kind, name, namespace) => {
+        reads.push(`get ${apiVersion} ${kind} ${namespace}/${name}`);
+        look = Math.min(look + 1, looks.length - 1);
+        return { metadata: { uid: UID }, ...looks[look][0] };
       },
+      list: async (apiVersion, kind, namespace, selector) => {
+        reads.push(`list ${apiVersion} ${kind} ${namespace} ${selector}`);
+        const w = looks[look][1];
+        return w === undefined ? [] : [w];
+      },
+      namespacedKinds: async () => [],
     };
+    return { reads, env: { reader: async () => reader, sleep: async () => {} } };
   };
+  const failing = (error: Error) => ({
+    reader: async () =>
+      ({
+        get: () => Promise.reject(error),
+        list: () => Promise.reject(error),
+        namespacedKinds: async () => [],
+      }) as ClusterReader,
+    sleep: async () => {},
+  });
   const suspended = { status: { conditions: [{ type: "Suspended", status: "True", reason: "PyTorchJobSuspended" }] } };
   const running = { status: { conditions: [{ type: "Running", status: "True", reason: "PyTorchJobRunning" }] } };
   const request = { backend: PYTORCHJOB_BACKEND, namespace: "ml", name: "a", uid: UID, timeoutSeconds: 600 };
-  const noSleep = async () => {};
 
-  it("reads the job and its own Workload until it runs", async () => {
+  it("reads the job and the Workload labelled with its UID until it runs", async () => {
     const api = scripted([
       [suspended, workload([{ type: "QuotaReserved", status: "False", reason: "Pending", message: WAITING }])],
       [running, workload([{ type: "Admitted", status: "True", reason: "Admitted", message: "admitted" }])],
     ]);
-    const result = await watchQueuedRun(api.client, { ...request, mode: "running" }, noSleep);
+    const result = await watchQueuedRun(api.env, { ...request, mode: "running" });
     assert.deepEqual(result, {
       status: running.status,
       queue: { state: "admitted", reason: "Admitted", message: "admitted" },
     });
-    assert.deepEqual(api.paths, [
-      "apis/kubeflow.org/v1/namespaces/ml/pytorchjobs/a",
-      "apis/kueue.x-k8s.io/v1beta2/namespaces/ml/workloads",
-      "apis/kubeflow.org/v1/namespaces/ml/pytorchjobs/a",
-      "apis/kueue.x-k8s.io/v1beta2/namespaces/ml/workloads",
+    assert.deepEqual(api.reads, [
+      "get kubeflow.org/v1 PyTorchJob ml/a",
+      "list kueue.x-k8s.io/v1beta2 Workload ml kueue.x-k8s.io/job-uid=0c6e-uid",
+      "get kubeflow.org/v1 PyTorchJob ml/a",
+      "list kueue.x-k8s.io/v1beta2 Workload ml kueue.x-k8s.io/job-uid=0c6e-uid",
     ]);
   });
 
@@ -245,97 +250,72 @@ describe("the watch of a queued job", () => {
     const api = scripted([
       [suspended, workload([{ type: "QuotaReserved", status: "False", reason: "Pending", message: MAX }])],
     ]);
-    const result = await watchQueuedRun(api.client, { ...request, mode: "running" }, noSleep);
+    const result = await watchQueuedRun(api.env, { ...request, mode: "running" });
     assert.equal(result.forever, true);
     assert.equal(
       result.error,
       `PyTorchJob ml/a can never be admitted by Kueue as its queues stand: inadmissible (Pending: ${MAX})`,
     );
-    assert.equal(api.paths.length, 2);
+    assert.equal(api.reads.length, 2);
   });
 
-  it("keeps looking through API errors, and reports the last one if nothing was read by the timeout", async () => {
+  it("ends at once on a job of its name that is not the one created (another cluster, or replaced)", async () => {
+    const reader = {
+      get: async () => ({ metadata: { uid: "other-uid" }, ...running }),
+      list: async () => [],
+      namespacedKinds: async () => [],
+    } as ClusterReader;
     const result = await watchQueuedRun(
-      { get: async () => Promise.reject(new Error("connect ECONNREFUSED 127.0.0.1:6443")) },
-      { ...request, mode: "running", timeoutSeconds: 0 },
-      noSleep,
+      { reader: async () => reader, sleep: async () => {} },
+      { ...request, mode: "running" },
     );
+    assert.deepEqual(result, {
+      status: undefined,
+      queue: { state: "unknown" },
+      forever: false,
+      error:
+        "PyTorchJob ml/a was created, but the program cannot read the cluster to wait for it: the PyTorchJob ml/a the program reads is not the one this update created (UID other-uid, not 0c6e-uid): the program and the provider read different clusters, or it was replaced meanwhile",
+    });
+  });
+
+  it("ends at once on an error waiting cannot heal (credentials refused, access forbidden)", async () => {
+    const forbidden = new ClusterReadError(
+      'could not list Workload objects in ml: HTTP 403: workloads.kueue.x-k8s.io is forbidden: User "ci" cannot list resource "workloads"',
+      true,
+    );
+    const result = await watchQueuedRun(failing(forbidden), { ...request, mode: "running" });
     assert.equal(
       result.error,
-      "PyTorchJob ml/a is not admitted: Kueue made no Workload for it (is Kueue's integration for PyTorchJob enabled?) (the API could not be read: Error: connect ECONNREFUSED 127.0.0.1:6443)",
+      'PyTorchJob ml/a was created, but the program cannot read the cluster to wait for it: could not list Workload objects in ml: HTTP 403: workloads.kueue.x-k8s.io is forbidden: User "ci" cannot list resource "workloads"',
     );
   });
-});
 
-describe("the API client reads with the kubeconfig's credentials", () => {
-  let server: http.Server;
-  const seen: { path?: string; authorization?: string }[] = [];
-  let dir: string;
-  before(async () => {
-    server = http.createServer((req, res) => {
-      seen.push({ path: req.url, authorization: req.headers.authorization });
-      if (req.url?.endsWith("/missing")) {
-        res.writeHead(404).end("{}");
-        return;
-      }
-      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify({ kind: "Thing", path: req.url }));
+  it("keeps looking through errors that may pass, says so once, and reports the last one if nothing was read by the timeout", async () => {
+    const said: string[] = [];
+    const refused = new ClusterReadError("could not read PyTorchJob ml/a: fetch failed (ECONNREFUSED)", false);
+    let looks = 0;
+    const env = {
+      ...failing(refused),
+      sleep: async (ms: number) => {
+        looks++;
+        await new Promise((r) => setTimeout(r, ms));
+      },
+      onPassingError: (m: string) => said.push(m),
+    };
+    const result = await watchQueuedRun(env, {
+      ...request,
+      mode: "running",
+      timeoutSeconds: 0.1,
+      intervalSeconds: 0.02,
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-kubeconfig-"));
-  });
-  after(() => server.close());
-  const kubeconfig = (user: Json) => {
-    const { port } = server.address() as AddressInfo;
-    const file = path.join(dir, `config-${seen.length}`);
-    fs.writeFileSync(
-      file,
-      JSON.stringify({
-        apiVersion: "v1",
-        kind: "Config",
-        "current-context": "other",
-        clusters: [{ name: "local", cluster: { server: `http://127.0.0.1:${port}` } }],
-        users: [{ name: "me", user }],
-        contexts: [
-          { name: "other", context: { cluster: "nowhere", user: "me" } },
-          { name: "e2e", context: { cluster: "local", user: "me" } },
-        ],
-      }),
-    );
-    return file;
-  };
-
-  it("a bearer token, in the context the stack names; 404 is undefined", async () => {
-    const client = kubeClient({ kubeconfig: kubeconfig({ token: "t0ken" }), context: "e2e" });
-    assert.deepEqual(await client.get("apis/kueue.x-k8s.io/v1beta2/namespaces/ml/workloads"), {
-      kind: "Thing",
-      path: "/apis/kueue.x-k8s.io/v1beta2/namespaces/ml/workloads",
-    });
-    assert.equal(await client.get("api/v1/missing"), undefined);
-    assert.deepEqual(seen.slice(-2), [
-      { path: "/apis/kueue.x-k8s.io/v1beta2/namespaces/ml/workloads", authorization: "Bearer t0ken" },
-      { path: "/api/v1/missing", authorization: "Bearer t0ken" },
+    assert.ok(looks >= 2, `${looks} looks`);
+    assert.deepEqual(said, [
+      "PyTorchJob ml/a: could not read PyTorchJob ml/a: fetch failed (ECONNREFUSED); still waiting",
     ]);
-  });
-
-  it("a token from an exec plugin", async () => {
-    const plugin = path.join(dir, "plugin.sh");
-    fs.writeFileSync(
-      plugin,
-      `#!/bin/sh\necho '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"'"$TOKEN_PREFIX"'-exec"}}'\n`,
-      { mode: 0o755 },
+    assert.equal(
+      result.error,
+      "PyTorchJob ml/a is not admitted: Kueue made no Workload for it (is Kueue's integration for PyTorchJob enabled?) (the API could not be read: could not read PyTorchJob ml/a: fetch failed (ECONNREFUSED))",
     );
-    const client = kubeClient({
-      kubeconfig: kubeconfig({ exec: { command: plugin, env: [{ name: "TOKEN_PREFIX", value: "from" }] } }),
-      context: "e2e",
-    });
-    await client.get("version");
-    assert.equal(seen.at(-1)?.authorization, "Bearer from-exec");
-  });
-
-  it("refuses a context the kubeconfig lacks, naming it", () => {
-    assert.throws(() => kubeClient({ kubeconfig: kubeconfig({ token: "t" }), context: "prod" }), {
-      message: "the kubeconfig has no context named prod",
-    });
   });
 });
 

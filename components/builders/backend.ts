@@ -27,9 +27,8 @@ export interface Backend {
   readonly kind: string;
   /** The Pulumi resource of a job's object is named `<job>-<resourceSuffix>`. */
   readonly resourceSuffix: string;
-  /** The API path of its group and version (`apis/kubeflow.org/v1`), and its resource's plural. */
-  readonly apiPath: string;
-  readonly plural: string;
+  /** The apiVersion of its job object (`kubeflow.org/v1`). */
+  readonly apiVersion: string;
   /** The job's object. */
   build(inputs: TrainingPodInputs): TrainingJobManifest;
   /** Where the run stands, from the object's status. */

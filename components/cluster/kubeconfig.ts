@@ -3,11 +3,14 @@
 // the program reads the cluster later (at a create or delete step, or while a queued job waits),
 // so it keeps the kubeconfig's text from the start and never follows a `kubectl config
 // use-context` made meanwhile. Parsing, credentials and requests are @kubernetes/client-node's,
-// loaded only when the cluster is first read (loading it takes about a second).
+// loaded only when the cluster is first read (loading it takes about a second). What client-node
+// does not do as kubectl does is done here: exec plugins (execCredential.ts) with commands relative
+// to the kubeconfig that names them, and HTTPS_PROXY / HTTP_PROXY / NO_PROXY.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { KubeConfig } from "@kubernetes/client-node";
+import type { Cluster, KubeConfig } from "@kubernetes/client-node";
+import { type ClusterInfo, ExecCredentials, type ExecUser } from "./execCredential";
 
 /** Where the cluster is, as the stack's provider is told (`finetune:cluster`). */
 export interface ClusterRef {
@@ -29,8 +32,8 @@ export type KubeconfigSnapshot = {
     }
   /** `cluster.kubeconfig`, read as the provider reads it: paths in it are relative to the working folder. */
   | { readonly kind: "given"; readonly text: string }
-  /** No kubeconfig: the pod's service account, as in a CI runner pod. */
-  | { readonly kind: "inCluster" }
+  /** No kubeconfig, in a pod: its service account, as a CI runner pod's (files under `root`, "" in a pod). */
+  | { readonly kind: "inCluster"; readonly root: string }
   /** A kubeconfig that could not be read: reported when the cluster is first read, as the provider reports it. */
   | { readonly kind: "unreadable"; readonly reason: string }
 );
@@ -47,10 +50,15 @@ function expandHome(p: string): string {
 /**
  * Reads the kubeconfig the provider will use, now: `cluster.kubeconfig` (a path that exists, else
  * the contents themselves, as the provider decides), else the files of $KUBECONFIG that exist, else
- * ~/.kube/config, else the in-cluster service account. Never throws: a file that cannot be read is
- * reported when the cluster is first read.
+ * ~/.kube/config, else, in a pod (KUBERNETES_SERVICE_HOST set), its service account. Never throws: a
+ * kubeconfig that cannot be read is reported when the cluster is first read. `serviceAccountRoot`
+ * is where the service account's folder is (tests give one of their own).
  */
-export function snapshotKubeconfig(ref: ClusterRef, env: NodeJS.ProcessEnv = process.env): KubeconfigSnapshot {
+export function snapshotKubeconfig(
+  ref: ClusterRef,
+  env: NodeJS.ProcessEnv = process.env,
+  serviceAccountRoot = "",
+): KubeconfigSnapshot {
   const context = ref.context !== undefined ? { context: ref.context } : {};
   if (ref.kubeconfig !== undefined && ref.kubeconfig !== "") {
     const file = expandHome(ref.kubeconfig);
@@ -72,11 +80,47 @@ export function snapshotKubeconfig(ref: ClusterRef, env: NodeJS.ProcessEnv = pro
     }
   }
   if (files.length > 0) return { kind: "files", files, ...context };
-  return { kind: "inCluster", ...context };
+  if (env.KUBERNETES_SERVICE_HOST) return { kind: "inCluster", root: serviceAccountRoot, ...context };
+  return {
+    kind: "unreadable",
+    reason: `no kubeconfig: ${listed.length > 0 ? "none of $KUBECONFIG's files exists" : `${candidates[0]} does not exist`}, and this is not a pod`,
+  };
+}
+
+/** A kubeconfig user's exec command, when relative with a separator, from the kubeconfig's folder (as kubectl). */
+function resolveExecCommands(kc: KubeConfig, folder: string): void {
+  for (const user of kc.users as { exec?: { command?: string } }[]) {
+    const command = user.exec?.command;
+    if (command && !path.isAbsolute(command) && command.includes(path.sep)) {
+      (user.exec as { command: string }).command = path.join(folder, command);
+    }
+  }
+}
+
+/** The cluster as an exec plugin is told of it (ExecCredential spec.cluster). */
+function clusterInfo(cluster: Cluster | null): ClusterInfo | undefined {
+  if (cluster === null) return undefined;
+  const ca = cluster.caData ?? (cluster.caFile ? fs.readFileSync(cluster.caFile).toString("base64") : undefined);
+  return {
+    server: cluster.server,
+    ...(ca !== undefined ? { "certificate-authority-data": ca } : {}),
+    ...(cluster.skipTLSVerify ? { "insecure-skip-tls-verify": true } : {}),
+    ...(cluster.tlsServerName ? { "tls-server-name": cluster.tlsServerName } : {}),
+    ...(cluster.proxyUrl ? { "proxy-url": cluster.proxyUrl } : {}),
+  };
+}
+
+/** A loaded kubeconfig and the exec credentials it authenticates with. */
+export interface LoadedKubeconfig {
+  readonly kc: KubeConfig;
+  readonly credentials: ExecCredentials;
 }
 
 /** client-node's KubeConfig for a snapshot, with the context it names checked. */
-export async function loadKubeconfig(snapshot: KubeconfigSnapshot): Promise<KubeConfig> {
+export async function loadKubeconfig(
+  snapshot: KubeconfigSnapshot,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<LoadedKubeconfig> {
   const { KubeConfig } = await import("@kubernetes/client-node");
   const load = (text: string, folder?: string): KubeConfig => {
     const kc = new KubeConfig();
@@ -85,7 +129,10 @@ export async function loadKubeconfig(snapshot: KubeconfigSnapshot): Promise<Kube
     } catch (e) {
       throw new KubeconfigError(`the kubeconfig is not valid YAML: ${(e as Error).message.split("\n")[0]}`);
     }
-    if (folder !== undefined) kc.makePathsAbsolute(folder);
+    if (folder !== undefined) {
+      kc.makePathsAbsolute(folder);
+      resolveExecCommands(kc, folder);
+    }
     return kc;
   };
   let kc: KubeConfig;
@@ -102,7 +149,7 @@ export async function loadKubeconfig(snapshot: KubeconfigSnapshot): Promise<Kube
     }
     case "inCluster":
       kc = new KubeConfig();
-      kc.loadFromCluster();
+      kc.loadFromCluster(snapshot.root);
       break;
     case "unreadable":
       throw new KubeconfigError(snapshot.reason);
@@ -112,5 +159,42 @@ export async function loadKubeconfig(snapshot: KubeconfigSnapshot): Promise<Kube
   if (kc.getContextObject(context) === null)
     throw new KubeconfigError(`the kubeconfig has no context named ${context}`);
   kc.setCurrentContext(context);
-  return kc;
+  const credentials = new ExecCredentials(() => clusterInfo(kc.getCurrentCluster()));
+  // client-node's own exec authenticator is the one that claims a user with only `exec`.
+  const authenticators = (kc as unknown as { authenticators: { isAuthProvider(u: ExecUser): boolean }[] })
+    .authenticators;
+  const index = authenticators.findIndex((a) => a.isAuthProvider({ name: "probe", exec: { command: "probe" } }));
+  if (index < 0) throw new KubeconfigError("@kubernetes/client-node has no exec authenticator to replace");
+  authenticators[index] = credentials;
+  await withEnvironmentProxy(kc, env);
+  return { kc, credentials };
+}
+
+/**
+ * Sends requests through the proxy of HTTPS_PROXY / HTTP_PROXY (honouring NO_PROXY), as kubectl
+ * does, when the cluster names no proxy-url of its own (which client-node already uses).
+ */
+async function withEnvironmentProxy(kc: KubeConfig, env: NodeJS.ProcessEnv): Promise<void> {
+  const variable = (name: string) => env[name.toLowerCase()] ?? env[name];
+  const httpsProxy = variable("HTTPS_PROXY");
+  const httpProxy = variable("HTTP_PROXY");
+  if (!httpsProxy && !httpProxy) return;
+  const { EnvHttpProxyAgent } = await import("undici");
+  // client-node builds each request's dispatcher here (private in its typings).
+  const target = kc as unknown as { createDispatcher(cluster: Cluster | null, agentOptions: object): unknown };
+  const own = target.createDispatcher.bind(kc);
+  target.createDispatcher = (cluster, agentOptions) => {
+    if (cluster?.proxyUrl) return own(cluster, agentOptions);
+    const dispatcher = kc.createDispatcherOptions(cluster, agentOptions);
+    const tls = dispatcher.type === "agent" ? dispatcher.connect : {};
+    // `requestTls` reaches the proxy agents (the cluster's TLS through the tunnel), `connect` the direct one.
+    const options = {
+      ...(httpProxy ? { httpProxy } : {}),
+      ...(httpsProxy ? { httpsProxy } : {}),
+      noProxy: variable("NO_PROXY") ?? "",
+      connect: tls,
+      requestTls: tls,
+    };
+    return new EnvHttpProxyAgent(options as ConstructorParameters<typeof EnvHttpProxyAgent>[0]);
+  };
 }

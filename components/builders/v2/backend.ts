@@ -9,8 +9,7 @@ export const TRAINJOB_BACKEND: Backend = {
   generation: 2,
   kind: "TrainJob",
   resourceSuffix: "trainjob",
-  apiPath: "apis/trainer.kubeflow.org/v1alpha1",
-  plural: "trainjobs",
+  apiVersion: "trainer.kubeflow.org/v1alpha1",
   build: buildTrainJob,
   readStatus: (status) => readTrainJobStatus(status as Parameters<typeof readTrainJobStatus>[0]),
   // JobSet labels the trainer's pods; the first node's pod has completion index 0.
