@@ -8,7 +8,7 @@ import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
 import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
 import { TRAINJOB_BACKEND } from "./builders/v2/backend";
-import { snapshotKubeconfig } from "./cluster/kubeconfig";
+import { type KubeconfigSnapshot, snapshotKubeconfig } from "./cluster/kubeconfig";
 import { clusterReader } from "./cluster/reader";
 import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
@@ -56,16 +56,30 @@ export function declareStack(config: Config): StackOutputs {
 
 function declareResources(config: Config): StackOutputs {
   // Every resource names its cluster through this provider, never the ambient kubeconfig alone.
+  // The kubeconfig: the secret contents, or cluster.kubeconfig, or else explicitly none: then the
+  // provider reads it as kubectl does (every file of $KUBECONFIG, ~/.kube/config, in-cluster). Left
+  // unset, the SDK would hand it $KUBECONFIG's raw text, which it reads as one file.
   const provider = new k8s.Provider("cluster", {
     ...(config.cluster.context !== undefined ? { context: config.cluster.context } : {}),
-    ...(config.cluster.kubeconfig !== undefined ? { kubeconfig: config.cluster.kubeconfig } : {}),
+    kubeconfig: config.kubeconfig ?? config.cluster.kubeconfig ?? "",
     enableServerSideApply: true,
   });
 
   for (const warning of config.warnings) pulumi.log.warn(warning);
   // Every read of the cluster (the guards, the wait of queued jobs) goes through one reader, with the
   // provider's kubeconfig and context as they are now, built on the first read.
-  const reader = clusterReader(snapshotKubeconfig(config.cluster));
+  const { kubeconfig } = config;
+  const reader = clusterReader(
+    kubeconfig === undefined
+      ? snapshotKubeconfig(config.cluster)
+      : new Promise<KubeconfigSnapshot>((resolve) => {
+          // Read inside the program only; the contents stay a secret everywhere else.
+          kubeconfig.apply((text) => {
+            resolve(snapshotKubeconfig({ ...config.cluster, kubeconfig: text }));
+            return text;
+          });
+        }),
+  );
   const guards = declareGuards({
     owner: stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
     reader,

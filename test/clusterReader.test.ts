@@ -43,6 +43,24 @@ describe("the kubeconfig the program reads the cluster with", () => {
     assert.equal(kc.getCurrentCluster()?.caFile, path.join(dir, "ca.crt"));
   });
 
+  it("takes a cluster, user or context named in two files from the first, as kubectl does", async () => {
+    const dir = folder();
+    const [a, b] = [path.join(dir, "a"), path.join(dir, "b")];
+    fs.writeFileSync(a, kubeconfig(["alpha"]));
+    fs.writeFileSync(
+      b,
+      kubeconfig(["alpha", "beta"], "beta", "other-ca.crt").replaceAll("alpha.example", "shadow.example"),
+    );
+    const { kc } = await loadKubeconfig(snapshotKubeconfig({}, { KUBECONFIG: [a, b].join(path.delimiter) }));
+    assert.equal(kc.currentContext, "alpha");
+    assert.equal(kc.getCluster("alpha")?.server, "https://alpha.example:6443");
+    assert.equal(kc.getCluster("beta")?.caFile, path.join(dir, "other-ca.crt"));
+    assert.deepEqual(
+      kc.getContexts().map((c) => c.name),
+      ["alpha", "beta"],
+    );
+  });
+
   it("keeps the text it read at the start: a later use-context does not move it", async () => {
     const dir = folder();
     const file = path.join(dir, "config");

@@ -215,7 +215,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "unknown top-level key without a near match",
     stack({ zzzzzzzz: 1 }),
     [
-      "finetune:zzzzzzzz: unknown key; valid keys: namespace, createNamespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, networkPolicy, queue, queues, staging, jobs",
+      "finetune:zzzzzzzz: unknown key; valid keys: namespace, createNamespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, kubeconfig, networkPolicy, queue, queues, staging, jobs",
     ],
   ],
   [
@@ -545,7 +545,7 @@ describe("rejected config", () => {
       "finetune:namespace: must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
       "finetune:jobs.a.nodes: must be at least 1",
       "finetune:jobs.b.image: must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
-      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, createNamespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, networkPolicy, queue, queues, staging, jobs',
+      'finetune:clusterr: unknown key; did you mean "cluster"? valid keys: namespace, createNamespace, cluster, trainingOperator, hfToken, s3AccessKeyId, s3SecretAccessKey, imagePullSecrets, kubeconfig, networkPolicy, queue, queues, staging, jobs',
     ]);
   });
 
@@ -703,7 +703,7 @@ describe("secrets in config", () => {
 
   it("refuses secrets in keys the program reads as plain config", () => {
     assert.deepEqual(problemsOf(stack(), ["jobs"]), [
-      "finetune:jobs: is stored as a secret, but only finetune:hfToken, finetune:s3AccessKeyId, finetune:s3SecretAccessKey, finetune:imagePullSecrets may hold secrets; the program would have to read it as plain config and the secret would leak",
+      "finetune:jobs: is stored as a secret, but only finetune:hfToken, finetune:s3AccessKeyId, finetune:s3SecretAccessKey, finetune:imagePullSecrets, finetune:kubeconfig may hold secrets; the program would have to read it as plain config and the secret would leak",
     ]);
   });
 

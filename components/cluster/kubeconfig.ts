@@ -143,8 +143,14 @@ export async function loadKubeconfig(
     case "files": {
       const [first, ...rest] = snapshot.files;
       kc = load(first.text, path.dirname(first.path));
-      // As kubectl: the first file that names a current context decides it.
-      for (const file of rest) kc.mergeConfig(load(file.text, path.dirname(file.path)), Boolean(kc.currentContext));
+      for (const file of rest) {
+        const next = load(file.text, path.dirname(file.path));
+        // As kubectl: the first file that names a cluster, user or context, or a current context, decides it.
+        next.clusters = next.clusters.filter((c) => kc.getCluster(c.name) === null);
+        next.users = next.users.filter((u) => kc.getUser(u.name) === null);
+        next.contexts = next.contexts.filter((c) => kc.getContextObject(c.name) === null);
+        kc.mergeConfig(next, Boolean(kc.currentContext));
+      }
       break;
     }
     case "inCluster":

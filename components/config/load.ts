@@ -167,12 +167,13 @@ export function loadConfig(maxJobs?: number): Config {
       .map((k) => k.slice(CONFIG_NAMESPACE.length + 1)),
   );
   const parsed = parseStackConfig(all, secretKeys, pulumi.getProject(), maxJobs);
-  const { hasHfToken, hasS3Credentials, hasImagePullSecrets, ...config } = parsed;
+  const { hasHfToken, hasS3Credentials, hasImagePullSecrets, hasKubeconfig, ...config } = parsed;
   const secrets = new pulumi.Config(CONFIG_NAMESPACE);
   return {
     ...config,
     ...(hasHfToken ? { hfToken: secrets.requireSecret("hfToken") } : {}),
     ...(hasImagePullSecrets ? { imagePullSecrets: secrets.requireSecret("imagePullSecrets") } : {}),
+    ...(hasKubeconfig ? { kubeconfig: secrets.requireSecret("kubeconfig") } : {}),
     ...(hasS3Credentials
       ? {
           s3Credentials: {
@@ -191,5 +192,6 @@ export function verifyConfigSecrets(config: Config): Promise<void> {
     s3AccessKeyId: config.s3Credentials?.accessKeyId,
     s3SecretAccessKey: config.s3Credentials?.secretAccessKey,
     imagePullSecrets: config.imagePullSecrets,
+    kubeconfig: config.kubeconfig,
   });
 }

@@ -2,11 +2,12 @@
 // parses a secret as plain config: validation sees a marker, and the value stays a secret Output;
 // only its shape is checked, before anything is declared.
 import type * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { isPlainObject } from "./base";
 import { ConfigError, keyPath } from "./errors";
 
 /** Config keys that may (and must) be stored as Pulumi secrets. */
-export const SECRET_KEYS = ["hfToken", "s3AccessKeyId", "s3SecretAccessKey", "imagePullSecrets"] as const;
+export const SECRET_KEYS = ["hfToken", "s3AccessKeyId", "s3SecretAccessKey", "imagePullSecrets", "kubeconfig"] as const;
 
 /** What a secret value must look like: a check that returns a problem, never echoing the value. */
 export const SECRET_RULES: Readonly<Record<(typeof SECRET_KEYS)[number], (value: string) => string | undefined>> = {
@@ -17,6 +18,10 @@ export const SECRET_RULES: Readonly<Record<(typeof SECRET_KEYS)[number], (value:
     isDockerConfigJson(v)
       ? undefined
       : 'must be the contents of a Docker config.json with registry credentials ({"auths": {...}}): pulumi config set --secret imagePullSecrets "$(cat ~/.docker/config.json)"',
+  kubeconfig: (v) =>
+    isKubeconfig(v)
+      ? undefined
+      : 'must be the contents of a kubeconfig (a YAML or JSON map with clusters, contexts and users): pulumi config set --secret kubeconfig "$(cat path/to/kubeconfig)"',
 };
 
 /** What a secret's value is replaced with before validation: the program never parses secrets. */
@@ -27,6 +32,16 @@ function isDockerConfigJson(text: string): boolean {
   try {
     const parsed = JSON.parse(text) as unknown;
     return isPlainObject(parsed) && isPlainObject(parsed.auths);
+  } catch {
+    return false;
+  }
+}
+
+/** True for the contents of a kubeconfig: a map with a list of clusters. */
+function isKubeconfig(text: string): boolean {
+  try {
+    const parsed = parse(text) as unknown;
+    return isPlainObject(parsed) && Array.isArray(parsed.clusters);
   } catch {
     return false;
   }

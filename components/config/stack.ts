@@ -13,7 +13,7 @@ import { queueIssues, queueName } from "./queue";
 import { type QueuesConfig, queuesSchema } from "./queues";
 import { SECRET_KEYS } from "./secrets";
 import { resolveInputVolume, resolveOutputVolume } from "./volumes";
-import { imageWarnings, trainingWarnings, workerWarnings } from "./warnings";
+import { imageWarnings, kubeconfigWarnings, trainingWarnings, workerWarnings } from "./warnings";
 
 /** The image that runs `aws s3 sync` in staging Jobs, unless `staging.s3Image` is set. */
 export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
@@ -57,6 +57,7 @@ const stackSchema = strictObject({
   s3AccessKeyId: z.string().optional(),
   s3SecretAccessKey: z.string().optional(),
   imagePullSecrets: z.string().optional(),
+  kubeconfig: z.string().optional(),
   networkPolicy: z.boolean({ error: "must be true or false" }).default(false),
   // Kueue: the LocalQueue of every job that names none.
   queue: queueName.optional(),
@@ -86,6 +87,15 @@ const stackSchema = strictObject({
         if (isPlainObject(job))
           for (const issue of queueIssues(name, job, stack.queue)) ctx.addIssue({ code: "custom", ...issue });
       }
+    }
+    const cluster = stack.cluster as Record<string, unknown> | undefined;
+    if (stack.kubeconfig !== undefined && isPlainObject(cluster) && cluster.kubeconfig !== undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["kubeconfig"],
+        message:
+          "is set with cluster.kubeconfig: give the kubeconfig's contents here (as a secret), or its path in cluster.kubeconfig, not both",
+      });
     }
     if (install && stack.namespace === "kubeflow") {
       ctx.addIssue({
@@ -142,6 +152,8 @@ export interface Config {
   readonly staging: StagingConfig;
   /** Registry credentials (a Docker config.json), a secret Output; undefined when not configured. */
   readonly imagePullSecrets?: pulumi.Output<string>;
+  /** A kubeconfig's contents, a secret Output (`finetune:kubeconfig`); undefined when not configured. */
+  readonly kubeconfig?: pulumi.Output<string>;
   /** Whether NetworkPolicies confine the jobs' traffic. */
   readonly networkPolicy: boolean;
   /** Things worth a warning that are not errors (an image tag that can move, say). */
@@ -163,10 +175,11 @@ export function parseConfig(
   raw: Readonly<Record<string, unknown>>,
   secretKeys: ReadonlySet<string>,
   maxJobs = MAX_JOBS,
-): Omit<Config, "hfToken" | "s3Credentials" | "imagePullSecrets"> & {
+): Omit<Config, "hfToken" | "s3Credentials" | "imagePullSecrets" | "kubeconfig"> & {
   readonly hasHfToken: boolean;
   readonly hasS3Credentials: boolean;
   readonly hasImagePullSecrets: boolean;
+  readonly hasKubeconfig: boolean;
 } {
   const problems: string[] = [];
   for (const key of secretKeys) {
@@ -227,6 +240,7 @@ export function parseConfig(
       operator.workerPodSecurity,
       stack.trainingOperator.workerPodSecurity !== undefined,
     ),
+    ...kubeconfigWarnings(stack.cluster.kubeconfig),
   ];
   return {
     namespace: stack.namespace,
@@ -236,6 +250,7 @@ export function parseConfig(
     hasHfToken: stack.hfToken !== undefined,
     hasS3Credentials,
     hasImagePullSecrets: stack.imagePullSecrets !== undefined,
+    hasKubeconfig: stack.kubeconfig !== undefined,
     networkPolicy: stack.networkPolicy,
     warnings,
     staging: stack.staging,

@@ -45,6 +45,23 @@ function checkClaim(v: Record<string, unknown>, ctx: z.RefinementCtx, what: stri
   }
 }
 
+/** Query parameters of a presigned S3 URL, and of its older form: they authenticate a request. */
+const SIGNED_QUERY = /^(x-amz-(credential|signature|security-token)|awsaccesskeyid|signature)$/i;
+
+/** True for a URL with user info or a signed query: credentials in what would be plain config. */
+function carriesCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return (
+      parsed.username !== "" ||
+      parsed.password !== "" ||
+      [...parsed.searchParams.keys()].some((k) => SIGNED_QUERY.test(k))
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** A model or dataset volume: a claim, optionally filled from a source. */
 export const inputVolumeSchema = (role: "model" | "dataset") =>
   strictObject({
@@ -54,6 +71,11 @@ export const inputVolumeSchema = (role: "model" | "dataset") =>
       .url({
         protocol: /^https?$/,
         error: "must be an http(s) URL of an S3-compatible endpoint, e.g. https://minio.example.com:9000",
+      })
+      .refine((url) => !carriesCredentials(url), {
+        // The message never repeats the value: it holds a credential.
+        error:
+          "must not carry credentials (a user:password@ or a signed query such as X-Amz-Credential): it is written into the staging Job and the state in clear text. Give the endpoint's URL alone, and the keys as secrets in s3AccessKeyId and s3SecretAccessKey",
       })
       .optional(),
     region: z

@@ -1,6 +1,9 @@
 // What is worth a warning but not an error: a configuration that deploys, but that a user may not
 // have meant, each message naming its key and the fix. Warnings never block a deploy: Pulumi
 // prints them in `preview` and `up`, the offline render on stderr.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { MOUNT_PATHS } from "../names";
 import { formatSource } from "../sources";
 import { keyPath } from "./errors";
@@ -59,5 +62,19 @@ export function workerWarnings(
   if (explicit || level !== "baseline" || withWorkers.length === 0) return [];
   return [
     `${keyPath(["trainingOperator", "workerPodSecurity"])}: namespace ${namespace} enforces baseline, not restricted: the jobs ${withWorkers.join(", ")} run Workers, and a training operator this stack does not install adds its init container init-pytorch to each Worker without a securityContext unless it is configured otherwise (README: Pod Security). If the cluster's operator runs the restricted template, set trainingOperator.workerPodSecurity: restricted; set it to baseline to keep this level without this warning.`,
+  ];
+}
+
+/**
+ * A warning for `cluster.kubeconfig` holding a kubeconfig's contents rather than a path (as the
+ * provider tells them apart: a path that exists): its credentials would sit in clear text in the
+ * stack file and the state. The secret key `kubeconfig` holds contents encrypted.
+ */
+export function kubeconfigWarnings(kubeconfig: string | undefined): string[] {
+  if (kubeconfig === undefined) return [];
+  const file = kubeconfig.startsWith("~/") ? path.join(os.homedir(), kubeconfig.slice(2)) : kubeconfig;
+  if (fs.existsSync(file) || !/[\n{]/.test(kubeconfig)) return [];
+  return [
+    `${keyPath(["cluster", "kubeconfig"])}: holds a kubeconfig's contents, in clear text in the stack file and the state: move them to the secret key kubeconfig (pulumi config rm --path cluster.kubeconfig; pulumi config set --secret kubeconfig "$(cat path/to/kubeconfig)")`,
   ];
 }
