@@ -4,9 +4,12 @@
 // so that the compile caches run.js reads (ts-node's and Node.js's, in node_modules/.cache/finetune)
 // already hold its modules when `npm run render` first runs on a fresh CI runner (README,
 // Performance). Both caches are keyed by content: an edited file is compiled afresh, never read
-// stale. Never fails the install: what it cannot fill, the first render fills.
+// stale. Never fails the install: a cache folder that cannot be written is named and not used.
 try {
-  require("./run.js").register();
+  const unused = require("./run.js").register();
+  if (unused.length > 0) {
+    console.warn(`finetune: the compile caches in ${unused.join(" and ")} cannot be written: renders and runs compile afresh`);
+  }
   require("./render.ts");
   // The Kubernetes SDK loads each resource class on first use: those of the API groups the program
   // and the training operator's bundles declare.

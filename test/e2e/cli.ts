@@ -18,6 +18,8 @@ const PROVIDER_RELEASE = "4.25.0";
 /** What the project copy holds: everything Pulumi.yaml's runtime needs, nothing else. */
 const PROJECT_FILES = [
   "Pulumi.yaml",
+  "main.js",
+  "loader.js",
   "index.ts",
   "package.json",
   "tsconfig.json",

@@ -58,9 +58,21 @@ describe("end to end: the README quickstart through the CLI, from a fresh projec
     assert.match(file, /finetune:hfToken:\n\s+secure: /);
   });
 
-  it("g2. preview --diff plans the creates; up runs the job; preview --expect-no-changes finds none", async () => {
-    const preview = await project.pulumi("preview", "--diff");
+  it("g2. preview --diff plans the creates, writing nothing in the temporary folder; up runs the job; preview --expect-no-changes finds none", async () => {
+    // A fresh HOME and temporary folder: nothing the program compiles or caches may land where
+    // another user of the machine could have written first. The only entry is Node.js's compile
+    // cache of npm itself: the Node.js language host runs `npm --version` at every command, and
+    // npm turns that cache on, in the temporary folder unless NODE_COMPILE_CACHE names another.
+    const fresh = fs.mkdtempSync(path.join(world.cluster.dir, "fresh-"));
+    const [home, tmp, tmp2] = ["home", "tmp", "tmp2"].map((d) => path.join(fresh, d));
+    for (const d of [home, tmp, tmp2]) fs.mkdirSync(d);
+    const preview = await project.withEnv({ HOME: home, TMPDIR: tmp }).pulumi("preview", "--diff");
     exits(preview, 0);
+    assert.deepEqual(fs.readdirSync(tmp), ["node-compile-cache"]);
+    const nodeCache = path.join(home, ".cache", "node-compile-cache");
+    const again = await project.withEnv({ HOME: home, TMPDIR: tmp2, NODE_COMPILE_CACHE: nodeCache }).pulumi("preview");
+    exits(again, 0);
+    assert.deepEqual(fs.readdirSync(tmp2, { recursive: true }), []);
     assert.match(preview.output, /\+ kubernetes:kubeflow\.org\/v1:PyTorchJob: \(create\)/);
     const up = await project.pulumi("up", "--yes");
     exits(up, 0);
