@@ -9,8 +9,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { parseAllDocuments, stringify } from "yaml";
 import { type CommandResult, createProject, type Project } from "./cli";
-import { buildToolchain, sleep, until } from "./cluster";
+import { buildToolchain, sleep, startCluster, until } from "./cluster";
 import { type FullCluster, startFullCluster } from "./fullCluster";
 import { type ControllerProfile, JOBSET, KUEUE, kueueInstall, TRAINER_V2, TRAINING_OPERATOR_V1 } from "./operators";
 
@@ -99,6 +100,7 @@ for (const gen of [V1, V2])
   describe(`end to end: Kueue admits, queues and refuses jobs of ${gen.title}, through the CLI, with the real Kueue controller`, () => {
     let world: FullCluster;
     let team: Project;
+    let bin: string;
     const jobs: Json = {};
     const get = async (kind: string, name: string): Promise<Json> =>
       JSON.parse(await world.cluster.kubectlAsync("get", kind, name, "-n", NS, "-o", "json"));
@@ -121,7 +123,7 @@ for (const gen of [V1, V2])
     };
 
     before(async () => {
-      const bin = buildToolchain();
+      bin = buildToolchain();
       world = await startFullCluster(bin);
       const operators = gen.controllers.map((profile) => world.supervise(profile));
       const platform = await createProject(world.cluster, bin, "platform-q", "platform-q");
@@ -244,6 +246,118 @@ for (const gen of [V1, V2])
       );
     });
 
+    it("k3b. the kubeconfig's current context switched while up runs: the wait still reads the cluster deployed to", {
+      skip: gen !== V1 && "once, with PyTorchJobs",
+    }, async () => {
+      // Another cluster, with a Running PyTorchJob of the same name in the same namespace.
+      const other = await startCluster(bin);
+      try {
+        const crd = parseAllDocuments(fs.readFileSync(V1_BUNDLE, "utf8"))
+          .map((d) => d.toJS() as Json)
+          .find((o) => o?.kind === "CustomResourceDefinition" && o.metadata.name === "pytorchjobs.kubeflow.org");
+        const decoy = path.join(other.dir, "decoy.yaml");
+        fs.writeFileSync(
+          decoy,
+          [crd, { apiVersion: "v1", kind: "Namespace", metadata: { name: NS } }]
+            .map((o) => `---\n${stringify(o)}`)
+            .join(""),
+        );
+        await other.kubectlAsync("apply", "--server-side", "-f", decoy);
+        await until(
+          "the CRD to be served",
+          async () =>
+            other.kubectlAsync("get", "pytorchjobs", "-A").then(
+              () => true,
+              () => false,
+            ),
+          60_000,
+        );
+        const job = {
+          apiVersion: "kubeflow.org/v1",
+          kind: "PyTorchJob",
+          metadata: { name: "fifth", namespace: NS },
+          spec: {
+            pytorchReplicaSpecs: {
+              Master: { replicas: 1, template: { spec: { containers: [{ name: "pytorch", image: "x" }] } } },
+            },
+          },
+        };
+        fs.writeFileSync(decoy, stringify(job));
+        await other.kubectlAsync("apply", "-f", decoy);
+        await other.kubectlAsync(
+          "patch",
+          "pytorchjob",
+          "fifth",
+          "-n",
+          NS,
+          "--subresource=status",
+          "--type=merge",
+          "-p",
+          JSON.stringify({
+            status: {
+              conditions: [
+                {
+                  type: "Running",
+                  status: "True",
+                  reason: "PyTorchJobRunning",
+                  lastTransitionTime: new Date().toISOString(),
+                },
+              ],
+            },
+          }),
+        );
+        // One kubeconfig with both clusters; the stack names no context, so the current one counts.
+        const kubeconfig = path.join(team.dir, "two-clusters");
+        const entry = (name: string, c: { server: string; token: string }) => ({
+          cluster: { name, cluster: { server: c.server, "insecure-skip-tls-verify": true } },
+          user: { name, user: { token: c.token } },
+          context: { name, context: { cluster: name, user: name } },
+        });
+        const both = [entry("deployed", world.cluster), entry("elsewhere", other)];
+        fs.writeFileSync(
+          kubeconfig,
+          stringify({
+            apiVersion: "v1",
+            kind: "Config",
+            "current-context": "deployed",
+            clusters: both.map((e) => e.cluster),
+            users: both.map((e) => e.user),
+            contexts: both.map((e) => e.context),
+          }),
+        );
+        const switching = team.withEnv({ KUBECONFIG: kubeconfig });
+        // Staged from hf:// first: the PyTorchJob, and the program's wait for it, come after the switch.
+        jobs.fifth = gpuJob({
+          wait: "admitted",
+          model: { source: "hf://ibm-granite/granite-3.1-8b-base", size: "1Gi" },
+        });
+        delete jobs.huge;
+        await world.controllers.setHolding([]);
+        team.writeConfig({ namespace: NS, trainingOperator: gen.team, queues: QUEUES, jobs });
+        const up = switching.start("up", "--yes");
+        await until(
+          "the staging Job to exist",
+          async () => (await world.items("jobs", "-n", NS)).some((j) => j.metadata.name === "fifth-stage-model"),
+          120_000,
+        );
+        await other.kubectlAsync("config", "--kubeconfig", kubeconfig, "use-context", "elsewhere");
+        exits(await up.result, 0);
+        const real = await get(gen.resource, "fifth");
+        assert.equal(condition(await workloadOf("fifth"), "Admitted")?.status, "True");
+        const outputs = JSON.parse((await switching.pulumi("stack", "output", "--json")).stdout);
+        assert.deepEqual(
+          { name: outputs.jobs.fifth.queue.name, state: outputs.jobs.fifth.queue.state },
+          { name: QUEUE, state: "admitted" },
+        );
+        assert.notEqual(
+          real.metadata.uid,
+          JSON.parse(await other.kubectlAsync("get", "pytorchjob", "fifth", "-n", NS, "-o", "json")).metadata.uid,
+        );
+      } finally {
+        await other.stop();
+      }
+    });
+
     it("k4. destroy removes the jobs, Kueue's Workloads with them, and the queue objects; it keeps the outputs", async () => {
       exits(await team.pulumi("destroy", "--run-program", "--yes"), 0);
       await until(
@@ -257,6 +371,7 @@ for (const gen of [V1, V2])
       assert.deepEqual(await world.items("clusterqueues.kueue.x-k8s.io"), []);
       assert.deepEqual(await world.items("resourceflavors.kueue.x-k8s.io"), []);
       assert.deepEqual((await world.items("pvc", "-n", NS)).map((p) => p.metadata.name).sort(), [
+        ...(gen === V1 ? ["fifth-output"] : []),
         "first-output",
         "huge-output",
         "second-output",
