@@ -326,6 +326,7 @@ describe("what keeps a namespace", () => {
       obj("ServiceAccount", "default", { namespace: "n" }),
       obj("ConfigMap", "kube-root-ca.crt", { namespace: "n" }),
       obj("Service", "master", { namespace: "n", owned: true }),
+      obj("PodMetrics", "granite-master-0", { namespace: "n", apiVersion: "metrics.k8s.io/v1beta1" }),
     ];
     assert.deepEqual(namespaceContents(all), kept);
   });

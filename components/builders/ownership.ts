@@ -90,7 +90,9 @@ function isNamespaceFixture(obj: ClusterObject): boolean {
     (obj.kind === "ServiceAccount" && name === "default") ||
     (obj.kind === "ConfigMap" && name === "kube-root-ca.crt") ||
     obj.kind === "Event" ||
-    obj.kind === "Endpoints"
+    obj.kind === "Endpoints" ||
+    // Pods' and nodes' usage, served by metrics-server from the kubelets: derived, never stored.
+    (obj.apiVersion?.startsWith("metrics.k8s.io/") ?? false)
   );
 }
 

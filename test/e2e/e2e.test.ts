@@ -224,7 +224,9 @@ describe("end to end: pulumi preview, up, preview, change, destroy against a rea
     assert.deepEqual(names("namespaces").includes("e2e-jobs"), true, "the namespace holding retained outputs is kept");
   });
 
-  it("7. a second stack installs the operator bundle from the local file", async () => {
+  it("7. a second stack installs the operator bundle from the local file, once the hand-installed CRD is gone", async () => {
+    // The CRD test 1 applied by hand: no stack created it, so an install is refused while it is there.
+    cluster.kubectl("delete", "crd", "pytorchjobs.kubeflow.org", "--wait=true");
     const operator = await LocalWorkspace.createOrSelectStack(
       { stackName: "e2e-operator", projectName: "finetune", program: async () => declareStack(loadConfig()) },
       workspaceOptions(),

@@ -233,12 +233,11 @@ describe("end to end: the CI workflow's steps and the policy pack, through the C
     assert.ok(quiet.ok, quiet.error.slice(-4000));
   });
 
-  it("w6. the drift check also compares the provider's kubeconfig path: the same cluster through another path is a change", async () => {
+  it("w6. the drift check does not depend on the kubeconfig's path: the same cluster through another path is no change", async () => {
     const elsewhere = path.join(world.cluster.dir, "laptop-kubeconfig");
     fs.copyFileSync(actionEnv.KUBECONFIG, elsewhere);
     const drift = await runAction(project, { ...actionEnv, KUBECONFIG: elsewhere }, "drift", "dev");
-    assert.equal(drift.ok, false);
-    assert.match(drift.error, /~ +pulumi:providers:kubernetes +cluster +update +\[diff: ~kubeconfig\]/);
+    assert.ok(drift.ok, drift.error.slice(-4000));
     const quiet = await runAction(project, actionEnv, "drift", "dev");
     assert.ok(quiet.ok, quiet.error.slice(-4000));
   });
