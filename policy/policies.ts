@@ -7,6 +7,13 @@ import type {
   ResourceValidationPolicy,
   StackValidationPolicy,
 } from "@pulumi/policy";
+import { kindKey, workloadOf } from "./kinds";
+import {
+  DEFAULT_OPERATOR_KINDS,
+  DEFAULT_OPERATOR_NAMESPACES,
+  inOperatorInstall,
+  operatorInstallViolations,
+} from "./operatorInstall";
 import {
   DEFAULT_GPU_RESOURCES,
   gpusPerJobViolation,
@@ -16,7 +23,7 @@ import {
   unboundedViolation,
   unpinnedImages,
 } from "./rules";
-import { type Workload, workloadOf } from "./workloads";
+import { objectOr, type Workload } from "./workloads";
 
 /** Defaults of the policies' config, also written into their schemas. */
 export const DEFAULTS = {
@@ -24,6 +31,8 @@ export const DEFAULTS = {
   maxGpusPerStack: 256,
   gpuResources: DEFAULT_GPU_RESOURCES,
   queueNamespaces: [] as readonly string[],
+  operatorKinds: DEFAULT_OPERATOR_KINDS,
+  operatorNamespaces: DEFAULT_OPERATOR_NAMESPACES,
 } as const;
 
 /** The config of the two GPU ceilings. */
@@ -32,16 +41,30 @@ interface GpuConfig {
   readonly gpuResources?: readonly string[];
 }
 
-const gpuSchema = (maxGpus: number): PolicyConfigSchema => ({
-  properties: {
-    maxGpus: { type: "integer", minimum: 0, default: maxGpus },
-    gpuResources: { type: "array", items: { type: "string" }, default: [...DEFAULT_GPU_RESOURCES] },
-  },
+/** A config property holding a list of strings, with its default. */
+const stringList = (defaults: readonly string[]) => ({
+  type: "array" as const,
+  items: { type: "string" as const },
+  default: [...defaults],
 });
 
-/** The workload a resource validation is about, or undefined when the pack does not read its type. */
+const gpuResourcesSchema = stringList(DEFAULT_GPU_RESOURCES);
+
+const gpuSchema = (maxGpus: number): PolicyConfigSchema => ({
+  properties: { maxGpus: { type: "integer", minimum: 0, default: maxGpus }, gpuResources: gpuResourcesSchema },
+});
+
+/** The workload a resource validation is about: undefined when it causes no pods. */
 const workload = (args: { type: string; props: Record<string, unknown> }): Workload | undefined =>
   workloadOf(args.type, args.props);
+
+/**
+ * The workload of a resource the stack runs itself: undefined also for the objects of its
+ * training operator install, which operator-install-contents rules instead (the upstream
+ * controllers name tags and leave runAsNonRoot to their images).
+ */
+const ownWorkload = (args: { type: string; urn: string; props: Record<string, unknown> }): Workload | undefined =>
+  inOperatorInstall(args.urn) ? undefined : workload(args);
 
 const reportAll = (messages: readonly (string | undefined)[], report: ReportViolation) => {
   for (const m of messages) if (m !== undefined) report(m);
@@ -50,17 +73,18 @@ const reportAll = (messages: readonly (string | undefined)[], report: ReportViol
 export const imagesPinnedByDigest: ResourceValidationPolicy = {
   name: "images-pinned-by-digest",
   description:
-    "Every image of a training run or Job is pinned by a @sha256 digest, so a restarted pod runs the code the run started with.",
+    "Every image of a workload the stack runs is pinned by a @sha256 digest, so a restarted pod runs the code the run started with.",
   enforcementLevel: "advisory",
   validateResource: (args, report) => {
-    const w = workload(args);
+    const w = ownWorkload(args);
     if (w) reportAll(unpinnedImages(w), report);
   },
 };
 
 export const gpusPerJob: ResourceValidationPolicy = {
   name: "gpus-per-job",
-  description: "A training run or Job asks for at most maxGpus GPUs at once (pods × accelerators per pod).",
+  description:
+    "Any object that causes pods (a training run, Job, JobSet, CronJob, Pod, Deployment...) asks for at most maxGpus GPUs at once (pods × accelerators per pod).",
   enforcementLevel: "mandatory",
   configSchema: gpuSchema(DEFAULTS.maxGpusPerJob),
   validateResource: (args, report) => {
@@ -73,7 +97,7 @@ export const gpusPerJob: ResourceValidationPolicy = {
 
 export const gpusPerStack: StackValidationPolicy = {
   name: "gpus-per-stack",
-  description: "All training runs and Jobs of a stack together ask for at most maxGpus GPUs.",
+  description: "All the pods a stack causes together ask for at most maxGpus GPUs.",
   enforcementLevel: "mandatory",
   configSchema: gpuSchema(DEFAULTS.maxGpusPerStack),
   validateStack: (args, report) => {
@@ -86,11 +110,11 @@ export const gpusPerStack: StackValidationPolicy = {
 export const runsBounded: ResourceValidationPolicy = {
   name: "runs-bounded",
   description:
-    "Every training run (and every Job that holds GPUs) has a deadline or a TTL after it finishes: activeDeadlineSeconds or ttlSecondsAfterFinished.",
+    "Every training run, and every other workload that holds GPUs, has a deadline or a TTL after it finishes: activeDeadlineSeconds or ttlSecondsAfterFinished (a Deployment, StatefulSet, ReplicaSet or DaemonSet never finishes, so it may hold none).",
   enforcementLevel: "mandatory",
-  configSchema: { properties: { gpuResources: gpuSchema(0).properties.gpuResources } },
+  configSchema: { properties: { gpuResources: gpuResourcesSchema } },
   validateResource: (args, report) => {
-    const w = workload(args);
+    const w = ownWorkload(args);
     if (!w) return;
     const { gpuResources = DEFAULTS.gpuResources } = args.getConfig<GpuConfig>();
     reportAll([unboundedViolation(w, gpuResources)], report);
@@ -100,10 +124,10 @@ export const runsBounded: ResourceValidationPolicy = {
 export const noRootPods: ResourceValidationPolicy = {
   name: "no-root-pods",
   description:
-    "The pods of training runs and Jobs set runAsNonRoot: true and never ask for user 0 or privileged containers.",
+    "Every pod the stack runs (and every Trainer v2 runtime it declares) sets runAsNonRoot: true and never asks for user 0 or privileged containers.",
   enforcementLevel: "mandatory",
   validateResource: (args, report) => {
-    const w = workload(args);
+    const w = ownWorkload(args);
     if (w) reportAll(rootReasons(w), report);
   },
 };
@@ -111,18 +135,55 @@ export const noRootPods: ResourceValidationPolicy = {
 export const queueLabel: ResourceValidationPolicy = {
   name: "queue-label",
   description:
-    "In the namespaces listed in `namespaces` (`*`: all), every training run names a Kueue LocalQueue (label kueue.x-k8s.io/queue-name).",
+    "In the namespaces listed in `namespaces` (`*`: all), every training run, and every other workload that holds GPUs, names a Kueue LocalQueue (label kueue.x-k8s.io/queue-name).",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { namespaces: stringList([]), gpuResources: gpuResourcesSchema } },
+  validateResource: (args, report) => {
+    const w = ownWorkload(args);
+    if (!w) return;
+    const { namespaces = DEFAULTS.queueNamespaces, gpuResources = DEFAULTS.gpuResources } = args.getConfig<
+      GpuConfig & { namespaces?: readonly string[] }
+    >();
+    reportAll([missingQueueViolation(w, namespaces, gpuResources)], report);
+  },
+};
+
+export const operatorInstallContents: ResourceValidationPolicy = {
+  name: "operator-install-contents",
+  description:
+    "The training operator install (finetune:trainingOperator.source and runtimesSource) holds only the kinds in `kinds`, in the namespaces in `namespaces`, and controllers that hold no GPUs, run unprivileged, not as user 0, with no added capabilities, host namespaces or host paths.",
   enforcementLevel: "mandatory",
   configSchema: {
-    properties: { namespaces: { type: "array", items: { type: "string" }, default: [] } },
+    properties: {
+      kinds: stringList(DEFAULT_OPERATOR_KINDS),
+      namespaces: stringList(DEFAULT_OPERATOR_NAMESPACES),
+      gpuResources: gpuResourcesSchema,
+    },
   },
   validateResource: (args, report) => {
-    const w = workload(args);
-    if (!w) return;
-    const { namespaces = DEFAULTS.queueNamespaces } = args.getConfig<{ namespaces?: readonly string[] }>();
-    reportAll([missingQueueViolation(w, namespaces)], report);
+    if (!inOperatorInstall(args.urn)) return;
+    const key = kindKey(args.type);
+    if (key === undefined) return;
+    const {
+      kinds = DEFAULTS.operatorKinds,
+      namespaces = DEFAULTS.operatorNamespaces,
+      gpuResources = DEFAULTS.gpuResources,
+    } = args.getConfig<GpuConfig & { kinds?: readonly string[]; namespaces?: readonly string[] }>();
+    const metadata = objectOr(args.props.metadata);
+    const name = typeof metadata.name === "string" ? metadata.name : "?";
+    const namespace = typeof metadata.namespace === "string" ? metadata.namespace : undefined;
+    const obj = { kind: key.slice(key.indexOf(":") + 1), namespace, id: namespace ? `${namespace}/${name}` : name };
+    reportAll(operatorInstallViolations(obj, workload(args), { kinds, namespaces, gpuResources }), report);
   },
 };
 
 /** Every policy of the pack, in the order the CLI lists them. */
-export const POLICIES = [imagesPinnedByDigest, gpusPerJob, gpusPerStack, runsBounded, noRootPods, queueLabel];
+export const POLICIES = [
+  imagesPinnedByDigest,
+  gpusPerJob,
+  gpusPerStack,
+  runsBounded,
+  noRootPods,
+  queueLabel,
+  operatorInstallContents,
+];

@@ -3,14 +3,25 @@
 // declared by a finetune stack, the message names the stack config key to set.
 import { arrayOr, objectOr, type Workload } from "./workloads";
 
-/** Accelerator resource names counted as GPUs unless a policy's `gpuResources` says otherwise. */
+/**
+ * Accelerator resources counted as GPUs unless a policy's `gpuResources` says otherwise: a name,
+ * or a prefix ending in `*`. NVIDIA's MIG profiles (`nvidia.com/mig-3g.40gb`) and shared GPUs
+ * (`nvidia.com/gpu.shared`) each count as one GPU: a ceiling is never exceeded by slicing.
+ */
 export const DEFAULT_GPU_RESOURCES: readonly string[] = [
-  "nvidia.com/gpu",
-  "amd.com/gpu",
-  "habana.ai/gaudi",
-  "gpu.intel.com/i915",
-  "gpu.intel.com/xe",
+  "nvidia.com/gpu*",
+  "nvidia.com/mig-*",
+  "amd.com/gpu*",
+  "habana.ai/gaudi*",
+  "gpu.intel.com/*",
+  "aws.amazon.com/neuron*",
+  "google.com/tpu",
 ];
+
+/** Whether a resource name is one of `patterns` (names, or prefixes ending in `*`). */
+export function isGpuResource(name: string, patterns: readonly string[]): boolean {
+  return patterns.some((p) => (p.endsWith("*") ? name.startsWith(p.slice(0, -1)) : name === p));
+}
 
 /** The label Kueue reads a job's LocalQueue from. */
 export const QUEUE_LABEL = "kueue.x-k8s.io/queue-name";
@@ -39,7 +50,7 @@ export function finetuneJob(w: Workload): string | undefined {
 /** `finetune:jobs.<job>.<key>`, when the workload is a finetune job's training run. */
 function jobKey(w: Workload, key: string): string | undefined {
   const job = finetuneJob(w);
-  return job !== undefined && w.kind !== "Job" ? `finetune:jobs.${job}.${key}` : undefined;
+  return job !== undefined && w.class === "run" ? `finetune:jobs.${job}.${key}` : undefined;
 }
 
 /** Images not pinned by a `@sha256:` digest: a tag can be moved under a run that is restarted. */
@@ -53,12 +64,22 @@ export function unpinnedImages(w: Workload): string[] {
     });
 }
 
-/** The GPUs a workload asks for at once: per pod, the counted resources, times the pods. */
+/** The GPUs one pod holds, per counted resource name. */
+function podGpus(pod: Workload["pods"][number], gpuResources: readonly string[]): [string, number][] {
+  return Object.entries(pod.resources).filter(([name, n]) => n > 0 && isGpuResource(name, gpuResources));
+}
+
+/**
+ * The GPUs a workload holds at once: per pod, the counted resources, times the pods; a Trainer v2
+ * runtime holds none itself (its TrainJobs do). `Infinity` when the pods have no bound (a
+ * DaemonSet's, an overlapping CronJob's).
+ */
 export function gpusOf(w: Workload, gpuResources: readonly string[]): number {
+  if (w.class === "template") return 0;
   let total = 0;
   for (const pod of w.pods) {
-    const perPod = gpuResources.reduce((sum, name) => sum + (pod.resources[name] ?? 0), 0);
-    total += pod.count * perPod;
+    const perPod = podGpus(pod, gpuResources).reduce((sum, [, n]) => sum + n, 0);
+    if (perPod > 0) total += pod.count * perPod;
   }
   return total;
 }
@@ -67,20 +88,32 @@ export function gpusOf(w: Workload, gpuResources: readonly string[]): number {
 function gpuBreakdown(w: Workload, gpuResources: readonly string[]): string {
   return w.pods
     .map((pod) => {
-      const names = gpuResources.filter((n) => (pod.resources[n] ?? 0) > 0);
-      const per = names.map((n) => `${pod.resources[n]} ${n}`).join(" + ");
-      return per ? `${pod.count} ${pod.role} ${pod.count === 1 ? "pod" : "pods"} × ${per}` : "";
+      const per = podGpus(pod, gpuResources)
+        .map(([n, count]) => `${count} ${n}`)
+        .join(" + ");
+      if (!per) return "";
+      if (pod.count === Infinity) return `every ${pod.role} × ${per}`;
+      return `${pod.count} ${pod.role} ${pod.count === 1 ? "pod" : "pods"} × ${per}`;
     })
     .filter(Boolean)
     .join(", ");
 }
 
+const gpuTotal = (n: number) => (n === Infinity ? "an unbounded number of" : String(n));
+
 /** A workload over the per-job ceiling, or undefined. */
 export function gpusPerJobViolation(w: Workload, max: number, gpuResources: readonly string[]): string | undefined {
   const gpus = gpusOf(w, gpuResources);
   if (gpus <= max) return undefined;
-  const fix = jobKey(w, "nodes") === undefined ? "ask for fewer" : `lower ${jobKey(w, "nodes")} or gpusPerNode`;
-  return `${w.kind} ${w.id} asks for ${gpus} GPUs (${gpuBreakdown(w, gpuResources)}), more than the ${max} a job may have (policy config maxGpus): ${fix}.`;
+  const fix =
+    gpus === Infinity
+      ? w.kind === "CronJob"
+        ? "set spec.concurrencyPolicy to Forbid or Replace, so that runs cannot pile up"
+        : "run GPU work as a Job or a training run, not on every node"
+      : jobKey(w, "nodes") === undefined
+        ? "ask for fewer"
+        : `lower ${jobKey(w, "nodes")} or gpusPerNode`;
+  return `${w.kind} ${w.id} asks for ${gpuTotal(gpus)} GPUs (${gpuBreakdown(w, gpuResources)}), more than the ${max} a job may have (policy config maxGpus): ${fix}.`;
 }
 
 /** The stack's workloads over the per-stack ceiling, or undefined. */
@@ -92,16 +125,29 @@ export function gpusPerStackViolation(
   const counted = workloads.map((w) => ({ w, gpus: gpusOf(w, gpuResources) })).filter((x) => x.gpus > 0);
   const total = counted.reduce((sum, x) => sum + x.gpus, 0);
   if (total <= max) return undefined;
-  const parts = counted.map((x) => `${x.w.kind} ${x.w.id}: ${x.gpus}`).join(", ");
-  return `the stack asks for ${total} GPUs at once (${parts}), more than the ${max} a stack may have (policy config maxGpus): run fewer jobs, or smaller ones, in this stack.`;
+  const parts = counted.map((x) => `${x.w.kind} ${x.w.id}: ${x.gpus === Infinity ? "unbounded" : x.gpus}`).join(", ");
+  return `the stack asks for ${gpuTotal(total)} GPUs at once (${parts}), more than the ${max} a stack may have (policy config maxGpus): run fewer jobs, or smaller ones, in this stack.`;
+}
+
+/** Where a kind keeps its deadline and TTL, for messages. */
+function boundFields(w: Workload): string {
+  if (w.class === "run") return "spec.runPolicy.activeDeadlineSeconds or spec.runPolicy.ttlSecondsAfterFinished";
+  if (w.kind === "Pod") return "spec.activeDeadlineSeconds";
+  if (w.kind === "CronJob") return "spec.jobTemplate.spec.activeDeadlineSeconds or its ttlSecondsAfterFinished";
+  return "spec.activeDeadlineSeconds or spec.ttlSecondsAfterFinished";
 }
 
 /**
- * A training run (or a Job that holds GPUs) with neither a deadline nor a TTL: nothing stops it
- * holding GPUs, or its record, forever. A TrainJob has only a deadline.
+ * A training run (or any other workload that holds GPUs) with neither a deadline nor a TTL:
+ * nothing stops it holding GPUs, or its record, forever. A TrainJob has only a deadline; a
+ * Deployment, StatefulSet, ReplicaSet or DaemonSet never finishes, so it may not hold GPUs at all.
  */
 export function unboundedViolation(w: Workload, gpuResources: readonly string[]): string | undefined {
-  if (w.kind === "Job" && gpusOf(w, gpuResources) === 0) return undefined;
+  if (w.class === "template") return undefined;
+  if (w.class !== "run" && gpusOf(w, gpuResources) === 0) return undefined;
+  if (w.class === "service") {
+    return `${w.kind} ${w.id} holds GPUs and never finishes: run the work as a Job, JobSet or training run with a deadline, or take the GPUs out of its pods.`;
+  }
   const { activeDeadlineSeconds, ttlSecondsAfterFinished } = w.bounds;
   if (activeDeadlineSeconds !== undefined || ttlSecondsAfterFinished !== undefined) return undefined;
   const deadlineKey = jobKey(w, "runPolicy.activeDeadlineSeconds");
@@ -111,9 +157,7 @@ export function unboundedViolation(w: Workload, gpuResources: readonly string[])
   const fix =
     deadlineKey !== undefined
       ? `set ${deadlineKey}, or leave ttlSecondsAfterFinished at its default instead of null`
-      : w.kind === "PyTorchJob"
-        ? "set spec.runPolicy.activeDeadlineSeconds or spec.runPolicy.ttlSecondsAfterFinished"
-        : "set spec.activeDeadlineSeconds or spec.ttlSecondsAfterFinished";
+      : `set ${boundFields(w)}`;
   return `${w.kind} ${w.id} has neither a deadline nor a TTL: ${fix}.`;
 }
 
@@ -139,7 +183,7 @@ export function rootReasons(w: Workload): string[] {
       if (csc.privileged === true) reasons.push(`runs container ${name} privileged`);
     }
     if (reasons.length === 0) continue;
-    const where = w.kind === "Job" ? "pod" : `${pod.role} pod`;
+    const where = pod.role === "pod" ? "pod" : `${pod.role} pod`;
     messages.push(`${w.kind} ${w.id}: the ${where} ${reasons.join(" and ")}${fix}.`);
   }
   return messages;
@@ -153,9 +197,17 @@ export function queueRequired(namespace: string, namespaces: readonly string[]):
   return namespaces.includes("*") || namespaces.includes(namespace);
 }
 
-/** A training run without a queue label in a namespace that requires one, or undefined. */
-export function missingQueueViolation(w: Workload, namespaces: readonly string[]): string | undefined {
-  if (w.kind === "Job" || !queueRequired(w.namespace, namespaces)) return undefined;
+/**
+ * A training run, or another workload that holds GPUs, without a queue label in a namespace that
+ * requires one, or undefined.
+ */
+export function missingQueueViolation(
+  w: Workload,
+  namespaces: readonly string[],
+  gpuResources: readonly string[],
+): string | undefined {
+  if (!queueRequired(w.namespace, namespaces)) return undefined;
+  if (w.class !== "run" && (w.class === "template" || gpusOf(w, gpuResources) === 0)) return undefined;
   const queue = w.labels[QUEUE_LABEL];
   if (typeof queue === "string" && queue !== "") return undefined;
   const job = finetuneJob(w);

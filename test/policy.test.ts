@@ -5,8 +5,9 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import type { PolicyResource, ReportViolation } from "@pulumi/policy";
+import { workloadOf } from "../policy/kinds";
 import { POLICIES } from "../policy/policies";
+import { deviceCount } from "../policy/quantity";
 import {
   DEFAULT_GPU_RESOURCES,
   gpusOf,
@@ -17,12 +18,14 @@ import {
   unboundedViolation,
   unpinnedImages,
 } from "../policy/rules";
-import { quantity, WORKLOAD_TYPES, type Workload, workloadOf } from "../policy/workloads";
-import { runProgram } from "../tools/mockRun";
-import { readStackFile } from "../tools/render";
-import { unwrapSecrets } from "./support/k8sSchema";
-import { runStack } from "./support/stacks";
+import type { Workload } from "../policy/workloads";
+import { evaluate } from "./support/policyEval";
 
+const WORKLOAD_TYPES = {
+  pytorchJob: "kubernetes:kubeflow.org/v1:PyTorchJob",
+  trainJob: "kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob",
+  job: "kubernetes:batch/v1:Job",
+} as const;
 const FIXTURES = path.join(__dirname, "fixtures");
 const DIGEST = `@sha256:${"ab".repeat(32)}`;
 const STRICT = JSON.parse(fs.readFileSync(path.join(FIXTURES, "policy-strict.json"), "utf8")) as Record<
@@ -59,8 +62,18 @@ function pytorchJob(
 }
 
 describe("policy: reading workloads from resource inputs", () => {
-  it("quantities of accelerators", () => {
-    assert.deepEqual(["8", 8, "1k", "2.5", "100m", "", undefined, "8Gi"].map(quantity), [8, 8, 1000, 2.5, 0, 0, 0, 0]);
+  it("quantities of accelerators, in whole devices", () => {
+    assert.deepEqual(["8", 8, "1k", "2.5", "100m", "", undefined, "8Gi", "x"].map(deviceCount), [
+      8,
+      8,
+      1000,
+      3,
+      1,
+      0,
+      0,
+      8 * 2 ** 30,
+      0,
+    ]);
   });
 
   it("a PyTorchJob: its replicas, their pods' accelerators, images (init containers too) and bounds", () => {
@@ -85,7 +98,7 @@ describe("policy: reading workloads from resource inputs", () => {
     assert.equal(w.id, "ml/granite");
     assert.deepEqual(w.labels, { a: "b" });
     assert.deepEqual(
-      w.pods.map((p) => [p.role, p.count, p.resources]),
+      w.pods.map((p: Workload["pods"][number]) => [p.role, p.count, p.resources]),
       [
         ["Master", 1, { "nvidia.com/gpu": 8 }],
         ["Worker", 3, { "nvidia.com/gpu": 8 }],
@@ -125,7 +138,7 @@ describe("policy: reading workloads from resource inputs", () => {
       { where: "initializer/model", image: "i:1" },
     ]);
     assert.deepEqual(
-      w.pods.map((p) => [p.role, p.count, p.resources, p.spec.securityContext]),
+      w.pods.map((p: Workload["pods"][number]) => [p.role, p.count, p.resources, p.spec.securityContext]),
       [["node", 2, { "habana.ai/gaudi": 8 }, { runAsNonRoot: true }]],
     );
     assert.equal(gpusOf(w, DEFAULT_GPU_RESOURCES), 16);
@@ -133,13 +146,13 @@ describe("policy: reading workloads from resource inputs", () => {
     assert.deepEqual(w.bounds, { activeDeadlineSeconds: 60 });
   });
 
-  it("a batch Job by its parallelism; other kinds are not workloads", () => {
+  it("a batch Job by its parallelism; kinds without pods are not workloads", () => {
     const w = workloadOf(WORKLOAD_TYPES.job, {
       metadata: {},
       spec: { parallelism: 2, template: { spec: pod([gpuContainer(1)]) } },
     })!;
     assert.deepEqual([w.id, w.kind, gpusOf(w, DEFAULT_GPU_RESOURCES)], ["default/?", "Job", 2]);
-    assert.equal(workloadOf("kubernetes:apps/v1:Deployment", { spec: {} }), undefined);
+    assert.equal(workloadOf("kubernetes:core/v1:ConfigMap", { data: { spec: "x" } }), undefined);
   });
 });
 
@@ -243,63 +256,31 @@ describe("policy rules: a passing and a violating case each, with the message", 
     ]);
   });
 
-  it("queue label: only in the listed namespaces (`*`: all), only on training runs", () => {
+  it("queue label: only in the listed namespaces (`*`: all), on training runs and what holds GPUs", () => {
     const queued = pytorchJob(1, 1, { labels: { ...finetune, "kueue.x-k8s.io/queue-name": "q" } });
-    assert.equal(missingQueueViolation(pytorchJob(1, 1), []), undefined);
-    assert.equal(missingQueueViolation(pytorchJob(1, 1), ["team-b"]), undefined);
-    assert.equal(missingQueueViolation(queued, ["*"]), undefined);
+    assert.equal(missingQueueViolation(pytorchJob(1, 1), [], DEFAULT_GPU_RESOURCES), undefined);
+    assert.equal(missingQueueViolation(pytorchJob(1, 1), ["team-b"], DEFAULT_GPU_RESOURCES), undefined);
+    assert.equal(missingQueueViolation(queued, ["*"], DEFAULT_GPU_RESOURCES), undefined);
     assert.equal(
-      missingQueueViolation(pytorchJob(1, 1), ["team-a"]),
+      missingQueueViolation(pytorchJob(1, 1), ["team-a"], DEFAULT_GPU_RESOURCES),
       "PyTorchJob team-a/run names no Kueue LocalQueue, which namespace team-a requires: label it kueue.x-k8s.io/queue-name.",
     );
     assert.equal(
-      missingQueueViolation(pytorchJob(1, 1, { labels: finetune }), ["*"]),
+      missingQueueViolation(pytorchJob(1, 1, { labels: finetune }), ["*"], DEFAULT_GPU_RESOURCES),
       "PyTorchJob team-a/run names no Kueue LocalQueue, which namespace team-a requires: set finetune:queue or finetune:jobs.run.queue.",
     );
-    const job = workloadOf(WORKLOAD_TYPES.job, { metadata: { name: "j", namespace: "team-a" }, spec: {} })!;
-    assert.equal(missingQueueViolation(job, ["*"]), undefined);
+    const job = (gpus: number) =>
+      workloadOf(WORKLOAD_TYPES.job, {
+        metadata: { name: "j", namespace: "team-a" },
+        spec: { template: { spec: pod([gpuContainer(gpus)]) } },
+      })!;
+    assert.equal(missingQueueViolation(job(0), ["*"], DEFAULT_GPU_RESOURCES), undefined);
+    assert.equal(
+      missingQueueViolation(job(1), ["*"], DEFAULT_GPU_RESOURCES),
+      "Job team-a/j names no Kueue LocalQueue, which namespace team-a requires: label it kueue.x-k8s.io/queue-name.",
+    );
   });
 });
-
-/** Calls every policy as the engine does, on every resource a stack file declares; violations per policy. */
-async function evaluate(
-  stack: string | Record<string, unknown>,
-  config: Record<string, unknown>,
-): Promise<Record<string, string[]>> {
-  const run =
-    typeof stack === "string"
-      ? await runProgram(readStackFile(stack).config, readStackFile(stack).secretKeys)
-      : await runStack(stack);
-  const resources = run.resources
-    .filter((r) => r.custom)
-    .map((r) => ({
-      type: r.type,
-      name: r.name,
-      urn: r.name,
-      props: unwrapSecrets(r.inputs) as Record<string, unknown>,
-    }));
-  const result: Record<string, string[]> = {};
-  for (const policy of POLICIES) {
-    const messages: string[] = [];
-    const report: ReportViolation = (message) => {
-      messages.push(message);
-    };
-    const own = config[policy.name];
-    const getConfig = <T extends object>() => (typeof own === "object" && own !== null ? own : {}) as T;
-    const common = { stackTags: new Map<string, string>(), getConfig, notApplicable: (): never => assert.fail() };
-    if ("validateStack" in policy) {
-      await policy.validateStack({ ...common, resources: resources as unknown as PolicyResource[] }, report);
-    } else {
-      const validations = [policy.validateResource ?? []].flat();
-      for (const r of resources) {
-        for (const validate of validations)
-          await validate({ ...common, ...r, opts: {} as never, isType: () => false, asType: () => undefined }, report);
-      }
-    }
-    result[policy.name] = messages;
-  }
-  return result;
-}
 
 describe("the pack on what the program declares (the stacks the end-to-end suite previews)", () => {
   it("Pulumi.policy-pass.yaml passes every policy under policy-strict.json", async () => {
@@ -331,6 +312,7 @@ describe("the pack on what the program declares (the stacks the end-to-end suite
         "PyTorchJob policy-fail/big names no Kueue LocalQueue, which namespace policy-fail requires: set finetune:queue or finetune:jobs.big.queue.",
         "PyTorchJob policy-fail/forever names no Kueue LocalQueue, which namespace policy-fail requires: set finetune:queue or finetune:jobs.forever.queue.",
       ],
+      "operator-install-contents": [],
     });
   });
 
@@ -343,6 +325,7 @@ describe("the pack on what the program declares (the stacks the end-to-end suite
       "runs-bounded": "mandatory",
       "no-root-pods": "mandatory",
       "queue-label": "mandatory",
+      "operator-install-contents": "mandatory",
     });
     const result = await evaluate(path.join(FIXTURES, "Pulumi.policy-fail.yaml"), {});
     assert.deepEqual(Object.fromEntries(Object.entries(result).map(([k, v]) => [k, v.length])), {
@@ -352,6 +335,7 @@ describe("the pack on what the program declares (the stacks the end-to-end suite
       "runs-bounded": 1,
       "no-root-pods": 2,
       "queue-label": 0,
+      "operator-install-contents": 0,
     });
   });
 

@@ -266,8 +266,8 @@ describe("end to end: the CI workflow's steps and the policy pack, through the C
     const text = preview.output.replace(/\s+/g, " ");
     for (const expected of [
       "❌ finetune@v0.1.0 (local: policy)",
-      '[mandatory] images-pinned-by-digest (kubernetes:kubeflow.org/v1:PyTorchJob: big-pytorchjob) Every image of a training run or Job is pinned by a @sha256 digest, so a restarted pod runs the code the run started with. PyTorchJob policy-fail/big: image "registry.example.com/ml/trainer:1.0" (Master/pytorch) is not pinned by digest; name it as <repository>@sha256:<digest> in finetune:jobs.big.image.',
-      "[mandatory] gpus-per-job (kubernetes:kubeflow.org/v1:PyTorchJob: big-pytorchjob) A training run or Job asks for at most maxGpus GPUs at once (pods × accelerators per pod). PyTorchJob policy-fail/big asks for 32 GPUs (1 Master pod × 8 nvidia.com/gpu, 3 Worker pods × 8 nvidia.com/gpu), more than the 16 a job may have (policy config maxGpus): lower finetune:jobs.big.nodes or gpusPerNode.",
+      '[mandatory] images-pinned-by-digest (kubernetes:kubeflow.org/v1:PyTorchJob: big-pytorchjob) Every image of a workload the stack runs is pinned by a @sha256 digest, so a restarted pod runs the code the run started with. PyTorchJob policy-fail/big: image "registry.example.com/ml/trainer:1.0" (Master/pytorch) is not pinned by digest; name it as <repository>@sha256:<digest> in finetune:jobs.big.image.',
+      "[mandatory] gpus-per-job (kubernetes:kubeflow.org/v1:PyTorchJob: big-pytorchjob) Any object that causes pods (a training run, Job, JobSet, CronJob, Pod, Deployment...) asks for at most maxGpus GPUs at once (pods × accelerators per pod). PyTorchJob policy-fail/big asks for 32 GPUs (1 Master pod × 8 nvidia.com/gpu, 3 Worker pods × 8 nvidia.com/gpu), more than the 16 a job may have (policy config maxGpus): lower finetune:jobs.big.nodes or gpusPerNode.",
       "[mandatory] gpus-per-stack (pulumi:pulumi:Stack: finetune-policy-fail)",
       "the stack asks for 40 GPUs at once (",
       "more than the 24 a stack may have (policy config maxGpus)",
@@ -303,5 +303,34 @@ describe("end to end: the CI workflow's steps and the policy pack, through the C
     assert.ok(text.includes("[mandatory] no-root-pods (kubernetes:kubeflow.org/v1:PyTorchJob: forever-pytorchjob)"));
     assert.equal(text.includes("gpus-per-job"), false);
     assert.equal(text.includes("queue-label"), false);
+  });
+
+  it("p4. an operator source that carries a privileged GPU Deployment and a root CronJob is refused; nothing is created", async () => {
+    const p = await policyProject("policy-operator", "Pulumi.policy-pass.yaml");
+    p.writeConfig({
+      ...fixtureConfig("Pulumi.policy-pass.yaml"),
+      cluster: { context: world.cluster.context },
+      namespace: "policy-operator",
+      trainingOperator: { source: path.join(FIXTURES, "operator-hostile.yaml") },
+    });
+    const preview = await p.pulumi("preview", "--policy-pack", "policy");
+    assert.notEqual(preview.code, 0, preview.output.slice(-4000));
+    const text = preview.output.replace(/\s+/g, " ");
+    for (const expected of [
+      "❌ finetune@v0.1.0 (local: policy)",
+      "[mandatory] operator-install-contents (kubernetes:apps/v1:Deployment:",
+      "the training operator install's Deployment kubeflow/miner holds GPUs and runs container miner privileged and runs container miner as user 0, which no operator controller needs: take it out of finetune:trainingOperator.source (and runtimesSource).",
+      "[mandatory] operator-install-contents (kubernetes:batch/v1:CronJob:",
+      "the training operator install's CronJob default/nightly is not a kind an operator install may hold (policy config kinds:",
+      "[mandatory] gpus-per-job (kubernetes:batch/v1:CronJob:",
+    ]) {
+      assert.ok(text.includes(expected), `missing: ${expected}\n${preview.output.slice(-6000)}`);
+    }
+    const up = await p.pulumi("up", "--yes", "--policy-pack", "policy");
+    assert.notEqual(up.code, 0);
+    assert.equal((await namespaces()).includes("policy-operator"), false);
+    const deployments = (await world.items("deployments", "-A")).map((d) => d.metadata.name as string);
+    assert.equal(deployments.includes("miner"), false);
+    assert.equal((await world.items("cronjobs", "-A")).length, 0);
   });
 });
