@@ -38,6 +38,22 @@ describe("parsed bundle cache", () => {
     assert.deepEqual(parseBundleCached(BUNDLE, "b.yaml", dir), planted);
   });
 
+  it("gives .inf, -.inf and .nan back as the parse does, on the first run and every later one", () => {
+    const dir = cacheDir();
+    const text =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: n\nspec:\n  a: .inf\n  b: -.inf\n  c: .nan\n  d: 1.5\n";
+    const parsed = parseBundle(text, "n.yaml");
+    assert.deepEqual((parsed[0] as unknown as { spec: unknown }).spec, {
+      a: Infinity,
+      b: -Infinity,
+      c: Number.NaN,
+      d: 1.5,
+    });
+    assert.deepEqual(parseBundleCached(text, "n.yaml", dir), parsed);
+    assert.deepEqual(parseBundleCached(text, "n.yaml", dir), parsed);
+    assert.equal(fs.existsSync(bundleCacheFile(text, dir)), false);
+  });
+
   it("parses an edited bundle afresh", () => {
     const dir = cacheDir();
     parseBundleCached(BUNDLE, "b.yaml", dir);

@@ -1,7 +1,9 @@
 // A local operator bundle, parsed once per content: later runs read the parse back as JSON.
 // Parsing the v1 operator's bundle (3.5 MB of YAML, mostly CRD schemas) took 0.4 s of every render,
 // preview and up; reading its parse back takes milliseconds. An entry is named by the SHA-256 of the
-// bundle's text and the YAML parser's version, so an edited file or a new parser is parsed afresh.
+// bundle's text, the YAML parser's version and the entries' format, so an edited file, a new parser
+// or a new format is parsed afresh; a bundle that JSON cannot hold exactly (`.inf`, `.nan`) is never
+// kept.
 // The cache is the project's node_modules/.cache/finetune (where npm tools keep theirs), used only
 // where node_modules exists; anything that fails there falls back to parsing, and only bundles that
 // parse are kept.
@@ -24,9 +26,15 @@ export const BUNDLE_CACHE: string | undefined = fs.existsSync(NODE_MODULES)
 /** How many parsed bundles the cache keeps (the newest): each takes about what its YAML does. */
 export const KEPT_BUNDLES = 8;
 
+/**
+ * The entries' format: entries of an earlier one are never read (format 1 kept bundles holding
+ * `.inf` or `.nan`, whose numbers JSON wrote as null).
+ */
+const FORMAT = 2;
+
 /** The cache entry of a bundle's text. */
 export function bundleCacheFile(text: string, dir: string): string {
-  const digest = createHash("sha256").update(`yaml@${YAML_VERSION}\n`).update(text).digest("hex");
+  const digest = createHash("sha256").update(`format ${FORMAT}\nyaml@${YAML_VERSION}\n`).update(text).digest("hex");
   return path.join(dir, `bundle-${digest}.json`);
 }
 
@@ -39,13 +47,28 @@ function readEntry(file: string): KubernetesObject[] | undefined {
   }
 }
 
+/**
+ * The objects as JSON, or undefined when JSON cannot hold them: a YAML `.inf` or `.nan` would be
+ * read back as null, so such a bundle is parsed every time instead.
+ */
+function asJson(objects: readonly KubernetesObject[]): string | undefined {
+  let exact = true;
+  const text = JSON.stringify(objects, (_key, value: unknown) => {
+    if (typeof value === "number" && !Number.isFinite(value)) exact = false;
+    return value;
+  });
+  return exact ? text : undefined;
+}
+
 /** Writes an entry whole (a temporary file renamed), then drops all but the newest entries. */
 function writeEntry(file: string, objects: readonly KubernetesObject[]): void {
   const dir = path.dirname(file);
+  const json = asJson(objects);
+  if (json === undefined) return;
   try {
     fs.mkdirSync(dir, { recursive: true });
     const partial = `${file}.${process.pid}.partial`;
-    fs.writeFileSync(partial, JSON.stringify(objects));
+    fs.writeFileSync(partial, json);
     fs.renameSync(partial, file);
     const entries = fs
       .readdirSync(dir)
