@@ -71,10 +71,24 @@ export const labelValue = z
   .max(63, { error: "must be at most 63 characters (a label value)" })
   .regex(LABEL_VALUE, { error: "must be a label value: letters, digits, '-', '_' and '.'" });
 
+/**
+ * A digest a container runtime accepts: the OCI image spec's registered algorithms, each with its
+ * exact length in lowercase hex. Anything else passes the reference grammar and then fails every
+ * pull (`InvalidImageName`).
+ */
+const IMAGE_DIGEST = /@(?:sha256:[0-9a-f]{64}|sha384:[0-9a-f]{96}|sha512:[0-9a-f]{128})$/;
+
 /** A container image reference. */
-export const imageReference = z.string().max(1024).regex(IMAGE_REFERENCE, {
-  error: "must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
-});
+export const imageReference = z
+  .string()
+  .max(1024)
+  .regex(IMAGE_REFERENCE, {
+    error: "must be a container image reference such as registry.example.com/team/trainer:1.2 or ...@sha256:<digest>",
+  })
+  .refine((image) => !IMAGE_REFERENCE.test(image) || !image.includes("@") || IMAGE_DIGEST.test(image), {
+    error: (issue) =>
+      `has the digest ${String(issue.input).slice(String(issue.input).indexOf("@") + 1)}, which no container runtime pulls: write @sha256: and the 64 lowercase hex digits of the image's digest (or sha384, sha512)`,
+  });
 
 /** A duration as Pulumi custom timeouts take it: `90m`, `2h`, `1h30m`, `45s`. */
 export const duration = z

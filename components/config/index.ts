@@ -9,6 +9,7 @@ export {
   DEFAULT_TIMEOUTS,
   JOB_SUFFIXES,
   type Job,
+  MAX_USER_ANNOTATION_BYTES,
   maxJobNameLength,
   type RuntimeRef,
   type SecurityContextOverride,
@@ -24,7 +25,7 @@ export {
   upstreamRuntimesSource,
 } from "./operator";
 export { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "./queue";
-export type { QueuesConfig } from "./queues";
+export { MAX_QUEUE_OBJECTS, type QueuesConfig } from "./queues";
 export type { RunPolicy, Scheduling } from "./scheduling";
 export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";
 export {

@@ -56,10 +56,33 @@ export const DEFAULT_TIMEOUTS: Readonly<Record<WaitMode, string | undefined>> = 
   succeeded: "24h",
 };
 
+/** The API server's limit on an object's annotations, keys and values together. */
+const ANNOTATION_LIMIT_BYTES = 256 * 1024;
+
+/** Kept for the annotations the program and the provider add (waits, owner, run fingerprints). */
+const ANNOTATION_RESERVE_BYTES = 8 * 1024;
+
+/** What a job's own annotations may take. */
+export const MAX_USER_ANNOTATION_BYTES = ANNOTATION_LIMIT_BYTES - ANNOTATION_RESERVE_BYTES;
+
 /** Label and annotation prefixes the program sets itself; user metadata may not use them. */
 const RESERVED_METADATA_PREFIXES = ["app.kubernetes.io/", "pulumi.com/", "finetune/"];
 
 function checkJobMetadata(job: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const annotations = job.annotations;
+  if (isPlainObject(annotations)) {
+    const size = Object.entries(annotations).reduce(
+      (sum, [k, v]) => sum + Buffer.byteLength(k) + (typeof v === "string" ? Buffer.byteLength(v) : 0),
+      0,
+    );
+    if (size > MAX_USER_ANNOTATION_BYTES) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["annotations"],
+        message: `take ${size} bytes (keys and values), more than the ${MAX_USER_ANNOTATION_BYTES} left to them: the API server refuses an object whose annotations pass 256 KiB, and the program adds its own (${ANNOTATION_RESERVE_BYTES} bytes are kept for them); move large values to a ConfigMap or the image`,
+      });
+    }
+  }
   for (const key of ["labels", "annotations"] as const) {
     const map = job[key];
     if (!isPlainObject(map)) continue;
@@ -87,20 +110,23 @@ function checkJobMetadata(job: Record<string, unknown>, ctx: z.RefinementCtx): v
   }
 }
 
-/** Staging and data preparation write into the model and dataset volumes: they must be writable. */
-function checkWrites(job: Record<string, unknown>, ctx: z.RefinementCtx): void {
+/** What writes into a job's model or dataset volume before training (staging, data preparation), if anything. */
+function writerOf(job: Record<string, unknown>, role: "model" | "dataset"): string | undefined {
+  const v = job[role];
+  if (!isPlainObject(v)) return undefined;
   const trainer = job.trainer;
   const prepares = isPlainObject(trainer) && trainer.type === "instructlab" && trainer.processData !== false;
+  const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
+  if (typeof source === "object" && source.kind !== "pvc") return `staging of ${source.kind}:// writes into it`;
+  return role === "dataset" && prepares ? "data preparation writes the processed data into it" : undefined;
+}
+
+/** Staging and data preparation write into the model and dataset volumes: they must be writable. */
+function checkWrites(job: Record<string, unknown>, ctx: z.RefinementCtx): void {
   for (const role of ["model", "dataset"] as const) {
     const v = job[role];
     if (!isPlainObject(v) || v.accessMode !== "ReadOnlyMany") continue;
-    const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
-    const writer =
-      typeof source === "object" && source.kind !== "pvc"
-        ? `staging of ${source.kind}:// writes into it`
-        : role === "dataset" && prepares
-          ? "data preparation writes the processed data into it"
-          : undefined;
+    const writer = writerOf(job, role);
     if (writer) {
       ctx.addIssue({
         code: "custom",
@@ -129,6 +155,14 @@ const securityContextSchema = strictObject({
         code: "custom",
         path: ["runAsNonRoot"],
         message: "is true, but runAsUser is 0 (root): set runAsNonRoot: false to run as root",
+      });
+    }
+    if (sc.runAsNonRoot === false && sc.runAsUser === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["runAsNonRoot"],
+        message:
+          "is false without runAsUser, which says nothing about the user: set runAsUser: 0 as well to run as root (and group and fsGroup 0 unless set), or remove runAsNonRoot to run as user 1000",
       });
     }
   },
@@ -197,7 +231,7 @@ const jobSchema = strictObject({
           ctx.addIssue({
             code: "custom",
             path: [key, "accessMode"],
-            message: `is ${String(v.accessMode)}, but the job runs on ${nodes} nodes and pods on several nodes cannot attach it: use ${key === "output" ? "ReadWriteMany" : "ReadWriteMany or ReadOnlyMany"}`,
+            message: `is ${String(v.accessMode)}, but the job runs on ${nodes} nodes and pods on several nodes cannot attach it: use ${key === "output" || writerOf(job, key) !== undefined ? "ReadWriteMany" : "ReadWriteMany or ReadOnlyMany"}`,
           });
         }
       }

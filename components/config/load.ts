@@ -124,6 +124,62 @@ export function foreignProjectKeys(all: Readonly<Record<string, string>>, projec
     });
 }
 
+/** Edits (insertions, deletions, substitutions, swaps of neighbours) from one name to another. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[a.length][b.length];
+}
+
+/** The namespace of a config key (`kubernetes` of `kubernetes:context`). */
+const namespaceOf = (key: string) => key.slice(0, Math.max(0, key.indexOf(":")));
+
+/**
+ * Keys under a misspelling of this program's namespace (`fintune:queue`): never read, so the run
+ * would go ahead without them. Each is refused with the key meant.
+ */
+export function misspelledKeys(all: Readonly<Record<string, string>>, project: string | undefined): string[] {
+  return Object.keys(all)
+    .filter((k) => {
+      const ns = namespaceOf(k);
+      return ns !== CONFIG_NAMESPACE && ns !== project && editDistance(ns, CONFIG_NAMESPACE) <= 2;
+    })
+    .sort()
+    .map((k) => {
+      const meant = `${CONFIG_NAMESPACE}:${k.slice(k.indexOf(":") + 1)}`;
+      return `${k}: is not read: this program reads ${CONFIG_NAMESPACE}: keys; did you mean ${meant}? (pulumi config rm ${k}; pulumi config set ${meant} ...)`;
+    });
+}
+
+/**
+ * One warning for the keys of other namespaces (another program's, or the Kubernetes provider's
+ * `kubernetes:context`, which the program's own provider does not read): nothing reads them here.
+ * `pulumi:` keys are the engine's.
+ */
+export function unreadKeyWarnings(all: Readonly<Record<string, string>>, project: string | undefined): string[] {
+  const unread = Object.keys(all)
+    .filter((k) => {
+      const ns = namespaceOf(k);
+      return ns !== CONFIG_NAMESPACE && ns !== "pulumi" && ns !== project && editDistance(ns, CONFIG_NAMESPACE) > 2;
+    })
+    .sort();
+  if (unread.length === 0) return [];
+  const kubernetes = unread.some((k) => namespaceOf(k) === "kubernetes")
+    ? " (kubernetes: keys configure Pulumi's default provider, which this program does not use: set finetune:cluster.context, finetune:cluster.kubeconfig or the secret finetune:kubeconfig)"
+    : "";
+  return [
+    `${unread.join(", ")}: not read by this program, which reads only ${CONFIG_NAMESPACE}: keys${kubernetes}; remove them if they were meant for it`,
+  ];
+}
+
 /**
  * Decodes and validates the engine's config map (`finetune:key` to text) in one step, reporting
  * decoding and validation problems together. Pure: `loadConfig` adds the runtime around it.
@@ -137,11 +193,11 @@ export function parseStackConfig(
 ): ReturnType<typeof parseConfig> {
   const decoded = decodeConfigValues(all, secretKeys);
   const { values } = decoded;
-  const problems = [...foreignProjectKeys(all, project), ...decoded.problems];
+  const problems = [...foreignProjectKeys(all, project), ...misspelledKeys(all, project), ...decoded.problems];
   try {
     const parsed = parseConfig(values, secretKeys, maxJobs);
     if (problems.length > 0) throw new ConfigError(problems);
-    return parsed;
+    return { ...parsed, warnings: [...unreadKeyWarnings(all, project), ...parsed.warnings] };
   } catch (e) {
     if (e instanceof ConfigError && problems.length > 0 && e.problems !== problems) {
       throw new ConfigError([...problems, ...e.problems]);

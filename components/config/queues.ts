@@ -5,6 +5,8 @@
 import { z } from "zod";
 import { isExtendedResourceName } from "../validation";
 import { dns1123Subdomain, isPlainObject, labelKey, labelValue, quantity, strictObject } from "./base";
+import { keyPath } from "./errors";
+import type { Job } from "./job";
 import { queueName } from "./queue";
 
 /** Resources a quota can name: cpu, memory, pods, ephemeral-storage, or an extended resource. */
@@ -72,3 +74,72 @@ export const queuesSchema = strictObject({
 
 /** The queue objects the stack declares. */
 export type QueuesConfig = z.output<typeof queuesSchema>;
+
+/**
+ * The most objects of each kind (ResourceFlavors, ClusterQueues, LocalQueues) one stack declares.
+ * A platform's quotas come in tens; an unbounded map would take the memory and time that
+ * `MAX_JOBS` bounds for jobs.
+ */
+export const MAX_QUEUE_OBJECTS = 100;
+
+const QUEUE_MAPS = ["resourceFlavors", "clusterQueues", "localQueues"] as const;
+
+/** `finetune:queues` maps over the limit, checked before anything else is validated. */
+export function queueCountProblems(queues: unknown): string[] {
+  if (!isPlainObject(queues)) return [];
+  return QUEUE_MAPS.flatMap((key) => {
+    const map = queues[key];
+    const count = isPlainObject(map) ? Object.keys(map).length : 0;
+    return count > MAX_QUEUE_OBJECTS
+      ? [
+          `${keyPath(["queues", key])}: has ${count} entries; at most ${MAX_QUEUE_OBJECTS} fit in one stack: declare the rest from another stack (or keep them in the cluster's own config)`,
+        ]
+      : [];
+  });
+}
+
+/**
+ * Queue objects named but not declared by the stack. Kueue takes them and waits (a LocalQueue on a
+ * missing ClusterQueue admits nothing, a ClusterQueue quoting a missing ResourceFlavor is
+ * inactive), so each is a warning: the object may be the platform's, made outside this stack.
+ * Queues are checked against the LocalQueues only when the stack declares some; `jobs` holds each
+ * job's own `queue` as written (finetune:queue is checked once, as `stackQueue`).
+ */
+export function queueWarnings(
+  jobs: Readonly<Record<string, Pick<Job, "queue">>>,
+  stackQueue: string | undefined,
+  queues: QueuesConfig | undefined,
+): string[] {
+  if (queues === undefined) return [];
+  const warnings: string[] = [];
+  const elsewhere = "; it must exist on the cluster, made outside this stack, or nothing is admitted";
+  for (const [name, cq] of Object.entries(queues.localQueues)) {
+    if (!(cq in queues.clusterQueues)) {
+      warnings.push(
+        `${keyPath(["queues", "localQueues", name])}: names ClusterQueue ${cq}, which queues.clusterQueues does not declare${elsewhere}`,
+      );
+    }
+  }
+  for (const [cq, spec] of Object.entries(queues.clusterQueues)) {
+    for (const flavor of Object.keys(spec.flavors)) {
+      if (!(flavor in queues.resourceFlavors)) {
+        warnings.push(
+          `${keyPath(["queues", "clusterQueues", cq, "flavors", flavor])}: names ResourceFlavor ${flavor}, which queues.resourceFlavors does not declare; it must exist on the cluster, made outside this stack, or the ClusterQueue stays inactive`,
+        );
+      }
+    }
+  }
+  const local = Object.keys(queues.localQueues);
+  if (local.length > 0) {
+    const undeclared = (key: string, queue: string) =>
+      `${key}: is ${queue}, which queues.localQueues (${local.join(", ")}) does not declare${elsewhere}`;
+    if (stackQueue !== undefined && !local.includes(stackQueue))
+      warnings.push(undeclared(keyPath(["queue"]), stackQueue));
+    for (const [name, job] of Object.entries(jobs)) {
+      if (job.queue !== undefined && !local.includes(job.queue)) {
+        warnings.push(undeclared(keyPath(["jobs", name, "queue"]), job.queue));
+      }
+    }
+  }
+  return warnings;
+}

@@ -10,10 +10,17 @@ import { generationProblems, trainJobProblems } from "./generation";
 import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
 import { type OperatorConfig, operatorSchema, resolveOperator } from "./operator";
 import { queueIssues, queueName } from "./queue";
-import { type QueuesConfig, queuesSchema } from "./queues";
+import { type QueuesConfig, queueCountProblems, queuesSchema, queueWarnings } from "./queues";
 import { SECRET_KEYS } from "./secrets";
 import { resolveInputVolume, resolveOutputVolume } from "./volumes";
-import { imageWarnings, kubeconfigWarnings, trainingWarnings, workerWarnings } from "./warnings";
+import {
+  gangWarnings,
+  groupJobWarnings,
+  imageWarnings,
+  kubeconfigWarnings,
+  trainingWarnings,
+  workerWarnings,
+} from "./warnings";
 
 /** The image that runs `aws s3 sync` in staging Jobs, unless `staging.s3Image` is set. */
 export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
@@ -29,6 +36,10 @@ export const MAX_JOBS = 500;
 
 /** The Trainer v2 runtime of a job that names none: the built-in PyTorch one. */
 export const DEFAULT_RUNTIME = "torch-distributed";
+
+/** Whether an issue's path starts with a key's path. */
+const startsWithKey = (path: readonly PropertyKey[], key: readonly string[]) =>
+  key.every((segment, i) => String(path[i]) === segment);
 
 /** Namespaces the program must not create: they exist already or belong to the cluster. */
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -202,8 +213,17 @@ export function parseConfig(
       `${keyPath(["jobs"])}: has ${jobCount} jobs; at most ${maxJobs} fit in one stack (see README, Limits): split them across stacks`,
     ]);
   }
+  // Bounded for the same reason as jobs: each queue object is a resource the engine tracks.
+  const queueCounts = queueCountProblems(raw.queues);
+  if (queueCounts.length > 0) throw new ConfigError([...problems, ...queueCounts]);
   const result = stackSchema.safeParse(coerceToSchema(raw, stackInputSchema()), { reportInput: true });
-  if (!result.success) problems.push(...formatIssues(result.error.issues));
+  // A key refused above for holding a secret is not validated again: its value was never read.
+  const misplaced = [...secretKeys].filter((k) => !(SECRET_KEYS as readonly string[]).includes(k));
+  if (!result.success) {
+    problems.push(
+      ...formatIssues(result.error.issues.filter((i) => !misplaced.some((k) => startsWithKey(i.path, k.split("."))))),
+    );
+  }
   problems.push(...generationProblems(raw));
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
@@ -230,10 +250,17 @@ export function parseConfig(
   }
   const hasS3Credentials = stack.s3AccessKeyId !== undefined;
   const warnings = [
-    ...Object.entries(jobs).flatMap(([name, job]) => [
-      ...imageWarnings(name, job.image),
-      ...trainingWarnings(name, job, hasS3Credentials),
-    ]),
+    ...groupJobWarnings(
+      Object.entries(jobs).map(([name, job]) => [
+        name,
+        [
+          ...imageWarnings(name, job.image),
+          ...trainingWarnings(name, job, hasS3Credentials),
+          ...gangWarnings(name, job, operator),
+        ],
+      ]),
+    ),
+    ...queueWarnings(stack.jobs, stack.queue, stack.queues),
     ...workerWarnings(
       stack.namespace,
       jobs,

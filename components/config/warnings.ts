@@ -8,7 +8,7 @@ import { MOUNT_PATHS } from "../names";
 import { formatSource } from "../sources";
 import { keyPath } from "./errors";
 import type { Job } from "./job";
-import type { WORKER_POD_SECURITY } from "./operator";
+import { type OperatorConfig, upstreamOperatorSource, type WORKER_POD_SECURITY } from "./operator";
 
 /**
  * A warning for an image whose tag can move (`latest`, or no tag at all) and that is not pinned by
@@ -77,4 +77,54 @@ export function kubeconfigWarnings(kubeconfig: string | undefined): string[] {
   return [
     `${keyPath(["cluster", "kubeconfig"])}: holds a kubeconfig's contents, in clear text in the stack file and the state: move them to the secret key kubeconfig (pulumi config rm --path cluster.kubeconfig; pulumi config set --secret kubeconfig "$(cat path/to/kubeconfig)")`,
   ];
+}
+
+/**
+ * Whether the training operator the stack installs gangs pods: the v1 operator acts on
+ * `runPolicy.schedulingPolicy` only when started with `--gang-scheduler-name` (volcano or
+ * scheduler-plugins). True or false for the upstream overlay and local bundles; undefined when the
+ * stack installs none or the program cannot read the operator's arguments (another URL, a folder).
+ */
+export function installGangs(operator: OperatorConfig): boolean | undefined {
+  const source = operator.source;
+  if (!operator.install || source === undefined) return undefined;
+  if (source.kind === "remote") return source.location === upstreamOperatorSource(operator.version) ? false : undefined;
+  if (source.kind === "directory") return undefined;
+  return source.objects.some((o) => JSON.stringify(o).includes("--gang-scheduler-name"));
+}
+
+/** A warning for gang scheduling asked of a training operator this stack installs without a gang scheduler. */
+export function gangWarnings(name: string, job: Job, operator: OperatorConfig): string[] {
+  if (!job.scheduling.gang || operator.generation !== 1 || installGangs(operator) !== false) return [];
+  return [
+    `${keyPath(["jobs", name, "scheduling", "gang"])}: is true, but the training operator this stack installs runs without --gang-scheduler-name, so it makes no PodGroup and pods start one by one as GPUs free up (holding them meanwhile): install an operator configured for Volcano or scheduler-plugins (trainingOperator.source), or use Kueue (finetune:queue), which admits a job's pods together`,
+  ];
+}
+
+/** How many jobs a grouped warning names before it counts the rest. */
+const NAMED_JOBS = 5;
+
+/**
+ * The jobs' warnings with the ones that repeat grouped: a warning that reads the same for several
+ * jobs (but for its job's key) is given once, naming the jobs it applies to.
+ */
+export function groupJobWarnings(perJob: readonly (readonly [string, readonly string[]])[]): string[] {
+  const groups = new Map<string, { first: string; jobs: string[] }>();
+  for (const [job, warnings] of perJob) {
+    const prefix = keyPath(["jobs", job]);
+    for (const w of warnings) {
+      const rest = w.startsWith(`${prefix}.`) ? w.slice(prefix.length) : undefined;
+      const key = rest ?? w;
+      const group = groups.get(key);
+      if (group === undefined) groups.set(key, { first: w, jobs: [job] });
+      else if (rest !== undefined) group.jobs.push(job);
+    }
+  }
+  return [...groups.entries()].map(([rest, { first, jobs }]) => {
+    if (jobs.length === 1) return first;
+    const named = jobs.slice(0, NAMED_JOBS).join(", ");
+    const more = jobs.length > NAMED_JOBS ? ` and ${jobs.length - NAMED_JOBS} more` : "";
+    const sep = rest.indexOf(": ");
+    return `${keyPath(["jobs"])}.<job>${rest.slice(0, sep)} (jobs ${named}${more}):${rest.slice(sep + 1)}`;
+  });
 }
