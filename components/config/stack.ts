@@ -11,6 +11,7 @@ import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
 import { type OperatorConfig, operatorSchema, resolveOperator } from "./operator";
 import { queueIssues, queueName } from "./queue";
 import { type QueuesConfig, queueCountProblems, queuesSchema, queueWarnings } from "./queues";
+import { runtimeWarnings } from "./runtimes";
 import { SECRET_KEYS } from "./secrets";
 import { resolveInputVolume, resolveOutputVolume } from "./volumes";
 import {
@@ -257,6 +258,7 @@ export function parseConfig(
           ...imageWarnings(name, job.image),
           ...trainingWarnings(name, job, hasS3Credentials),
           ...gangWarnings(name, job, operator),
+          ...runtimeWarnings(name, job.runtime),
         ],
       ]),
     ),

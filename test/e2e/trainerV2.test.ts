@@ -120,6 +120,43 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
     );
   });
 
+  it("a2. a deepspeed-distributed TrainJob: its node and launcher pods (MPI, the launcher runs as a node) are admitted under restricted", async () => {
+    jobs.ds = commandJob({
+      nodes: 2,
+      gpusPerNode: 2,
+      wait: "running",
+      timeout: "5m",
+      runtime: "deepspeed-distributed",
+    });
+    exits(await deployTeam(), 0);
+    // JobSet starts the launcher once the node job is ready (the runtime's dependsOn).
+    const deadline = Date.now() + 120_000;
+    let pods: Json[] = [];
+    while (Date.now() < deadline) {
+      pods = await world.items("pods", "-n", NS, "-l", "jobset.sigs.k8s.io/jobset-name=ds");
+      if (pods.some((p) => p.metadata.labels["jobset.sigs.k8s.io/replicatedjob-name"] === "launcher")) break;
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+    assert.deepEqual(pods.map((p) => p.metadata.labels["jobset.sigs.k8s.io/replicatedjob-name"]).sort(), [
+      "launcher",
+      "node",
+    ]);
+    for (const pod of pods) {
+      assert.equal(world.controllers.nodes.includes(pod.spec.nodeName), true, pod.metadata.name);
+      assert.deepEqual(restrictedViolations(pod.spec), [], pod.metadata.name);
+      assert.deepEqual(
+        pod.spec.volumes.map((v: Json) => v.name).filter((n: string) => n === "output" || n === "dshm"),
+        ["dshm", "output"],
+        pod.metadata.name,
+      );
+    }
+    const launcher = pods.find((p) => p.metadata.labels["jobset.sigs.k8s.io/replicatedjob-name"] === "launcher");
+    assert.equal(
+      launcher?.spec.containers.find((c: Json) => c.name === "node").image,
+      "registry.example.com/ml/trainer:1.0",
+    );
+  });
+
   it("b. wait: succeeded: up returns once the TrainJob is Complete, and the outputs show it", async () => {
     jobs.final = commandJob({ wait: "succeeded" });
     exits(await deployTeam(), 0);
@@ -203,7 +240,7 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
     exits(await team.pulumi("destroy", "--run-program", "--yes"), 0);
     const names = async (kind: string) => (await world.items(kind, "-n", NS)).map((o) => o.metadata.name).sort();
     assert.deepEqual(await names("trainjobs"), []);
-    assert.deepEqual(await names("pvc"), ["doomed-output", "final-output", "sweep-output"]);
+    assert.deepEqual(await names("pvc"), ["doomed-output", "ds-output", "final-output", "sweep-output"]);
     exits(await platform.pulumi("destroy", "--run-program", "--yes"), 0);
     const crds = (await world.items("crd")).map((c) => c.metadata.name);
     assert.deepEqual(

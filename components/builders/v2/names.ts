@@ -3,11 +3,13 @@
 /** The API group of Trainer v2. */
 export const TRAINER_API_GROUP = "trainer.kubeflow.org";
 
+import { TRAINER_JOB } from "../../config/runtimes";
+
 /**
  * The replicated job and container that run the trainer in Trainer v2's runtimes (`node` in every
- * built-in one): the runtime patch targets them, and the logs follow them.
+ * built-in one): the runtime patch targets them, and the logs and the wait follow them.
  */
-export const TRAINER_NODE = "node";
+export const TRAINER_NODE = TRAINER_JOB.name;
 
 /** The manager of the program's runtimePatches entry: a domain-prefixed path, as the webhook requires. */
 export const RUNTIME_PATCH_MANAGER = "finetune.dev/program";

@@ -5,6 +5,7 @@
 // credentials, placement, and the run's labels and annotations.
 // @see pkg/apis/trainer/v1alpha1/trainjob_types.go in kubeflow/trainer v2.3.0
 import type { RuntimeRef } from "../../config";
+import { type RuntimeJob, runtimeJobs, TRAINER_JOB } from "../../config/runtimes";
 import { standardLabels } from "../../names";
 import type {
   Affinity,
@@ -26,16 +27,17 @@ import {
   trainingRunAnnotations,
   trainingVolumes,
 } from "../trainingPod";
-import { RUNTIME_PATCH_MANAGER, TRAINER_API_GROUP, TRAINER_NODE } from "./names";
+import { RUNTIME_PATCH_MANAGER, TRAINER_API_GROUP } from "./names";
 import { waitAnnotations } from "./status";
 
 /** A pod spec patch, as `runtimePatches` takes it (a subset of a pod spec). */
 export interface PodSpecPatch {
   readonly serviceAccountName: string;
-  readonly volumes: PodVolume[];
+  /** The job's volumes and /dev/shm, for pods that train; none for initializers. */
+  readonly volumes?: PodVolume[];
   readonly containers: {
     readonly name: string;
-    readonly volumeMounts: VolumeMount[];
+    readonly volumeMounts?: VolumeMount[];
     readonly securityContext: SecurityContext;
   }[];
   readonly imagePullSecrets?: { name: string }[];
@@ -70,7 +72,8 @@ export interface TrainJobManifest {
               readonly template: {
                 readonly spec: {
                   readonly template: {
-                    readonly metadata: {
+                    /** The run's labels and annotations, on the pods that train. */
+                    readonly metadata?: {
                       readonly labels: Record<string, string>;
                       readonly annotations?: Record<string, string>;
                     };
@@ -87,19 +90,27 @@ export interface TrainJobManifest {
   };
 }
 
-/** The patch of the trainer's pods: what the program adds to the runtime's pod template. */
-export function buildTrainerPodPatch(inputs: TrainingPodInputs): PodSpecPatch {
+/**
+ * The patch of one replicated job's pods: what the program adds to the runtime's pod template.
+ * Pods that train get the job's volumes, /dev/shm and placement; every pod its identity (user,
+ * group, ServiceAccount, registry credentials) and security contexts, so that each meets the
+ * namespace's Pod Security level.
+ */
+export function buildTrainerPodPatch(inputs: TrainingPodInputs, target: RuntimeJob = TRAINER_JOB): PodSpecPatch {
   const { name, job } = inputs;
-  const { volumes, mounts } = trainingVolumes(name, job);
   const { automountServiceAccountToken: _notPatchable, ...identity } = podIdentity(
     job.securityContext,
     inputs.imagePullSecrets ?? false,
   );
+  if (!target.trains) {
+    return { ...identity, containers: [{ name: target.container, securityContext: containerSecurityContext() }] };
+  }
+  const { volumes, mounts } = trainingVolumes(name, job);
   const { nodeSelector, tolerations, affinity } = job.scheduling;
   return {
     ...identity,
     volumes,
-    containers: [{ name: TRAINER_NODE, volumeMounts: mounts, securityContext: containerSecurityContext() }],
+    containers: [{ name: target.container, volumeMounts: mounts, securityContext: containerSecurityContext() }],
     ...(nodeSelector !== undefined ? { nodeSelector } : {}),
     ...(affinity !== undefined ? { affinity: affinity as Affinity } : {}),
     ...(tolerations !== undefined ? { tolerations } : {}),
@@ -131,22 +142,25 @@ export function buildTrainJob(inputs: TrainingPodInputs): TrainJobManifest {
           trainingRuntimeSpec: {
             template: {
               spec: {
-                replicatedJobs: [
-                  {
-                    name: TRAINER_NODE,
-                    template: {
-                      spec: {
-                        template: {
-                          metadata: {
-                            labels: standardLabels("training", name),
-                            ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
-                          },
-                          spec: buildTrainerPodPatch(inputs),
-                        },
+                // Every replicated job of the runtime, in the runtime's order.
+                replicatedJobs: runtimeJobs(runtime).map((target) => ({
+                  name: target.name,
+                  template: {
+                    spec: {
+                      template: {
+                        ...(target.trains
+                          ? {
+                              metadata: {
+                                labels: standardLabels("training", name),
+                                ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+                              },
+                            }
+                          : {}),
+                        spec: buildTrainerPodPatch(inputs, target),
                       },
                     },
                   },
-                ],
+                })),
               },
             },
           },
