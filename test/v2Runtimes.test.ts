@@ -29,6 +29,22 @@ const stack = (runtime: Json) => ({
   },
 });
 
+/** The stack's config, the TrainJob of its job, and the replicated jobs its runtimePatches entry patches. */
+function render(runtime: Json): { warnings: readonly string[]; trainJob: Json; patches: Json[] } {
+  const config = parseConfig(stack(runtime), new Set());
+  const trainJob = buildTrainJob({
+    name: "tune",
+    namespace: "ml",
+    job: config.jobs.tune,
+    hfToken: false,
+  }) as unknown as Json;
+  return {
+    warnings: config.warnings,
+    trainJob,
+    patches: trainJob.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs,
+  };
+}
+
 /** A runtime's pod spec with a patch applied as the controller merges it: containers by name. */
 function patched(pod: Json, patch: Json | undefined): Json {
   if (patch === undefined) return pod;
@@ -67,17 +83,10 @@ describe("Trainer v2 runtimes: every pod a TrainJob causes meets restricted", {
 
   for (const name of Object.keys(BUILT_IN_RUNTIMES)) {
     it(`${name}: the TrainJob passes the CRD and the webhooks, and each replicated job's pods meet restricted`, () => {
-      const config = parseConfig(stack({ runtime: name }), new Set());
-      assert.deepEqual(config.warnings, []);
-      const trainJob = buildTrainJob({
-        name: "tune",
-        namespace: "ml",
-        job: config.jobs.tune,
-        hfToken: false,
-      }) as unknown as Json;
+      const { warnings, trainJob, patches } = render({ runtime: name });
+      assert.deepEqual(warnings, []);
       assert.deepEqual(validateStructural(trainJob, schema as never), []);
       assert.deepEqual(trainJobWebhookViolations(trainJob, runtimes), []);
-      const patches: Json[] = trainJob.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs;
       for (const rJob of runtimes.get(name)?.spec.template.spec.replicatedJobs as Json[]) {
         const patch = patches.find((p) => p.name === rJob.name)?.template.spec.template.spec;
         const pod = patched(rJob.template.spec.template.spec, patch);
@@ -87,17 +96,10 @@ describe("Trainer v2 runtimes: every pod a TrainJob causes meets restricted", {
   }
 
   it("a runtime the program does not know: the node pods patched, and a warning", () => {
-    const config = parseConfig(stack({ runtime: "my-runtime", runtimeKind: "TrainingRuntime" }), new Set());
-    assert.deepEqual(config.warnings, [
+    const { warnings, patches } = render({ runtime: "my-runtime", runtimeKind: "TrainingRuntime" });
+    assert.deepEqual(warnings, [
       "finetune:jobs.tune.runtime: TrainingRuntime my-runtime is not a built-in runtime of Trainer v2.3, so the program patches only its replicated job node: pods of its other replicated jobs get none of the job's identity, security contexts, volumes or placement, and a namespace enforcing restricted admits them only if the runtime meets it itself",
     ]);
-    const trainJob = buildTrainJob({
-      name: "tune",
-      namespace: "ml",
-      job: config.jobs.tune,
-      hfToken: false,
-    }) as unknown as Json;
-    const patches: Json[] = trainJob.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs;
     assert.deepEqual(
       patches.map((p) => p.name),
       ["node"],
@@ -105,16 +107,7 @@ describe("Trainer v2 runtimes: every pod a TrainJob causes meets restricted", {
   });
 
   it("deepspeed: the launcher trains too (runLauncherAsNode), so it gets the volumes; torchtune's initializers only identity", () => {
-    const jobsOf = (runtime: string) => {
-      const config = parseConfig(stack({ runtime }), new Set());
-      const trainJob = buildTrainJob({
-        name: "tune",
-        namespace: "ml",
-        job: config.jobs.tune,
-        hfToken: false,
-      }) as unknown as Json;
-      return trainJob.spec.runtimePatches[0].trainingRuntimeSpec.template.spec.replicatedJobs as Json[];
-    };
+    const jobsOf = (runtime: string) => render({ runtime }).patches;
     const deepspeed = jobsOf("deepspeed-distributed");
     assert.deepEqual(
       deepspeed.map((j) => [j.name, j.template.spec.template.spec.volumes.map((v: Json) => v.name)]),
