@@ -210,7 +210,8 @@ export function workloadOf(type: string, props: unknown): Workload | undefined {
   }
   const pods: WorkloadPod[] = [];
   const found: Workload["bounds"][] = [];
-  walk(spec, ["spec"], 1, {}, pods, found);
+  // The whole object: a kind the pack does not know may keep its pods anywhere.
+  walk(p, [], 1, {}, pods, found);
   if (pods.length === 0) return undefined;
   // Bounded only when every pod spec found has a deadline or a TTL on its path.
   const every = found.every((b) => b.activeDeadlineSeconds !== undefined || b.ttlSecondsAfterFinished !== undefined);

@@ -145,6 +145,34 @@ describe("policy: GPUs counted as the API server counts them", () => {
   });
 });
 
+describe("policy: a kind the pack was not taught is read for the pod specs it holds", () => {
+  it("a Volcano Job's tasks: replicas × the pod's GPUs, root refused, no deadline found", () => {
+    const w = workloadOf("kubernetes:batch.volcano.sh/v1alpha1:Job", {
+      metadata: { name: "v", namespace: "n" },
+      spec: {
+        tasks: [
+          {
+            name: "worker",
+            replicas: 4,
+            template: {
+              spec: {
+                securityContext: { runAsUser: 0 },
+                containers: [{ name: "w", image: IMAGE, resources: { limits: { "nvidia.com/gpu": 8 } } }],
+              },
+            },
+          },
+        ],
+      },
+    })!;
+    assert.deepEqual([w.class, w.pods.map((p) => [p.role, p.count])], ["other", [["spec.tasks.0.template.spec", 4]]]);
+    assert.equal(gpusOf(w, DEFAULT_GPU_RESOURCES), 32);
+    assert.deepEqual(rootReasons(w), [
+      "Job n/v: the spec.tasks.0.template.spec pod runs as user 0 and does not set securityContext.runAsNonRoot: true.",
+    ]);
+    assert.deepEqual(w.bounds, {});
+  });
+});
+
 describe("policy: a TrainJob's replicated jobs are read one by one", () => {
   it("a non-root patch for the trainer's nodes does not hide a root patch for the launcher", () => {
     const patch = (name: string, securityContext: Record<string, unknown>) => ({
