@@ -152,7 +152,7 @@ export const KINDS: Readonly<Record<string, KindRow>> = {
 
 /** Kinds that hold no pod specs: never walked. */
 const INERT =
-  /^(core:(ConfigMap|Secret|Service|Namespace|ServiceAccount|PersistentVolumeClaim|Endpoints)|apiextensions\.k8s\.io:CustomResourceDefinition|rbac\.authorization\.k8s\.io:.*|admissionregistration\.k8s\.io:.*|pulumi:.*)$/;
+  /^(core:(ConfigMap|Secret|Service|Namespace|ServiceAccount|PersistentVolumeClaim|Endpoints)|apiextensions\.k8s\.io:CustomResourceDefinition|rbac\.authorization\.k8s\.io:.*|admissionregistration\.k8s\.io:.*)$/;
 
 /**
  * The pod specs somewhere in an object of a kind the pack does not know: every object holding a
