@@ -5,7 +5,10 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { MAX_JOBS, parseStackConfig } from "../components/config";
-import { generateStack, MOCK_SIZES, measurePlain, medianOf } from "../tools/bench";
+import { medianOf } from "../tools/bench/child";
+import { MOCK_SIZES } from "../tools/bench/mock";
+import { measurePlain } from "../tools/bench/plain";
+import { generateStack } from "../tools/bench/stacks";
 
 describe("npm run bench, mock runtime part", () => {
   it("measures stacks up to the most jobs a stack may hold, and twice that with the limit lifted", () => {

@@ -1,4 +1,4 @@
-// The real-engine benchmark's own logic (tools/engineBench.ts): where it finds the toolchain, how it
+// The real-engine benchmark's own logic (tools/bench/engine.ts): where it finds the toolchain, how it
 // names processes and reads their peak memory, the stacks and objects it measures, and the lines it
 // prints. The measurements themselves run only in `npm run bench`.
 import assert from "node:assert/strict";
@@ -17,7 +17,7 @@ import {
   type SizeRun,
   summary,
   toolchainBin,
-} from "../tools/engineBench";
+} from "../tools/bench/engine";
 
 const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "kube-apiserver", "etcd", "node"];
 

@@ -4,12 +4,13 @@
 import assert from "node:assert/strict";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { KUBEFLOW } from "../harness/paths";
 import { workloadOf } from "../policy/kinds";
 import { POLICIES } from "../policy/policies";
 import { DEFAULT_GPU_RESOURCES, gpusOf, gpusPerJobViolation, rootReasons } from "../policy/rules";
 import { evaluate } from "./support/policyEval";
 
-const SHARED = path.join(__dirname, "..", "..", "shared", "kubeflow");
+const SHARED = KUBEFLOW;
 const DIGEST = `@sha256:${"ab".repeat(32)}`;
 const IMAGE = `registry.example.com/ml/trainer${DIGEST}`;
 

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { describe, it } from "node:test";
-import { sleep, until } from "./e2e/cluster";
-import { ProcessTree, parseStat } from "./e2e/processTree";
+import { sleep, until } from "../harness/cluster";
+import { ProcessTree, parseStat } from "../harness/processTree";
 
 describe("process tree", () => {
   it("parses /proc/PID/stat, with spaces and parentheses in comm", () => {

@@ -3,7 +3,9 @@
 // InstructLab trainer a data preparation Job that processes the dataset. Every value from config
 // reaches the containers as one argv element or one env value; tokens only through secretKeyRef.
 import type * as pulumi from "@pulumi/pulumi";
-import type { InstructLabTrainer, Job, SecurityContextOverride, Volume } from "../config";
+import type { Job, SecurityContextOverride } from "../config/job";
+import type { InstructLabTrainer } from "../config/trainer";
+import type { Volume } from "../config/volumes";
 import {
   claimName,
   HF_TOKEN_SECRET,

@@ -2,7 +2,9 @@
 // string), its environment, GPUs and memory, a memory-backed /dev/shm and the job's volumes.
 // Each generation's builder (builders/v1, builders/v2) places these pieces in its own API.
 import type * as pulumi from "@pulumi/pulumi";
-import { type InstructLabTrainer, type Job, KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL, type Trainer } from "../config";
+import type { Job } from "../config/job";
+import { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "../config/queue";
+import type { InstructLabTrainer, Trainer } from "../config/trainer";
 import {
   CHECKPOINT_DIR,
   CHECKPOINT_ENV,

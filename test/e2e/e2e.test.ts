@@ -11,8 +11,8 @@ import { LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automati
 import { parseBundle } from "../../components/builders/operator";
 import { loadConfig } from "../../components/config";
 import { declareStack } from "../../components/stack";
+import { buildToolchain, type Cluster, startCluster } from "../../harness/cluster";
 import { OPERATOR_BUNDLE, V1_CRDS } from "../support/structuralSchema";
-import { buildToolchain, type Cluster, startCluster } from "./cluster";
 
 type Json = Record<string, any>;
 

@@ -8,23 +8,20 @@
 // volumes, and what the next command does.
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type CommandResult, createProject, type Project } from "./cli";
-import { buildToolchain, sleep, until } from "./cluster";
-import { type FullCluster, startFullCluster } from "./fullCluster";
-import { type Controller, TRAINING_OPERATOR_V1 } from "./operators";
+import { exits } from "../../harness/assertions";
+import { createProject, type Project } from "../../harness/cli";
+import { buildToolchain, sleep, until } from "../../harness/cluster";
+import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
+import { type Controller, TRAINING_OPERATOR_V1 } from "../../harness/operators";
+import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
 
 type Json = Record<string, any>;
 
-const BUNDLE = path.join(__dirname, "..", "..", "..", "shared", "kubeflow", "training-operator-v1.9.4.yaml");
+const BUNDLE = OPERATOR_V1_BUNDLE;
 const NS = "faults";
 const GAMMA_URN =
   "urn:pulumi:dev::finetune::finetune:index:FineTuneJob$kubernetes:kubeflow.org/v1:PyTorchJob::gamma-pytorchjob";
-
-function exits(result: CommandResult, code: number): void {
-  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
-}
 
 /**
  * Runs `check` every half second until `stop`, which returns the assertions that failed; other

@@ -6,18 +6,19 @@
 // pods a scenario names), and everything else (admission, Pod Security, scheduling, the operator,
 // Jobs, garbage collection, the provider's waits, the CLI's exit codes) is real.
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { INIT_CONTAINER_FLAG, INIT_CONTAINER_UID } from "../../components/builders/v1/operatorInitContainer";
+import { exits } from "../../harness/assertions";
+import { createProject, type Project } from "../../harness/cli";
+import { buildToolchain } from "../../harness/cluster";
+import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
+import { type Controller, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
+import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
 import { restrictedViolations } from "../support/podSecurity";
-import { type CommandResult, createProject, type Project } from "./cli";
-import { buildToolchain } from "./cluster";
-import { type FullCluster, startFullCluster } from "./fullCluster";
-import { type Controller, TRAINING_OPERATOR_V1, webhookRefuses } from "./operators";
 
 type Json = Record<string, any>;
 
-const BUNDLE = path.join(__dirname, "..", "..", "..", "shared", "kubeflow", "training-operator-v1.9.4.yaml");
+const BUNDLE = OPERATOR_V1_BUNDLE;
 const IMAGE = "registry.example.com/ml/trainer:1.0";
 const NS = "team-a";
 /** `pulumi up` exits with this code when the update fails. */
@@ -41,9 +42,6 @@ const ilabJob = (extra: Json = {}): Json => ({
 });
 
 /** Asserts a CLI command's exit code, showing its output when it differs. */
-function exits(result: CommandResult, code: number): void {
-  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
-}
 
 const conditionTypes = (obj: Json) =>
   (obj.status?.conditions ?? []).filter((c: Json) => c.status === "True").map((c: Json) => c.type);

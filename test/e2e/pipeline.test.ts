@@ -12,16 +12,18 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { LocalWorkspace, type PreviewOptions, type UpOptions } from "@pulumi/pulumi/automation";
 import { parse } from "yaml";
-import { type CommandResult, createProject, type Project } from "./cli";
-import { buildToolchain, until } from "./cluster";
-import { type FullCluster, startFullCluster } from "./fullCluster";
-import { TRAINING_OPERATOR_V1 } from "./operators";
+import { exits } from "../../harness/assertions";
+import { createProject, type Project } from "../../harness/cli";
+import { buildToolchain, until } from "../../harness/cluster";
+import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
+import { TRAINING_OPERATOR_V1 } from "../../harness/operators";
+import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
 
 type Json = Record<string, any>;
 
 const ROOT = path.join(__dirname, "..", "..");
 const FIXTURES = path.join(ROOT, "test", "fixtures");
-const BUNDLE = path.join(ROOT, "..", "shared", "kubeflow", "training-operator-v1.9.4.yaml");
+const BUNDLE = OPERATOR_V1_BUNDLE;
 const NS = "pipeline";
 
 const workflow = parse(fs.readFileSync(path.join(ROOT, "examples", "ci", "finetune.yml"), "utf8")) as Json;
@@ -90,10 +92,6 @@ async function runAction(
     fs.appendFileSync(path.join(project.dir, "..", "..", "cli-actions.log"), `# ${job} FAILED\n${error}\n`);
     return { ok: false, stdout: "", error };
   }
-}
-
-function exits(result: CommandResult, code: number): void {
-  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
 }
 
 /** A fixture stack's `finetune:` config, without the prefix. */

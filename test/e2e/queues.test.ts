@@ -10,17 +10,25 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parseAllDocuments, stringify } from "yaml";
-import { type CommandResult, createProject, type Project } from "./cli";
-import { buildToolchain, sleep, startCluster, until } from "./cluster";
-import { type FullCluster, startFullCluster } from "./fullCluster";
-import { type ControllerProfile, JOBSET, KUEUE, kueueInstall, TRAINER_V2, TRAINING_OPERATOR_V1 } from "./operators";
+import { exits } from "../../harness/assertions";
+import { createProject, type Project } from "../../harness/cli";
+import { buildToolchain, sleep, startCluster, until } from "../../harness/cluster";
+import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
+import {
+  type ControllerProfile,
+  JOBSET,
+  KUEUE,
+  kueueInstall,
+  TRAINER_V2,
+  TRAINING_OPERATOR_V1,
+} from "../../harness/operators";
+import { OPERATOR_V1_BUNDLE, TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
 
 type Json = Record<string, any>;
 
-const SHARED = path.join(__dirname, "..", "..", "..", "shared", "kubeflow");
-const V1_BUNDLE = path.join(SHARED, "training-operator-v1.9.4.yaml");
-const TRAINER_BUNDLE = path.join(SHARED, "trainer-v2.3.0.yaml");
-const RUNTIMES_BUNDLE = path.join(SHARED, "trainer-v2.3.0-runtimes.yaml");
+const V1_BUNDLE = OPERATOR_V1_BUNDLE;
+const TRAINER_BUNDLE = TRAINER_V2_BUNDLE;
+const RUNTIMES_BUNDLE = TRAINER_V2_RUNTIMES;
 const NS = "team-q";
 const QUEUE = "team-queue";
 const FAILED = 1;
@@ -34,10 +42,6 @@ const gpuJob = (extra: Json = {}): Json => ({
   queue: QUEUE,
   ...extra,
 });
-
-function exits(result: CommandResult, code: number): void {
-  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
-}
 
 /** One flavor, one ClusterQueue of 8 GPUs for every namespace, one LocalQueue in the team's: declared by the team stack. */
 const QUEUES = {

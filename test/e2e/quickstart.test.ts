@@ -7,18 +7,16 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { type CommandResult, createProject, type Project } from "./cli";
-import { buildToolchain } from "./cluster";
-import { type FullCluster, startFullCluster } from "./fullCluster";
-import { TRAINING_OPERATOR_V1 } from "./operators";
+import { exits } from "../../harness/assertions";
+import { createProject, type Project } from "../../harness/cli";
+import { buildToolchain } from "../../harness/cluster";
+import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
+import { TRAINING_OPERATOR_V1 } from "../../harness/operators";
+import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
 
-const BUNDLE = path.join(__dirname, "..", "..", "..", "shared", "kubeflow", "training-operator-v1.9.4.yaml");
+const BUNDLE = OPERATOR_V1_BUNDLE;
 const TOKEN = "hf_e2e_CANARY_3f9a71";
 const NS = "quickstart";
-
-function exits(result: CommandResult, code: number): void {
-  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
-}
 
 describe("end to end: the README quickstart through the CLI, from a fresh project copy", () => {
   let world: FullCluster;

@@ -11,18 +11,19 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { stringify } from "yaml";
+import { exits } from "../../harness/assertions";
+import { type CommandResult, createProject, type Project } from "../../harness/cli";
+import { buildToolchain, until } from "../../harness/cluster";
+import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
+import { JOBSET, KUEUE, kueueInstall, TRAINER_V2, TRAINING_OPERATOR_V1 } from "../../harness/operators";
+import { OPERATOR_V1_BUNDLE, TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
 import { V1_CRDS } from "../support/structuralSchema";
-import { type CommandResult, createProject, type Project } from "./cli";
-import { buildToolchain, until } from "./cluster";
-import { type FullCluster, startFullCluster } from "./fullCluster";
-import { JOBSET, KUEUE, kueueInstall, TRAINER_V2, TRAINING_OPERATOR_V1 } from "./operators";
 
 type Json = Record<string, any>;
 
-const SHARED = path.join(__dirname, "..", "..", "..", "shared", "kubeflow");
-const V1_BUNDLE = path.join(SHARED, "training-operator-v1.9.4.yaml");
-const TRAINER_BUNDLE = path.join(SHARED, "trainer-v2.3.0.yaml");
-const RUNTIMES_BUNDLE = path.join(SHARED, "trainer-v2.3.0-runtimes.yaml");
+const V1_BUNDLE = OPERATOR_V1_BUNDLE;
+const TRAINER_BUNDLE = TRAINER_V2_BUNDLE;
+const RUNTIMES_BUNDLE = TRAINER_V2_RUNTIMES;
 /** The exit code of a CLI command whose update failed. */
 const FAILED = 1;
 /** The organization the CLI gives a stack of a file:// backend; each stack records `organization/finetune/<stack>`. */
@@ -36,10 +37,6 @@ const job = (extra: Json = {}): Json => ({
   wait: "running",
   ...extra,
 });
-
-function exits(result: CommandResult, code: number): void {
-  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
-}
 
 /** Asserts that `output` holds `text` (as the CLI prints it, lines joined). */
 function says(result: CommandResult, text: string): void {

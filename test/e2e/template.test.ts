@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { parse } from "yaml";
+import { buildToolchain } from "../../harness/cluster";
 import { renderArgs } from "../support/renderCommand";
-import { buildToolchain } from "./cluster";
 
 const ROOT = path.join(__dirname, "..", "..");
 const PROVIDER_RELEASE = "4.25.0";

@@ -4,20 +4,20 @@
 // stack installs Trainer v2 from the local bundles; a team stack runs TrainJobs on it; a job moves
 // from the v1 operator (installed by a second platform stack) to Trainer v2 by one config line.
 import assert from "node:assert/strict";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { exits } from "../../harness/assertions";
+import { createProject, type Project } from "../../harness/cli";
+import { buildToolchain } from "../../harness/cluster";
+import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
+import { type Controller, JOBSET, TRAINER_V2, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
+import { OPERATOR_V1_BUNDLE, TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
 import { restrictedViolations } from "../support/podSecurity";
-import { type CommandResult, createProject, type Project } from "./cli";
-import { buildToolchain } from "./cluster";
-import { type FullCluster, startFullCluster } from "./fullCluster";
-import { type Controller, JOBSET, TRAINER_V2, TRAINING_OPERATOR_V1, webhookRefuses } from "./operators";
 
 type Json = Record<string, any>;
 
-const SHARED = path.join(__dirname, "..", "..", "..", "shared", "kubeflow");
-const TRAINER_BUNDLE = path.join(SHARED, "trainer-v2.3.0.yaml");
-const RUNTIMES_BUNDLE = path.join(SHARED, "trainer-v2.3.0-runtimes.yaml");
-const V1_BUNDLE = path.join(SHARED, "training-operator-v1.9.4.yaml");
+const TRAINER_BUNDLE = TRAINER_V2_BUNDLE;
+const RUNTIMES_BUNDLE = TRAINER_V2_RUNTIMES;
+const V1_BUNDLE = OPERATOR_V1_BUNDLE;
 const NS = "team-b";
 const FAILED = 1;
 
@@ -28,10 +28,6 @@ const commandJob = (extra: Json = {}): Json => ({
   trainer: { type: "command", command: ["torchrun", "train.py"] },
   ...extra,
 });
-
-function exits(result: CommandResult, code: number): void {
-  assert.equal(result.code, code, `exit code ${result.code}, expected ${code}:\n${result.output.slice(-6000)}`);
-}
 
 const trueConditions = (obj: Json) =>
   (obj.status?.conditions ?? []).filter((c: Json) => c.status === "True").map((c: Json) => c.type);

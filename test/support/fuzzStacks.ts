@@ -1,10 +1,7 @@
-// Generators of stack configs for the property tests (test/fuzz.test.ts): plausible stacks that
-// reach every key of the schema (test/fuzz.test.ts checks that they do), with hostile strings in
-// free-text fields, and mutations that put a hostile value at any key path of the schema.
-import * as path from "node:path";
 import fc from "fast-check";
 import { BUILT_IN_RUNTIMES } from "../../components/config/runtimes";
 import { stackInputSchema } from "../../components/config/stack";
+import { OPERATOR_V1_BUNDLE, TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
 import { schemaKeyPaths } from "./keyPaths";
 
 const PAYLOADS = [
@@ -44,8 +41,6 @@ export const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(hostileString, { maxLength: 3 }),
   fc.dictionary(hostileString, hostileString, { maxKeys: 3 }),
 );
-
-const SHARED = path.join(__dirname, "..", "..", "..", "shared", "kubeflow");
 
 /** Values of the secret keys in the shapes their checks take. */
 export const SECRET_VALUES: Readonly<Record<string, string>> = {
@@ -229,11 +224,11 @@ const operator = fc.oneof(
     { version: "v2.3.0", install: false },
     { install: false, workerPodSecurity: "baseline" },
   ),
-  fc.constant({ source: path.join(SHARED, "training-operator-v1.9.4.yaml"), workerPodSecurity: "restricted" }),
+  fc.constant({ source: OPERATOR_V1_BUNDLE, workerPodSecurity: "restricted" }),
   fc.constant({
     version: "v2.3.0",
-    source: path.join(SHARED, "trainer-v2.3.0.yaml"),
-    runtimesSource: path.join(SHARED, "trainer-v2.3.0-runtimes.yaml"),
+    source: TRAINER_V2_BUNDLE,
+    runtimesSource: TRAINER_V2_RUNTIMES,
   }),
 );
 

@@ -3,6 +3,7 @@
 // reports it. CEL rules (x-kubernetes-validations) are not evaluated.
 import * as fs from "node:fs";
 import { parseBundle } from "../../components/builders/operator";
+import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
 
 /** A node of an OpenAPI v3 structural schema. */
 export interface StructuralSchema {
@@ -104,7 +105,7 @@ export function validateStructural(value: unknown, schema: StructuralSchema, pat
 }
 
 /** The rendered upstream operator bundle, beside the project (never committed). */
-export const OPERATOR_BUNDLE = `${__dirname}/../../../shared/kubeflow/training-operator-v1.9.4.yaml`;
+export const OPERATOR_BUNDLE = OPERATOR_V1_BUNDLE;
 
 /** The CustomResourceDefinitions of that bundle (the training operator v1.9.4), sorted. */
 export const V1_CRDS = [

@@ -4,13 +4,14 @@
 // and sigs.k8s.io/jobset v0.12.0 pkg/webhooks), checked against the built-in runtimes.
 import * as fs from "node:fs";
 import { parseBundle } from "../../components/builders/operator";
+import { TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
 import type { StructuralSchema } from "./structuralSchema";
 
 type Json = Record<string, any>;
 
 /** The rendered Trainer v2.3.0 manager bundle and its runtimes, beside the project. */
-export const TRAINER_BUNDLE = `${__dirname}/../../../shared/kubeflow/trainer-v2.3.0.yaml`;
-export const RUNTIMES_BUNDLE = `${__dirname}/../../../shared/kubeflow/trainer-v2.3.0-runtimes.yaml`;
+export const TRAINER_BUNDLE = TRAINER_V2_BUNDLE;
+export const RUNTIMES_BUNDLE = TRAINER_V2_RUNTIMES;
 
 /** The TrainJob CRD's schema, or undefined when the bundle is absent. */
 export function trainJobSchema(): StructuralSchema | undefined {

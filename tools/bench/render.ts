@@ -6,7 +6,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { BUNDLE_CACHE } from "../components/config/bundleCache";
+import { BUNDLE_CACHE } from "../../components/config/bundleCache";
 
 /** The stack the render part renders, relative to the project. */
 export const AIR_GAPPED_STACK = "test/fixtures/Pulumi.gaudi.yaml";

@@ -9,14 +9,15 @@ import { spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
-import { createProject } from "../test/e2e/cli";
-import { type Cluster, startCluster, until } from "../test/e2e/cluster";
-import { ProcessTree } from "../test/e2e/processTree";
-import { generateStack } from "./bench";
-import { isSecretValue, type RecordedResource, runProgram } from "./mockRun";
+import { createProject } from "../../harness/cli";
+import { type Cluster, startCluster, until } from "../../harness/cluster";
+import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
+import { ProcessTree } from "../../harness/processTree";
+import { isSecretValue, type RecordedResource, runProgram } from "../mockRun";
+import { generateStack } from "./stacks";
 
-const ROOT = path.resolve(__dirname, "..");
-const BUNDLE = path.join(ROOT, "..", "shared", "kubeflow", "training-operator-v1.9.4.yaml");
+const ROOT = path.resolve(__dirname, "..", "..");
+const BUNDLE = OPERATOR_V1_BUNDLE;
 /** What the toolchain must hold for this part. */
 const TOOLS = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-kubernetes", "kube-apiserver", "etcd", "node"];
 

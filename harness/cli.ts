@@ -7,10 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import type { Cluster } from "./cluster";
+import { ROOT } from "./paths";
 import { ProcessTree } from "./processTree";
-
-/** The repository root. */
-const ROOT = path.join(__dirname, "..", "..");
 
 /** The provider release the toolchain builds (toolchain/build.sh), which @pulumi/kubernetes asks for. */
 const PROVIDER_RELEASE = "4.25.0";

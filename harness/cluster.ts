@@ -11,6 +11,7 @@ import * as https from "node:https";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
+import { TOOLCHAIN } from "./paths";
 
 /** A running control plane. */
 export interface Cluster {
@@ -56,7 +57,7 @@ export interface ClusterOptions {
 
 /** Builds (or finds in the cache) the toolchain; returns its bin folder. */
 export function buildToolchain(): string {
-  const script = path.join(__dirname, "toolchain", "build.sh");
+  const script = path.join(TOOLCHAIN, "build.sh");
   const out = execFileSync("bash", [script], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],

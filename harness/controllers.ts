@@ -8,11 +8,11 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { type Cluster, freePort, httpStatus, sleep } from "./cluster";
+import { KWOK_STAGES } from "./paths";
 
 type Json = Record<string, any>;
 
 /** The KWOK stages of the shared reference folder (upstream v0.8.0, plus pod completion for PyTorchJob pods). */
-export const SHARED_STAGES = path.join(__dirname, "..", "..", "..", "shared", "kwok", "stages-v0.8.0.yaml");
 
 /** The annotation that lets an operator's pod become Ready (set once its webhook answers). */
 export const OPERATOR_READY_ANNOTATION = "e2e.finetune/operator-ready";
@@ -211,7 +211,7 @@ export async function startControllers(
     `--secure-port=${await freePort()}`,
   ]);
 
-  const shared = fs.readFileSync(SHARED_STAGES, "utf8");
+  const shared = fs.readFileSync(KWOK_STAGES, "utf8");
   const stagesFile = path.join(dir, "kwok-stages.yaml");
   const kwokPort = await freePort();
   let failing: readonly string[] = [];
