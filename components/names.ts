@@ -30,9 +30,6 @@ export function processedDataDir(job: string): string {
   return `processed/${job}`;
 }
 
-/** The container the training operator requires in every replica. */
-export const TRAINING_CONTAINER = "pytorch";
-
 /** The Secret that holds the Hugging Face token, and its key. */
 export const HF_TOKEN_SECRET = { name: "hf-token", key: "token" } as const;
 
@@ -51,11 +48,6 @@ export function stagingJobName(job: string, role: "model" | "dataset"): string {
 /** Kubernetes name of a job's data preparation Job. */
 export function prepareJobName(job: string): string {
   return `${job}-prepare`;
-}
-
-/** The pod of the Master replica, as the training operator names it. */
-export function masterPodName(job: string): string {
-  return `${job}-master-0`;
 }
 
 /** Annotations on the training pod template that make a run's inputs part of its spec. */

@@ -3,11 +3,10 @@
 // per job. `index.ts` and the offline render both call `declareStack(loadConfig())`.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { backendOf } from "./builders/backends";
 import { stackOwner } from "./builders/ownership";
 import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
-import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
-import { TRAINJOB_BACKEND } from "./builders/v2/backend";
 import { type KubeconfigSnapshot, snapshotKubeconfig } from "./cluster/kubeconfig";
 import { clusterReader } from "./cluster/reader";
 import { type Config, keyPath } from "./config";
@@ -118,7 +117,7 @@ function declareResources(config: Config): StackOutputs {
     ? new KueueQueues("queues", { queues: config.queues, namespace: namespace.name }, opts())
     : undefined;
   // Chosen once: each generation spells the same run in its own API.
-  const backend = generation === 2 ? TRAINJOB_BACKEND : PYTORCHJOB_BACKEND;
+  const backend = backendOf(generation);
 
   const outputs: Record<string, JobOutputs> = {};
   for (const [name, job] of Object.entries(config.jobs)) {

@@ -1,12 +1,12 @@
 // The training operator install: once per cluster, from the upstream kustomize overlays, a local
-// kustomize folder, or a local rendered bundle (air-gapped clusters). The v1 operator's Worker
-// init container is made admissible under the restricted Pod Security level; Trainer v2's
-// runtimes follow its manager. Jobs depend on it.
+// kustomize folder, or a local rendered bundle (air-gapped clusters). Each backend patches its own
+// operator's objects (the v1 operator's Worker init container is made admissible under the
+// restricted Pod Security level); Trainer v2's runtimes follow its manager. Jobs depend on it.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { patchInstall } from "./builders/backends";
 import type { KubernetesObject } from "./builders/operator";
 import { kindOfType, operatorManagedFields, withoutOperatorManagedValues } from "./builders/operator";
-import { withRestrictedInitContainer } from "./builders/v1/operatorInitContainer";
 import type { OperatorSource } from "./config";
 
 /** Arguments of a `TrainingOperator`. */
@@ -24,15 +24,15 @@ export interface TrainingOperatorArgs {
 
 /**
  * A resource transform for operator objects rendered by the provider (kustomize and remote
- * sources): drops the values the operator manages and tells Pulumi to ignore them, and gives the
- * operator Deployment the restricted Worker init container.
+ * sources): drops the values the operator manages and tells Pulumi to ignore them, and patches
+ * each object as its backend installs it (the v1 operator's restricted Worker init container).
  */
 export function operatorTransform(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
   const kind = kindOfType(args.type);
   if (kind === undefined) return undefined;
   const name = (args.props.metadata as { name?: string } | undefined)?.name;
   const fields = operatorManagedFields(kind, name);
-  const props = withRestrictedInitContainer(withoutOperatorManagedValues(kind, args.props), kind);
+  const props = patchInstall(withoutOperatorManagedValues(kind, args.props), kind);
   if (fields.length === 0 && props === args.props) return undefined;
   return {
     props,
@@ -63,7 +63,7 @@ function bundleGroup(
   return new k8s.yaml.ConfigGroup(
     name,
     {
-      objs: objects.map((o) => withRestrictedInitContainer(withoutOperatorManagedValues(o.kind, o))),
+      objs: objects.map((o) => patchInstall(withoutOperatorManagedValues(o.kind, o))),
       transformations: [
         (obj: { kind?: string; metadata?: { name?: string } }, objOpts: pulumi.CustomResourceOptions) => {
           const fields = operatorManagedFields(obj.kind ?? "", obj.metadata?.name);

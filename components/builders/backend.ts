@@ -1,6 +1,10 @@
 // One run model, several spellings: what a fine-tune run is comes from the config once, and each
 // operator generation spells it in its own API (builders/v1: PyTorchJob, builders/v2: TrainJob).
-// The stack picks the backend once, from `trainingOperator.version`; components never ask which.
+// A backend owns everything that differs by generation: the config keys it reads and refuses, its
+// limits and names, its install patch and Pod Security needs, its job object, status and waits.
+// The registry (backends.ts) maps `trainingOperator.version`'s generation to one; nothing else
+// asks which generation it is.
+import type { Job, RuntimeRef, WaitMode } from "../config/job";
 import type { NamespacedMetadata } from "./k8sTypes";
 import type { JobCondition, RunStatus } from "./run";
 import type { TrainingPodInputs } from "./trainingPod";
@@ -19,10 +23,52 @@ export interface TrainingJobStatus {
   readonly [key: string]: unknown;
 }
 
+/** A problem with a key, its path relative to the map the rule read. */
+export interface KeyProblem {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
+/** The `trainingOperator` keys as written, before defaults. */
+export interface RawOperatorKeys {
+  readonly install?: unknown;
+  readonly workerPodSecurity?: unknown;
+  readonly runtimesSource?: unknown;
+}
+
+/** The Pod Security levels a namespace of the program's jobs enforces. */
+export type PodSecurityLevel = "restricted" | "baseline";
+
 /** How one operator generation runs a job. */
 export interface Backend {
   /** The generation: the major version of kubeflow/trainer. */
   readonly generation: 1 | 2;
+  /** The overlay of kubeflow/trainer's manifests that installs it (`manifests/overlays/<overlay>`). */
+  readonly installOverlay: string;
+  /** Whether the stack installs runtimes with it (`trainingOperator.runtimesSource`). */
+  readonly installsRuntimes: boolean;
+  /** Whether its operator gang-schedules a job's pods itself, when started for it (`scheduling.gang`). */
+  readonly operatorGangs: boolean;
+  /** Problems with `trainingOperator` keys, as written, that it does not accept. */
+  operatorKeyProblems(op: RawOperatorKeys): KeyProblem[];
+  /** The Pod Security level its trainer pods meet, from what the stack says of its operator. */
+  workerPodSecurity(op: { readonly install: boolean; readonly workerPodSecurity?: PodSecurityLevel }): PodSecurityLevel;
+  /** Problems with a job's keys, as written (before defaults), that it does not read. */
+  unreadJobKeys(name: string, job: Readonly<Record<string, unknown>>): string[];
+  /** What it adds to a validated job (Trainer v2: the runtime). */
+  jobDefaults(keys: { readonly runtime?: string; readonly runtimeKind?: RuntimeRef["kind"] }): {
+    readonly runtime?: RuntimeRef;
+  };
+  /** Problems of validated jobs with its API's limits and its pods' names. */
+  jobProblems(jobs: Readonly<Record<string, Job>>, hasHfToken: boolean): string[];
+  /**
+   * An object of an operator install as the program installs it: its own operator's objects patched
+   * (v1: the restricted Worker init container), any other returned as it is. `kind` is given apart
+   * for provider-rendered objects.
+   */
+  patchInstall<T extends object>(obj: T, kind?: string): T;
+  /** The annotations that make the Kubernetes provider wait for its job as asked. */
+  waitAnnotations(mode: WaitMode): Record<string, string>;
   /** The kind of its job object, in messages. */
   readonly kind: string;
   /** The Pulumi resource of a job's object is named `<job>-<resourceSuffix>`. */

@@ -23,6 +23,39 @@ export interface RunStatus {
   readonly message?: string;
 }
 
+/**
+ * The state a run's conditions give: the first of `precedence` (condition type, state) whose
+ * condition is True, with its reason and message; undefined when none is.
+ */
+export function stateFromConditions(
+  conditions: readonly JobCondition[] | undefined,
+  precedence: readonly (readonly [string, RunState])[],
+): RunStatus | undefined {
+  for (const [type, state] of precedence) {
+    const c = (conditions ?? []).find((x) => x.type === type && x.status === "True");
+    if (c) {
+      return {
+        state,
+        ...(c.reason !== undefined ? { reason: c.reason } : {}),
+        ...(c.message !== undefined ? { message: c.message } : {}),
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The annotations that make the Kubernetes provider wait as asked: none is not awaited; any other
+ * mode waits for `waitFor(mode)`, the `pulumi.com/waitFor` expression of the job's generation.
+ */
+export function providerWait(
+  mode: WaitMode,
+  waitFor: (mode: Exclude<WaitMode, "none">) => string,
+): Record<string, string> {
+  if (mode === "none") return { "pulumi.com/skipAwait": "true" };
+  return { "pulumi.com/waitFor": waitFor(mode) };
+}
+
 /** Whether `pulumi up` succeeds for a run, and if not, why. */
 export type Verdict =
   | { readonly ok: true; readonly status: RunStatus }

@@ -2,6 +2,7 @@
 // or Kubeflow Trainer v2), whether the stack installs it, and where its manifests come from.
 import * as fs from "node:fs";
 import { z } from "zod";
+import { backendOf } from "../builders/backends";
 import { BundleError, type KubernetesObject } from "../builders/operator";
 import { isPlainObject, strictObject, text } from "./base";
 import { parseBundleCached } from "./bundleCache";
@@ -24,12 +25,18 @@ export function generationOf(version: string): 1 | 2 {
   return version.startsWith("v2.") ? 2 : 1;
 }
 
+/** The generation a raw config targets (before validation: the default release's when unset or invalid). */
+export function rawGeneration(raw: Readonly<Record<string, unknown>>): 1 | 2 {
+  const op = raw.trainingOperator;
+  return generationOf(isPlainObject(op) && typeof op.version === "string" ? op.version : "");
+}
+
 /**
  * The upstream kustomize overlay of kubeflow/trainer at `version`: the standalone operator for
  * v1; the manager (with its JobSet dependency) for v2.
  */
 export function upstreamOperatorSource(version: string): string {
-  const overlay = generationOf(version) === 2 ? "manager" : "standalone";
+  const overlay = backendOf(generationOf(version)).installOverlay;
   return `https://github.com/kubeflow/trainer.git/manifests/overlays/${overlay}?ref=${version}`;
 }
 
@@ -97,28 +104,12 @@ export const operatorSchema = strictObject({
 }).superRefine(
   (op, ctx) => {
     const generation = typeof op.version === "string" ? generationOf(op.version) : 1;
-    if (generation === 2 && op.workerPodSecurity !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["workerPodSecurity"],
-        message: "applies to the training operator v1 only: Trainer v2 adds no init container to the trainer's pods",
-      });
-    } else if (op.install !== false && op.workerPodSecurity === "baseline") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["workerPodSecurity"],
-        message: "applies only with install: false (the operator this stack installs runs a restricted init container)",
-      });
-    }
-    if (generation === 1 && op.runtimesSource !== undefined) {
-      ctx.addIssue({ code: "custom", path: ["runtimesSource"], message: V2_ONLY });
+    for (const { path, message } of backendOf(generation).operatorKeyProblems(op)) {
+      ctx.addIssue({ code: "custom", path: [...path], message });
     }
   },
   { when: (payload) => isPlainObject(payload.value) },
 );
-
-/** The message of a key that only Trainer v2 reads. */
-export const V2_ONLY = "applies to Kubeflow Trainer v2 only (trainingOperator.version v2.3.x)";
 
 /** The operator as the components use it. */
 export interface OperatorConfig {
@@ -146,6 +137,7 @@ export interface OperatorConfig {
  */
 export function resolveOperator(op: z.output<typeof operatorSchema>): OperatorConfig | string[] {
   const generation = generationOf(op.version);
+  const backend = backendOf(generation);
   const problems: string[] = [];
   const read = (key: "source" | "runtimesSource", location: string): OperatorSource | undefined => {
     const resolved = resolveOperatorSource(location);
@@ -155,7 +147,7 @@ export function resolveOperator(op: z.output<typeof operatorSchema>): OperatorCo
   };
   const source = op.install ? read("source", op.source ?? upstreamOperatorSource(op.version)) : undefined;
   const runtimesSource =
-    op.install && generation === 2
+    op.install && backend.installsRuntimes
       ? read("runtimesSource", op.runtimesSource ?? upstreamRuntimesSource(op.version))
       : undefined;
   if (problems.length > 0) return problems;
@@ -165,7 +157,6 @@ export function resolveOperator(op: z.output<typeof operatorSchema>): OperatorCo
     generation,
     ...(source ? { source } : {}),
     ...(runtimesSource ? { runtimesSource } : {}),
-    workerPodSecurity:
-      generation === 2 ? "restricted" : (op.workerPodSecurity ?? (op.install ? "restricted" : "baseline")),
+    workerPodSecurity: backend.workerPodSecurity(op),
   };
 }

@@ -2,13 +2,13 @@
 // validated together, and the typed `Config` the components are built from.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { backendOf } from "../builders/backends";
 import { DNS1123_LABEL } from "../validation";
 import { duration, imageReference, isPlainObject, strictObject, text } from "./base";
 import { coerceToSchema, inputSchemaOf } from "./coerce";
 import { ConfigError, formatIssues, keyPath } from "./errors";
-import { generationProblems, trainJobProblems } from "./generation";
 import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
-import { type OperatorConfig, operatorSchema, resolveOperator } from "./operator";
+import { type OperatorConfig, operatorSchema, rawGeneration, resolveOperator } from "./operator";
 import { queueIssues, queueName } from "./queue";
 import { type QueuesConfig, queueCountProblems, queuesSchema, queueWarnings } from "./queues";
 import { runtimeWarnings } from "./runtimes";
@@ -34,9 +34,6 @@ export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
  * engine's own per-resource cost.
  */
 export const MAX_JOBS = 500;
-
-/** The Trainer v2 runtime of a job that names none: the built-in PyTorch one. */
-export const DEFAULT_RUNTIME = "torch-distributed";
 
 /** Whether an issue's path starts with a key's path. */
 const startsWithKey = (path: readonly PropertyKey[], key: readonly string[]) =>
@@ -225,12 +222,17 @@ export function parseConfig(
       ...formatIssues(result.error.issues.filter((i) => !misplaced.some((k) => startsWithKey(i.path, k.split("."))))),
     );
   }
-  problems.push(...generationProblems(raw));
+  // Keys the targeted generation does not read, in the raw config (a key written told apart from a default).
+  const rawBackend = backendOf(rawGeneration(raw));
+  for (const [name, job] of Object.entries(isPlainObject(raw.jobs) ? raw.jobs : {})) {
+    if (isPlainObject(job)) problems.push(...rawBackend.unreadJobKeys(name, job));
+  }
   if (problems.length > 0 || !result.success) throw new ConfigError(problems);
 
   const stack = result.data;
   const operator = resolveOperator(stack.trainingOperator);
   if (Array.isArray(operator)) throw new ConfigError(operator);
+  const backend = backendOf(operator.generation);
   const jobs: Record<string, Job> = {};
   for (const [name, { runtime, runtimeKind, ...job }] of Object.entries(stack.jobs)) {
     jobs[name] = {
@@ -240,15 +242,11 @@ export function parseConfig(
       dataset: job.dataset && resolveInputVolume(job.dataset, "dataset", job.nodes),
       output: resolveOutputVolume(job.output, job.nodes),
       ...(job.queue !== undefined || stack.queue !== undefined ? { queue: job.queue ?? stack.queue } : {}),
-      ...(operator.generation === 2
-        ? { runtime: { name: runtime ?? DEFAULT_RUNTIME, kind: runtimeKind ?? "ClusterTrainingRuntime" } }
-        : {}),
+      ...backend.jobDefaults({ runtime, runtimeKind }),
     };
   }
-  if (operator.generation === 2) {
-    const limits = trainJobProblems(jobs, stack.hfToken !== undefined);
-    if (limits.length > 0) throw new ConfigError(limits);
-  }
+  const limits = backend.jobProblems(jobs, stack.hfToken !== undefined);
+  if (limits.length > 0) throw new ConfigError(limits);
   const hasS3Credentials = stack.s3AccessKeyId !== undefined;
   const warnings = [
     ...groupJobWarnings(

@@ -4,6 +4,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { backendOf } from "../builders/backends";
 import { MOUNT_PATHS } from "../names";
 import { formatSource } from "../sources";
 import { keyPath } from "./errors";
@@ -95,7 +96,8 @@ export function installGangs(operator: OperatorConfig): boolean | undefined {
 
 /** A warning for gang scheduling asked of a training operator this stack installs without a gang scheduler. */
 export function gangWarnings(name: string, job: Job, operator: OperatorConfig): string[] {
-  if (!job.scheduling.gang || operator.generation !== 1 || installGangs(operator) !== false) return [];
+  if (!job.scheduling.gang || !backendOf(operator.generation).operatorGangs || installGangs(operator) !== false)
+    return [];
   return [
     `${keyPath(["jobs", name, "scheduling", "gang"])}: is true, but the training operator this stack installs runs without --gang-scheduler-name, so it makes no PodGroup and pods start one by one as GPUs free up (holding them meanwhile): install an operator configured for Volcano or scheduler-plugins (trainingOperator.source), or use Kueue (finetune:queue), which admits a job's pods together`,
   ];

@@ -1,12 +1,24 @@
 // The training operator v1 as a backend: one PyTorchJob (kubeflow.org/v1) per job.
-import { masterPodName, TRAINING_CONTAINER } from "../../names";
 import type { Backend } from "../backend";
+import { masterPodName, TRAINING_CONTAINER } from "./names";
+import { withRestrictedInitContainer } from "./operatorInitContainer";
 import { buildPyTorchJob } from "./pytorchJob";
-import { readRunStatus } from "./status";
+import { v1OperatorKeyProblems, v1UnreadJobKeys, v1WorkerPodSecurity } from "./rules";
+import { readRunStatus, waitAnnotations } from "./status";
 
 /** PyTorchJob `kubeflow.org/v1`, run by the Kubeflow Training Operator v1. */
 export const PYTORCHJOB_BACKEND: Backend = {
   generation: 1,
+  installOverlay: "standalone",
+  installsRuntimes: false,
+  operatorGangs: true,
+  operatorKeyProblems: v1OperatorKeyProblems,
+  workerPodSecurity: v1WorkerPodSecurity,
+  unreadJobKeys: v1UnreadJobKeys,
+  jobDefaults: () => ({}),
+  jobProblems: () => [],
+  patchInstall: withRestrictedInitContainer,
+  waitAnnotations,
   kind: "PyTorchJob",
   resourceSuffix: "pytorchjob",
   apiVersion: "kubeflow.org/v1",

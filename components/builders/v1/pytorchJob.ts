@@ -3,7 +3,7 @@
 // (never a shell string), its GPUs, a memory-backed /dev/shm and the job's volumes.
 import type { Job } from "../../config/job";
 import type { RunPolicy } from "../../config/scheduling";
-import { standardLabels, TRAINING_CONTAINER } from "../../names";
+import { standardLabels } from "../../names";
 import type { Container, NamespacedMetadata, PodTemplateSpec } from "../k8sTypes";
 import { containerSecurityContext, podIdentity } from "../security";
 import {
@@ -15,6 +15,7 @@ import {
   trainingRunAnnotations,
   trainingVolumes,
 } from "../trainingPod";
+import { TRAINING_CONTAINER } from "./names";
 import { waitAnnotations } from "./status";
 
 /** One replica type of a PyTorchJob. */

@@ -2,7 +2,7 @@
 // Succeeded, Failed, Suspended) to where the run stands, and the annotations that make the
 // Kubernetes provider wait for what the user asked.
 import type { WaitMode } from "../../config/job";
-import type { JobCondition, RunState, RunStatus } from "../run";
+import { type JobCondition, providerWait, type RunState, type RunStatus, stateFromConditions } from "../run";
 
 const PRECEDENCE: readonly [string, RunState][] = [
   ["Failed", "failed"],
@@ -19,17 +19,7 @@ const PRECEDENCE: readonly [string, RunState][] = [
  * pending.
  */
 export function readRunStatus(conditions: readonly JobCondition[] | undefined): RunStatus {
-  for (const [type, state] of PRECEDENCE) {
-    const c = (conditions ?? []).find((x) => x.type === type && x.status === "True");
-    if (c) {
-      return {
-        state,
-        ...(c.reason !== undefined ? { reason: c.reason } : {}),
-        ...(c.message !== undefined ? { message: c.message } : {}),
-      };
-    }
-  }
-  return { state: "pending" };
+  return stateFromConditions(conditions, PRECEDENCE) ?? { state: "pending" };
 }
 
 /**
@@ -51,6 +41,5 @@ export function waitForExpression(mode: Exclude<WaitMode, "none">): string {
 
 /** The annotations that make the Kubernetes provider wait as asked. */
 export function waitAnnotations(mode: WaitMode): Record<string, string> {
-  if (mode === "none") return { "pulumi.com/skipAwait": "true" };
-  return { "pulumi.com/waitFor": waitForExpression(mode) };
+  return providerWait(mode, waitForExpression);
 }

@@ -1,12 +1,27 @@
 // Kubeflow Trainer v2 as a backend: one TrainJob (trainer.kubeflow.org/v1alpha1) per job.
 import type { Backend } from "../backend";
 import { TRAINER_NODE } from "./names";
-import { readTrainJobStatus } from "./status";
+import { trainJobProblems, v2JobDefaults, v2OperatorKeyProblems, v2UnreadJobKeys } from "./rules";
+import { readTrainJobStatus, waitAnnotations } from "./status";
 import { buildTrainJob } from "./trainJob";
 
 /** TrainJob `trainer.kubeflow.org/v1alpha1`, run by Kubeflow Trainer v2.3 and JobSet. */
 export const TRAINJOB_BACKEND: Backend = {
   generation: 2,
+  // The manager, with its JobSet dependency; the built-in runtimes are a second overlay.
+  installOverlay: "manager",
+  installsRuntimes: true,
+  // Gang scheduling is the runtime's (podGroupPolicy), not the operator's.
+  operatorGangs: false,
+  operatorKeyProblems: v2OperatorKeyProblems,
+  // Trainer v2 adds no init container: the trainer's pods are the program's own.
+  workerPodSecurity: () => "restricted",
+  unreadJobKeys: v2UnreadJobKeys,
+  jobDefaults: v2JobDefaults,
+  jobProblems: trainJobProblems,
+  // Nothing of Trainer v2's install is patched.
+  patchInstall: (obj) => obj,
+  waitAnnotations,
   kind: "TrainJob",
   resourceSuffix: "trainjob",
   apiVersion: "trainer.kubeflow.org/v1alpha1",

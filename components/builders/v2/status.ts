@@ -4,7 +4,7 @@
 // all its pods are ready or done). The annotations make the Kubernetes provider wait as asked,
 // with the same meaning as for a PyTorchJob.
 import type { WaitMode } from "../../config/job";
-import type { JobCondition, RunStatus } from "../run";
+import { type JobCondition, providerWait, type RunStatus, stateFromConditions } from "../run";
 import { TRAINER_NODE } from "./names";
 
 /** One replicated job's counts in a TrainJob's status. */
@@ -21,20 +21,12 @@ export interface JobsStatus {
 export function readTrainJobStatus(
   status: { readonly conditions?: readonly JobCondition[]; readonly jobsStatus?: readonly JobsStatus[] } | undefined,
 ): RunStatus {
-  for (const [type, state] of [
+  const decided = stateFromConditions(status?.conditions, [
     ["Failed", "failed"],
     ["Complete", "succeeded"],
     ["Suspended", "suspended"],
-  ] as const) {
-    const c = (status?.conditions ?? []).find((x) => x.type === type && x.status === "True");
-    if (c) {
-      return {
-        state,
-        ...(c.reason !== undefined ? { reason: c.reason } : {}),
-        ...(c.message !== undefined ? { message: c.message } : {}),
-      };
-    }
-  }
+  ]);
+  if (decided) return decided;
   const trainer = (status?.jobsStatus ?? []).find((j) => j.name === TRAINER_NODE);
   if ((trainer?.ready ?? 0) > 0 || (trainer?.succeeded ?? 0) > 0) return { state: "running" };
   if ((trainer?.active ?? 0) > 0) return { state: "created", message: "the trainer's pods are not all ready" };
@@ -64,6 +56,5 @@ export function waitForExpression(mode: Exclude<WaitMode, "none">): string {
 
 /** The annotations that make the Kubernetes provider wait as asked. */
 export function waitAnnotations(mode: WaitMode): Record<string, string> {
-  if (mode === "none") return { "pulumi.com/skipAwait": "true" };
-  return { "pulumi.com/waitFor": waitForExpression(mode) };
+  return providerWait(mode, waitForExpression);
 }

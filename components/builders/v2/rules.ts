@@ -1,12 +1,15 @@
-// The rules that depend on the operator generation the stack targets (trainingOperator.version):
-// keys that only Kubeflow Trainer v2 reads, and what a TrainJob (trainer.kubeflow.org/v1alpha1,
-// v2.3) cannot express or does not accept. They read the raw config, where a key the user wrote
-// is told apart from a default, and report each problem on its key before anything is declared.
-import { trainerArgv } from "../builders/trainingPod";
-import { isPlainObject } from "./base";
-import { keyPath } from "./errors";
-import type { Job } from "./job";
-import { generationOf, V2_ONLY } from "./operator";
+// What Kubeflow Trainer v2.3 reads of the stack config, and what a TrainJob
+// (trainer.kubeflow.org/v1alpha1) cannot express or does not accept: keys it does not read are
+// refused on their key before defaults, and validated jobs are held to the TrainJob CRD's limits
+// and JobSet's pod names.
+import { isPlainObject } from "../../config/base";
+import { keyPath } from "../../config/errors";
+import type { Job, RuntimeRef } from "../../config/job";
+import type { KeyProblem, RawOperatorKeys } from "../backend";
+import { trainerArgv } from "../trainingPod";
+
+/** The runtime a TrainJob runs on when the job names none. */
+export const DEFAULT_RUNTIME = "torch-distributed";
 
 /** Run policy keys a TrainJob has a field for. */
 const V2_RUN_POLICY = new Set(["activeDeadlineSeconds"]);
@@ -25,40 +28,40 @@ export function maxTrainJobNameLength(nodes: number): number {
   return 63 - `-node-0-${nodes - 1}-abcde`.length;
 }
 
-/** The generation a raw config targets. */
-export function rawGeneration(raw: Readonly<Record<string, unknown>>): 1 | 2 {
-  const op = raw.trainingOperator;
-  const version = isPlainObject(op) && typeof op.version === "string" ? op.version : "";
-  return generationOf(version);
+/** Problems with `trainingOperator` keys a Trainer v2 stack does not accept. */
+export function v2OperatorKeyProblems(op: RawOperatorKeys): KeyProblem[] {
+  if (op.workerPodSecurity === undefined) return [];
+  return [
+    {
+      path: ["workerPodSecurity"],
+      message: "applies to the training operator v1 only: Trainer v2 adds no init container to the trainer's pods",
+    },
+  ];
 }
 
-/** Problems with keys the generation does not read, in the raw config (before defaults). */
-export function generationProblems(raw: Readonly<Record<string, unknown>>): string[] {
-  const generation = rawGeneration(raw);
+/** Problems with a job's keys, as written (before defaults), that a TrainJob has no field for. */
+export function v2UnreadJobKeys(name: string, job: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
-  const jobs = isPlainObject(raw.jobs) ? raw.jobs : {};
-  for (const [name, job] of Object.entries(jobs)) {
-    if (!isPlainObject(job)) continue;
-    if (generation === 1) {
-      for (const key of ["runtime", "runtimeKind"]) {
-        if (job[key] !== undefined) problems.push(`${keyPath(["jobs", name, key])}: ${V2_ONLY}`);
-      }
-      continue;
-    }
-    const runPolicy = isPlainObject(job.runPolicy) ? job.runPolicy : {};
-    for (const key of Object.keys(runPolicy).filter((k) => !V2_RUN_POLICY.has(k))) {
-      problems.push(
-        `${keyPath(["jobs", name, "runPolicy", key])}: has no TrainJob field in Kubeflow Trainer v2.3 (retries, cleanup and TTL are the runtime's: its JobSet failurePolicy and ttlSecondsAfterFinished); remove it, or set it in a runtime of your own`,
-      );
-    }
-    const scheduling = isPlainObject(job.scheduling) ? job.scheduling : {};
-    for (const key of V2_UNPATCHABLE_SCHEDULING.filter((k) => scheduling[k] !== undefined)) {
-      problems.push(
-        `${keyPath(["jobs", name, "scheduling", key])}: cannot be set on a TrainJob in Kubeflow Trainer v2.3 (its runtimePatches patch nodeSelector, affinity and tolerations only); set it in the runtime (podGroupPolicy for gang scheduling)`,
-      );
-    }
+  const runPolicy = isPlainObject(job.runPolicy) ? job.runPolicy : {};
+  for (const key of Object.keys(runPolicy).filter((k) => !V2_RUN_POLICY.has(k))) {
+    problems.push(
+      `${keyPath(["jobs", name, "runPolicy", key])}: has no TrainJob field in Kubeflow Trainer v2.3 (retries, cleanup and TTL are the runtime's: its JobSet failurePolicy and ttlSecondsAfterFinished); remove it, or set it in a runtime of your own`,
+    );
+  }
+  const scheduling = isPlainObject(job.scheduling) ? job.scheduling : {};
+  for (const key of V2_UNPATCHABLE_SCHEDULING.filter((k) => scheduling[k] !== undefined)) {
+    problems.push(
+      `${keyPath(["jobs", name, "scheduling", key])}: cannot be set on a TrainJob in Kubeflow Trainer v2.3 (its runtimePatches patch nodeSelector, affinity and tolerations only); set it in the runtime (podGroupPolicy for gang scheduling)`,
+    );
   }
   return problems;
+}
+
+/** The runtime of a validated job: the one it names, else the default ClusterTrainingRuntime. */
+export function v2JobDefaults(keys: { readonly runtime?: string; readonly runtimeKind?: RuntimeRef["kind"] }): {
+  readonly runtime: RuntimeRef;
+} {
+  return { runtime: { name: keys.runtime ?? DEFAULT_RUNTIME, kind: keys.runtimeKind ?? "ClusterTrainingRuntime" } };
 }
 
 /** Problems of validated v2 jobs with the TrainJob CRD's limits and JobSet's names. */
