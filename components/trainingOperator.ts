@@ -5,8 +5,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { patchInstall } from "./builders/backends";
-import type { KubernetesObject } from "./builders/operator";
 import { kindOfType, operatorManagedFields, withoutOperatorManagedValues } from "./builders/operator";
+import type { KubernetesObject } from "./bundle";
 import type { OperatorSource } from "./config";
 
 /** Arguments of a `TrainingOperator`. */

@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { BundleError, parseBundle } from "../components/builders/operator";
+import { BundleError, parseBundle } from "../components/bundle";
 import { BUNDLE_CACHE, bundleCacheFile, KEPT_BUNDLES, parseBundleCached } from "../components/config/bundleCache";
 import { OPERATOR_BUNDLE } from "./support/structuralSchema";
 

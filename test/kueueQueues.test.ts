@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
-import { parseBundle } from "../components/builders/operator";
+import { parseBundle } from "../components/bundle";
 import { problemsOf } from "./support/problems";
 import { commandJob, one, runStack, T } from "./support/stacks";
 import { type StructuralSchema, validateStructural } from "./support/structuralSchema";

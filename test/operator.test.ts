@@ -4,17 +4,13 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
-import {
-  kindOfType,
-  operatorManagedFields,
-  parseBundle,
-  withoutOperatorManagedValues,
-} from "../components/builders/operator";
+import { kindOfType, operatorManagedFields, withoutOperatorManagedValues } from "../components/builders/operator";
 import {
   INIT_CONTAINER_ANNOTATION,
   restrictedInitContainerTemplate,
   withRestrictedInitContainer,
 } from "../components/builders/v1/operatorInitContainer";
+import { parseBundle } from "../components/bundle";
 import { restrictedViolations } from "./support/podSecurity";
 
 describe("parseBundle", () => {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { buildTrainJob } from "../components/builders/v2/trainJob";
 import { parseConfig } from "../components/config";
-import { BUILT_IN_RUNTIMES } from "../components/config/runtimes";
+import { BUILT_IN_RUNTIMES } from "../components/schema/runtimes";
 import { applyRuntimePatch } from "./support/podAdmission";
 import { restrictedViolations } from "./support/podSecurity";
 import { validateStructural } from "./support/structuralSchema";

@@ -4,7 +4,7 @@
 // limits and names, its install patch and Pod Security needs, its job object, status and waits.
 // The registry (backends.ts) maps `trainingOperator.version`'s generation to one; nothing else
 // asks which generation it is.
-import type { Job, RuntimeRef, WaitMode } from "../config/job";
+import type { Job, RuntimeRef, WaitMode } from "../schema/job";
 import type { NamespacedMetadata } from "./k8sTypes";
 import type { JobCondition, RunStatus } from "./run";
 import type { TrainingPodInputs } from "./trainingPod";

@@ -3,9 +3,6 @@
 // InstructLab trainer a data preparation Job that processes the dataset. Every value from config
 // reaches the containers as one argv element or one env value; tokens only through secretKeyRef.
 import type * as pulumi from "@pulumi/pulumi";
-import type { Job, SecurityContextOverride } from "../config/job";
-import type { InstructLabTrainer } from "../config/trainer";
-import type { Volume } from "../config/volumes";
 import {
   claimName,
   HF_TOKEN_SECRET,
@@ -18,6 +15,9 @@ import {
   stagingJobName,
   standardLabels,
 } from "../names";
+import type { Job, SecurityContextOverride } from "../schema/job";
+import type { InstructLabTrainer } from "../schema/trainer";
+import type { Volume } from "../schema/volumes";
 import { type FetchedSource, formatSource } from "../sources";
 import type { EnvVar, NamespacedMetadata, PodSpec, VolumeMount } from "./k8sTypes";
 import { containerSecurityContext, podIdentity } from "./security";

@@ -4,7 +4,7 @@
 // to tell a user why a job has not started, and to fail a deploy that would otherwise wait for
 // its whole timeout.
 // @see pkg/controller/core/workload_controller.go and pkg/scheduler/flavorassigner in sigs.k8s.io/kueue v0.19.0
-import type { WaitMode } from "../config/job";
+import type { WaitMode } from "../schema/job";
 import { type JobCondition, type RunStatus, runVerdict } from "./run";
 
 /** Where a job stands in its queue. */

@@ -3,8 +3,8 @@
 // LocalQueue in the jobs' namespace.
 // @see apis/kueue/v1beta2 in sigs.k8s.io/kueue v0.19.0
 import type * as pulumi from "@pulumi/pulumi";
-import type { QueuesConfig } from "../config/queues";
 import { standardLabels } from "../names";
+import type { QueuesConfig } from "../schema/queues";
 
 const API_VERSION = "kueue.x-k8s.io/v1beta2";
 

@@ -2,7 +2,7 @@
 // succeed given what the user asked to wait for. Each generation reads its own status into a
 // `RunStatus` (builders/v1/status.ts, builders/v2/status.ts); the verdict and its message are
 // the same for both, so a user switching generations sees the same behaviour.
-import type { WaitMode } from "../config/job";
+import type { WaitMode } from "../schema/job";
 
 /** A status condition as the operators write them. */
 export interface JobCondition {

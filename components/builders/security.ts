@@ -3,8 +3,8 @@
 // labels of the namespace, and the NetworkPolicies that confine the jobs' traffic.
 // @see https://kubernetes.io/docs/concepts/security/pod-security-standards/#restricted
 import type * as pulumi from "@pulumi/pulumi";
-import type { Job, SecurityContextOverride } from "../config/job";
 import { type Component, standardLabels } from "../names";
+import type { Job, SecurityContextOverride } from "../schema/job";
 import type { FetchedSource } from "../sources";
 import type { NamespacedMetadata, NetworkPolicySpec, PodSecurityContext, SecurityContext } from "./k8sTypes";
 

@@ -1,8 +1,8 @@
 // Pure builders of the namespace-level objects: the jobs' Namespace, the credential Secrets
 // and each job's PersistentVolumeClaims. No Pulumi runtime is needed to call them.
 import type * as pulumi from "@pulumi/pulumi";
-import type { NewVolume } from "../config/volumes";
 import { claimName, HF_TOKEN_SECRET, S3_SECRET, standardLabels, type VolumeRole } from "../names";
+import type { NewVolume } from "../schema/volumes";
 import type { NamespacedMetadata } from "./k8sTypes";
 
 /** A Namespace manifest. */

@@ -2,9 +2,6 @@
 // string), its environment, GPUs and memory, a memory-backed /dev/shm and the job's volumes.
 // Each generation's builder (builders/v1, builders/v2) places these pieces in its own API.
 import type * as pulumi from "@pulumi/pulumi";
-import type { Job } from "../config/job";
-import { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "../config/queue";
-import type { InstructLabTrainer, Trainer } from "../config/trainer";
 import {
   CHECKPOINT_DIR,
   CHECKPOINT_ENV,
@@ -14,6 +11,9 @@ import {
   RUN_ANNOTATIONS,
   standardLabels,
 } from "../names";
+import type { Job } from "../schema/job";
+import { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "../schema/queue";
+import type { InstructLabTrainer, Trainer } from "../schema/trainer";
 import { runAnnotations, volumeClaim, volumeMountOf } from "./dataJobs";
 import type { EnvVar, NamespacedMetadata, PodVolume, VolumeMount } from "./k8sTypes";
 

@@ -6,7 +6,7 @@
 import type { Backend, TrainingJobStatus } from "../builders/backend";
 import { type QueueStatus, queuedRunDecision, readWorkload } from "../builders/kueue";
 import type { JobCondition } from "../builders/run";
-import type { WaitMode } from "../config/job";
+import type { WaitMode } from "../schema/job";
 import { ClusterReadError, type ClusterReader } from "./reader";
 
 /** Kueue's Workloads. */

@@ -10,7 +10,7 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { type KubernetesObject, parseBundle } from "../builders/operator";
+import { type KubernetesObject, parseBundle } from "../bundle";
 
 /** The YAML parser's release: a new one may parse differently. */
 const YAML_VERSION: string = JSON.parse(fs.readFileSync(require.resolve("yaml/package.json"), "utf8")).version;

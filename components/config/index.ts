@@ -1,10 +1,11 @@
 // The one place stack config is read and validated. Stack config (namespace `finetune:`) goes
 // in; a typed, defaulted `Config` comes out, or a `ConfigError` that lists every mistake at once,
-// each with its key path. No component reads `pulumi.Config` itself. One module per concern:
-// base (shared shapes), volumes, trainer, scheduling, job, queue, operator, secrets, stack,
-// errors, and load (the runtime around them).
-export { CONFIG_NAMESPACE, durationSeconds } from "./base";
-export { ConfigError, formatIssues, keyPath, withoutFrames } from "./errors";
+// each with its key path. No component reads `pulumi.Config` itself. The keys' schema is one
+// module per concern in ../schema (base, volumes, trainer, scheduling, job, queue, queues, secrets,
+// runtimes, errors); here, the stack assembled from it and from the backend the stack targets
+// (stack), the operator install (operator), warnings, and load (the runtime around them).
+export { CONFIG_NAMESPACE, durationSeconds } from "../schema/base";
+export { ConfigError, formatIssues, keyPath, withoutFrames } from "../schema/errors";
 export {
   DEFAULT_TIMEOUTS,
   JOB_SUFFIXES,
@@ -15,7 +16,13 @@ export {
   type SecurityContextOverride,
   WAIT_MODES,
   type WaitMode,
-} from "./job";
+} from "../schema/job";
+export { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "../schema/queue";
+export { MAX_QUEUE_OBJECTS, type QueuesConfig } from "../schema/queues";
+export type { RunPolicy, Scheduling } from "../schema/scheduling";
+export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "../schema/secrets";
+export type { CommandTrainer, InstructLabTrainer, Trainer } from "../schema/trainer";
+export { ACCESS_MODES, type ExistingVolume, type NewVolume, type Volume } from "../schema/volumes";
 export { decodeConfigValues, loadConfig, parseStackConfig, verifyConfigSecrets } from "./load";
 export {
   DEFAULT_OPERATOR_VERSION,
@@ -24,10 +31,6 @@ export {
   upstreamOperatorSource,
   upstreamRuntimesSource,
 } from "./operator";
-export { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "./queue";
-export { MAX_QUEUE_OBJECTS, type QueuesConfig } from "./queues";
-export type { RunPolicy, Scheduling } from "./scheduling";
-export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "./secrets";
 export {
   type Config,
   DEFAULT_S3_IMAGE,
@@ -36,6 +39,4 @@ export {
   type S3Credentials,
   type StagingConfig,
 } from "./stack";
-export type { CommandTrainer, InstructLabTrainer, Trainer } from "./trainer";
-export { ACCESS_MODES, type ExistingVolume, type NewVolume, type Volume } from "./volumes";
 export { imageWarnings } from "./warnings";

@@ -4,9 +4,9 @@ import * as pulumi from "@pulumi/pulumi";
 // The SDK's own test for "is this config key a secret" (what `Config.get` uses to warn). It is
 // marked internal, so it has no type declaration; test/config.test.ts pins its behaviour.
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
-import { CONFIG_NAMESPACE } from "./base";
-import { ConfigError, keyPath } from "./errors";
-import { SECRET_MARKER, verifySecrets } from "./secrets";
+import { CONFIG_NAMESPACE } from "../schema/base";
+import { ConfigError, keyPath } from "../schema/errors";
+import { SECRET_MARKER, verifySecrets } from "../schema/secrets";
 import { type Config, parseConfig } from "./stack";
 
 /**

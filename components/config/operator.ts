@@ -3,10 +3,10 @@
 import * as fs from "node:fs";
 import { z } from "zod";
 import { backendOf } from "../builders/backends";
-import { BundleError, type KubernetesObject } from "../builders/operator";
-import { isPlainObject, strictObject, text } from "./base";
+import { BundleError, type KubernetesObject } from "../bundle";
+import { isPlainObject, strictObject, text } from "../schema/base";
+import { keyPath } from "../schema/errors";
 import { parseBundleCached } from "./bundleCache";
-import { keyPath } from "./errors";
 
 /** The default Kubeflow Training Operator release: the last of the v1 line (PyTorchJob `kubeflow.org/v1`). */
 export const DEFAULT_OPERATOR_VERSION = "v1.9.4";

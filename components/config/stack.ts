@@ -3,17 +3,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { backendOf } from "../builders/backends";
+import { duration, imageReference, isPlainObject, strictObject, text } from "../schema/base";
+import { coerceToSchema, inputSchemaOf } from "../schema/coerce";
+import { ConfigError, formatIssues, keyPath } from "../schema/errors";
+import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "../schema/job";
+import { queueIssues, queueName } from "../schema/queue";
+import { type QueuesConfig, queueCountProblems, queuesSchema, queueWarnings } from "../schema/queues";
+import { runtimeWarnings } from "../schema/runtimes";
+import { SECRET_KEYS } from "../schema/secrets";
+import { resolveInputVolume, resolveOutputVolume } from "../schema/volumes";
 import { DNS1123_LABEL } from "../validation";
-import { duration, imageReference, isPlainObject, strictObject, text } from "./base";
-import { coerceToSchema, inputSchemaOf } from "./coerce";
-import { ConfigError, formatIssues, keyPath } from "./errors";
-import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "./job";
 import { type OperatorConfig, operatorSchema, rawGeneration, resolveOperator } from "./operator";
-import { queueIssues, queueName } from "./queue";
-import { type QueuesConfig, queueCountProblems, queuesSchema, queueWarnings } from "./queues";
-import { runtimeWarnings } from "./runtimes";
-import { SECRET_KEYS } from "./secrets";
-import { resolveInputVolume, resolveOutputVolume } from "./volumes";
 import {
   gangWarnings,
   groupJobWarnings,

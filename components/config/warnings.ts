@@ -6,9 +6,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { backendOf } from "../builders/backends";
 import { MOUNT_PATHS } from "../names";
+import { keyPath } from "../schema/errors";
+import type { Job } from "../schema/job";
 import { formatSource } from "../sources";
-import { keyPath } from "./errors";
-import type { Job } from "./job";
 import { type OperatorConfig, upstreamOperatorSource, type WORKER_POD_SECURITY } from "./operator";
 
 /**

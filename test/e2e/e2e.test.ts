@@ -8,7 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automation";
-import { parseBundle } from "../../components/builders/operator";
+import { parseBundle } from "../../components/bundle";
 import { loadConfig } from "../../components/config";
 import { declareStack } from "../../components/stack";
 import { buildToolchain, type Cluster, startCluster } from "../../harness/cluster";

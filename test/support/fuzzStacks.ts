@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { BUILT_IN_RUNTIMES } from "../../components/config/runtimes";
 import { stackInputSchema } from "../../components/config/stack";
+import { BUILT_IN_RUNTIMES } from "../../components/schema/runtimes";
 import { OPERATOR_V1_BUNDLE, TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
 import { schemaKeyPaths } from "./keyPaths";
 

@@ -2,7 +2,7 @@
 // fields: where the API server would silently prune a field the program meant to set, this
 // reports it. CEL rules (x-kubernetes-validations) are not evaluated.
 import * as fs from "node:fs";
-import { parseBundle } from "../../components/builders/operator";
+import { parseBundle } from "../../components/bundle";
 import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
 
 /** A node of an OpenAPI v3 structural schema. */

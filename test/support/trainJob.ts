@@ -3,7 +3,7 @@
 // TrainJob becomes (read in kubeflow/trainer v2.3.0 pkg/webhooks and pkg/runtime/framework/plugins,
 // and sigs.k8s.io/jobset v0.12.0 pkg/webhooks), checked against the built-in runtimes.
 import * as fs from "node:fs";
-import { parseBundle } from "../../components/builders/operator";
+import { parseBundle } from "../../components/bundle";
 import { TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
 import type { StructuralSchema } from "./structuralSchema";
 

@@ -1,9 +1,10 @@
 // Pure builder of a job's PyTorchJob (kubeflow.org/v1, the training operator v1): one Master and
 // `nodes - 1` Workers, each a pod with a container named `pytorch` that runs the trainer's argv
 // (never a shell string), its GPUs, a memory-backed /dev/shm and the job's volumes.
-import type { Job } from "../../config/job";
-import type { RunPolicy } from "../../config/scheduling";
+
 import { standardLabels } from "../../names";
+import type { Job } from "../../schema/job";
+import type { RunPolicy } from "../../schema/scheduling";
 import type { Container, NamespacedMetadata, PodTemplateSpec } from "../k8sTypes";
 import { containerSecurityContext, podIdentity } from "../security";
 import {

@@ -1,7 +1,7 @@
 // What the training operator v1 reads of the stack config, and what it does not: the keys only
 // Kubeflow Trainer v2 reads are refused on a v1 stack, each on its key, before anything is declared;
 // the Pod Security level its Worker pods meet follows what the stack says of its operator.
-import { keyPath } from "../../config/errors";
+import { keyPath } from "../../schema/errors";
 import type { KeyProblem, PodSecurityLevel, RawOperatorKeys } from "../backend";
 
 /** The message of a key that only Trainer v2 reads. */

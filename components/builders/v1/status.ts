@@ -1,7 +1,7 @@
 // Reading a PyTorchJob's status (kubeflow.org/v1): its conditions (Created, Running, Restarting,
 // Succeeded, Failed, Suspended) to where the run stands, and the annotations that make the
 // Kubernetes provider wait for what the user asked.
-import type { WaitMode } from "../../config/job";
+import type { WaitMode } from "../../schema/job";
 import { type JobCondition, providerWait, type RunState, type RunStatus, stateFromConditions } from "../run";
 
 const PRECEDENCE: readonly [string, RunState][] = [

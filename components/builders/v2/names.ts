@@ -3,7 +3,7 @@
 /** The API group of Trainer v2. */
 export const TRAINER_API_GROUP = "trainer.kubeflow.org";
 
-import { TRAINER_JOB } from "../../config/runtimes";
+import { TRAINER_JOB } from "../../schema/runtimes";
 
 /**
  * The replicated job and container that run the trainer in Trainer v2's runtimes (`node` in every

@@ -2,9 +2,9 @@
 // (trainer.kubeflow.org/v1alpha1) cannot express or does not accept: keys it does not read are
 // refused on their key before defaults, and validated jobs are held to the TrainJob CRD's limits
 // and JobSet's pod names.
-import { isPlainObject } from "../../config/base";
-import { keyPath } from "../../config/errors";
-import type { Job, RuntimeRef } from "../../config/job";
+import { isPlainObject } from "../../schema/base";
+import { keyPath } from "../../schema/errors";
+import type { Job, RuntimeRef } from "../../schema/job";
 import type { KeyProblem, RawOperatorKeys } from "../backend";
 import { trainerArgv } from "../trainingPod";
 

@@ -3,7 +3,7 @@
 // replicated job of the trainer (`node`) counts its ready child Jobs (JobSet: a Job is ready when
 // all its pods are ready or done). The annotations make the Kubernetes provider wait as asked,
 // with the same meaning as for a PyTorchJob.
-import type { WaitMode } from "../../config/job";
+import type { WaitMode } from "../../schema/job";
 import { type JobCondition, providerWait, type RunStatus, stateFromConditions } from "../run";
 import { TRAINER_NODE } from "./names";
 

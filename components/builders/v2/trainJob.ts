@@ -4,9 +4,10 @@
 // cannot know: the job's volumes and /dev/shm, their identity and security contexts, registry
 // credentials, placement, and the run's labels and annotations.
 // @see pkg/apis/trainer/v1alpha1/trainjob_types.go in kubeflow/trainer v2.3.0
-import type { RuntimeRef } from "../../config/job";
-import { type RuntimeJob, runtimeJobs, TRAINER_JOB } from "../../config/runtimes";
+
 import { standardLabels } from "../../names";
+import type { RuntimeRef } from "../../schema/job";
+import { type RuntimeJob, runtimeJobs, TRAINER_JOB } from "../../schema/runtimes";
 import type {
   Affinity,
   EnvVar,
