@@ -22,6 +22,7 @@ import {
   withoutFrames,
 } from "./config";
 import { CHECKPOINT_SUBDIR, childResourceName, claimName, type VolumeRole } from "./names";
+import { fetchOf, type StackCredentials } from "./sources";
 
 /** Arguments of a `FineTuneJob`. */
 export interface FineTuneJobArgs {
@@ -180,11 +181,16 @@ export class FineTuneJob extends pulumi.ComponentResource {
 
     // Staging: one Job per volume whose source must be fetched, waited for to completion.
     const dataTimeouts = { create: args.staging.timeout, update: args.staging.timeout };
+    // The Secret each kind of fetch reads, when the stack has it.
+    const credentialSecrets: Record<StackCredentials, pulumi.Resource[]> = {
+      hfToken: hfSecret,
+      s3Credentials: args.s3Secret ? [args.s3Secret] : [],
+    };
     const staged: Partial<Record<"model" | "dataset", k8s.batch.v1.Job>> = {};
     for (const role of ["model", "dataset"] as const) {
       const volume: Volume | undefined = job[role];
       if (volume?.fetch === undefined) continue;
-      const image = volume.fetch.kind === "hf" ? (args.staging.hfImage ?? job.image) : args.staging.s3Image;
+      const fetch = fetchOf(volume.fetch);
       staged[role] = new k8s.batch.v1.Job(
         childResourceName(name, `stage-${role}`),
         buildStagingJob({
@@ -192,7 +198,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           role,
           volume,
           source: volume.fetch,
-          image,
+          image: fetch.image(args.staging, job.image),
           namespace,
           secrets: { hfToken, s3Credentials: args.s3Secret !== undefined },
           securityContext: job.securityContext,
@@ -200,11 +206,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
         }),
         {
           parent: this,
-          dependsOn: [
-            ...claimsOf(role),
-            ...(volume.fetch.kind === "hf" ? hfSecret : args.s3Secret ? [args.s3Secret] : []),
-            ...prerequisites,
-          ],
+          dependsOn: [...claimsOf(role), ...credentialSecrets[fetch.credentials], ...prerequisites],
           customTimeouts: dataTimeouts,
           ...runOptions(),
         },

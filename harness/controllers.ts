@@ -12,8 +12,6 @@ import { KWOK_STAGES } from "./paths";
 
 type Json = Record<string, any>;
 
-/** The KWOK stages of the shared reference folder (upstream v0.8.0, plus pod completion for PyTorchJob pods). */
-
 /** The annotation that lets an operator's pod become Ready (set once its webhook answers). */
 export const OPERATOR_READY_ANNOTATION = "e2e.finetune/operator-ready";
 

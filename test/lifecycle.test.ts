@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import * as pulumi from "@pulumi/pulumi";
-import { HF_DOWNLOAD_PROGRAM } from "../components/builders/dataJobs";
+import { HF_DOWNLOAD_PROGRAM } from "../components/sources/hf";
 import { skipAwaitTransform } from "../components/transforms";
 import { recordLogs } from "./support/logs";
 import { commandJob, OWNED, one, plan, runStack, T } from "./support/stacks";

@@ -5,12 +5,10 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
   claimName,
-  HF_TOKEN_SECRET,
   MOUNT_PATHS,
   prepareJobName,
   processedDataDir,
   RUN_ANNOTATIONS,
-  S3_SECRET,
   STAGING_TARGET,
   stagingJobName,
   standardLabels,
@@ -18,7 +16,7 @@ import {
 import type { Job, SecurityContextOverride } from "../schema/job";
 import type { InstructLabTrainer } from "../schema/trainer";
 import type { Volume } from "../schema/volumes";
-import { type FetchedSource, formatSource } from "../sources";
+import { type FetchedSource, fetchOf, formatSource, type StackCredentials } from "../sources";
 import type { EnvVar, NamespacedMetadata, PodSpec, VolumeMount } from "./k8sTypes";
 import { containerSecurityContext, podIdentity } from "./security";
 
@@ -37,66 +35,12 @@ export interface BatchJobManifest {
 }
 
 /**
- * The Python program a staging Job runs for hf:// sources. It is a constant: the repository,
- * revision and target arrive as argv elements, never inside the program text.
+ * The environment of a fetch: HOME on a scratch volume (the image's own home may not be writable),
+ * then its kind's client settings and credentials, all secrets through secretKeyRef.
  */
-export const HF_DOWNLOAD_PROGRAM = [
-  "import sys",
-  "from huggingface_hub import snapshot_download",
-  "repo_type, repo_id, revision, target = sys.argv[1:5]",
-  "path = snapshot_download(repo_id=repo_id, repo_type=repo_type, revision=revision or None, local_dir=target)",
-  'print("staged", repo_type, repo_id, revision or "(default branch)", "into", path)',
-].join("\n");
-
-/** The argv that fetches `source` into the staging target. */
-export function fetchArgv(source: FetchedSource): string[] {
-  switch (source.kind) {
-    case "hf":
-      return [
-        "python3",
-        "-c",
-        HF_DOWNLOAD_PROGRAM,
-        source.repoType,
-        source.repo,
-        source.revision ?? "",
-        STAGING_TARGET,
-      ];
-    case "s3":
-      return [
-        "aws",
-        "s3",
-        "sync",
-        `s3://${source.bucket}/${source.prefix}`,
-        STAGING_TARGET,
-        "--no-progress",
-        ...(source.endpoint !== undefined ? ["--endpoint-url", source.endpoint] : []),
-        ...(source.region !== undefined ? ["--region", source.region] : []),
-      ];
-  }
-}
-
-/** Credentials and client settings a fetch needs, all secrets through secretKeyRef. */
-export function fetchEnv(source: FetchedSource, secrets: { hfToken: boolean; s3Credentials: boolean }): EnvVar[] {
-  // HOME and the Hub cache point at a scratch volume: the image's own home may not be writable.
-  const env: EnvVar[] = [{ name: "HOME", value: "/tmp" }];
-  if (source.kind === "hf") {
-    env.push({ name: "HF_HOME", value: "/tmp/huggingface" }, { name: "HF_HUB_DISABLE_TELEMETRY", value: "1" });
-    if (secrets.hfToken) {
-      env.push({
-        name: "HF_TOKEN",
-        valueFrom: { secretKeyRef: { name: HF_TOKEN_SECRET.name, key: HF_TOKEN_SECRET.key } },
-      });
-    }
-  } else if (secrets.s3Credentials) {
-    env.push(
-      { name: "AWS_ACCESS_KEY_ID", valueFrom: { secretKeyRef: { name: S3_SECRET.name, key: S3_SECRET.accessKeyId } } },
-      {
-        name: "AWS_SECRET_ACCESS_KEY",
-        valueFrom: { secretKeyRef: { name: S3_SECRET.name, key: S3_SECRET.secretAccessKey } },
-      },
-    );
-  }
-  return env;
+function fetchEnv(source: FetchedSource, secrets: Readonly<Record<StackCredentials, boolean>>): EnvVar[] {
+  const fetch = fetchOf(source);
+  return [{ name: "HOME", value: "/tmp" }, ...fetch.env(source, secrets[fetch.credentials])];
 }
 
 /**
@@ -157,7 +101,7 @@ export function buildStagingJob(inputs: StagingJobInputs): BatchJobManifest {
             {
               name: "stage",
               image: inputs.image,
-              command: fetchArgv(source),
+              command: fetchOf(source).argv(source, STAGING_TARGET),
               env: fetchEnv(source, inputs.secrets),
               volumeMounts: [
                 { name: "target", mountPath: STAGING_TARGET },

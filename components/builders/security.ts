@@ -5,7 +5,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { type Component, standardLabels } from "../names";
 import type { Job, SecurityContextOverride } from "../schema/job";
-import type { FetchedSource } from "../sources";
+import { type FetchedSource, fetchOf } from "../sources";
 import type { NamespacedMetadata, NetworkPolicySpec, PodSecurityContext, SecurityContext } from "./k8sTypes";
 
 /** The ServiceAccount every pod of the program runs as. */
@@ -171,14 +171,6 @@ export function buildTrainingPolicy(job: string, namespace: pulumi.Input<string>
   });
 }
 
-/** The TCP port a fetch connects to: 443 for the Hub and AWS, else the endpoint's. */
-export function fetchPort(source: FetchedSource): number {
-  if (source.kind === "hf" || source.endpoint === undefined) return 443;
-  const url = new URL(source.endpoint);
-  if (url.port) return Number(url.port);
-  return url.protocol === "http:" ? 80 : 443;
-}
-
 /**
  * Lets a job's staging pods reach their sources' ports. NetworkPolicy selects addresses, not host
  * names, so the destination is any address on those ports (the Hub's and S3's addresses are not
@@ -190,7 +182,7 @@ export function buildStagingPolicy(
   sources: readonly FetchedSource[],
 ): NetworkPolicyManifest | undefined {
   if (sources.length === 0) return undefined;
-  const ports = [...new Set(sources.map(fetchPort))].sort((a, b) => a - b);
+  const ports = [...new Set(sources.map((s) => fetchOf(s).port(s)))].sort((a, b) => a - b);
   return networkPolicy(`${job}-staging`, namespace, standardLabels("staging", job), {
     podSelector: selectorOf(job, "staging"),
     policyTypes: ["Egress"],

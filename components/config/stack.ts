@@ -254,7 +254,7 @@ export function parseConfig(
         name,
         [
           ...imageWarnings(name, job.image),
-          ...trainingWarnings(name, job, hasS3Credentials),
+          ...trainingWarnings(name, job, { hfToken: stack.hfToken !== undefined, s3Credentials: hasS3Credentials }),
           ...gangWarnings(name, job, operator),
           ...runtimeWarnings(name, job.runtime),
         ],

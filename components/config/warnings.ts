@@ -8,7 +8,7 @@ import { backendOf } from "../builders/backends";
 import { MOUNT_PATHS } from "../names";
 import { keyPath } from "../schema/errors";
 import type { Job } from "../schema/job";
-import { formatSource } from "../sources";
+import { FETCHED_SCHEMES, fetchOf, type StackCredentials } from "../sources";
 import { type OperatorConfig, upstreamOperatorSource, type WORKER_POD_SECURITY } from "./operator";
 
 /**
@@ -26,19 +26,23 @@ export function imageWarnings(job: string, image: string): string[] {
 }
 
 /** Warnings for a job that deploys but cannot train as configured. */
-export function trainingWarnings(name: string, job: Job, hasS3Credentials: boolean): string[] {
+export function trainingWarnings(
+  name: string,
+  job: Job,
+  credentials: Readonly<Record<StackCredentials, boolean>>,
+): string[] {
   const warnings: string[] = [];
   for (const role of ["model", "dataset"] as const) {
     const volume = job[role];
     if (volume?.kind === "new" && volume.fetch === undefined) {
       warnings.push(
-        `${keyPath(["jobs", name, role])}: is a new, empty PVC with no source, mounted read-only at ${MOUNT_PATHS[role]}: the run finds nothing there. Set ${role}.source (hf://, s3://) to fill it, or existingClaim to use a PVC that holds the data.`,
+        `${keyPath(["jobs", name, role])}: is a new, empty PVC with no source, mounted read-only at ${MOUNT_PATHS[role]}: the run finds nothing there. Set ${role}.source (${FETCHED_SCHEMES.map((s) => `${s}://`).join(", ")}) to fill it, or existingClaim to use a PVC that holds the data.`,
       );
     }
-    if (volume?.fetch?.kind === "s3" && !hasS3Credentials) {
-      warnings.push(
-        `${keyPath(["jobs", name, role, "source"])}: ${formatSource(volume.fetch)} is fetched with no credentials (s3AccessKeyId and s3SecretAccessKey are not set): only a public bucket, or credentials the staging pod gets from its node, will work. Set both with pulumi config set --secret otherwise.`,
-      );
+    if (volume?.fetch !== undefined) {
+      const fetch = fetchOf(volume.fetch);
+      const key = keyPath(["jobs", name, role, "source"]);
+      warnings.push(...fetch.warnings(key, volume.fetch, credentials[fetch.credentials]));
     }
   }
   if (job.shmSize === undefined && job.resources.memory === undefined) {

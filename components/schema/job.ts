@@ -1,7 +1,7 @@
 // One fine-tune job: its image, nodes and GPUs, volumes, trainer, scheduling, run policy, waits
 // and metadata, with the rules that tie those keys together; and the map of jobs by name.
 import { z } from "zod";
-import { parseSource } from "../sources";
+import { FETCHED_SCHEMES, kindOf, parseSource } from "../sources";
 import { DNS1035_LABEL, ENV_VAR_NAME, isExtendedResourceName, parseQuantity } from "../validation";
 import {
   dns1123Subdomain,
@@ -117,7 +117,8 @@ function writerOf(job: Record<string, unknown>, role: "model" | "dataset"): stri
   const trainer = job.trainer;
   const prepares = isPlainObject(trainer) && trainer.type === "instructlab" && trainer.processData !== false;
   const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
-  if (typeof source === "object" && source.kind !== "pvc") return `staging of ${source.kind}:// writes into it`;
+  if (typeof source === "object" && kindOf(source).fetch !== undefined)
+    return `staging of ${source.kind}:// writes into it`;
   return role === "dataset" && prepares ? "data preparation writes the processed data into it" : undefined;
 }
 
@@ -329,7 +330,12 @@ function rawJobSuffixes(job: Record<string, unknown>): string[] {
     ["dataset", JOB_SUFFIXES.stageDataset],
   ] as const) {
     const v = job[role];
-    if (isPlainObject(v) && typeof v.source === "string" && /^(hf|s3):\/\//.test(v.source)) suffixes.push(suffix);
+    if (
+      isPlainObject(v) &&
+      typeof v.source === "string" &&
+      FETCHED_SCHEMES.some((s) => (v.source as string).startsWith(`${s}://`))
+    )
+      suffixes.push(suffix);
   }
   const trainer = job.trainer;
   if (isPlainObject(trainer) && trainer.type === "instructlab" && trainer.processData !== false) {

@@ -1,7 +1,15 @@
 // Model, dataset and output volumes: a new PersistentVolumeClaim or an existing one, optionally
 // filled from a source (hf://, s3://, pvc://), resolved to what the builders need.
 import { z } from "zod";
-import { type FetchedSource, parseSource, type Source } from "../sources";
+import {
+  FETCHED_SCHEMES,
+  type FetchedSource,
+  kindOf,
+  listSchemes,
+  parseSource,
+  SOURCE_KINDS,
+  type Source,
+} from "../sources";
 import { dns1123Subdomain, isPlainObject, quantity, strictObject, text } from "./base";
 
 /** PersistentVolumeClaim access modes. */
@@ -87,35 +95,34 @@ export const inputVolumeSchema = (role: "model" | "dataset") =>
     (v, ctx) => {
       const source = typeof v.source === "string" ? parseSource(v.source, role) : undefined;
       if (typeof source === "string") ctx.addIssue({ code: "custom", path: ["source"], message: source });
-      const kind = typeof source === "object" ? source.kind : undefined;
-      if (kind !== "s3") {
-        for (const key of ["endpoint", "region"] as const) {
-          if (v[key] !== undefined) {
-            ctx.addIssue({ code: "custom", path: [key], message: "applies only to an s3:// source" });
-          }
+      const kind = typeof source === "object" ? kindOf(source) : undefined;
+      const keys = v as Readonly<Record<string, unknown>>;
+      for (const other of SOURCE_KINDS.filter((k) => k !== kind)) {
+        for (const key of other.volumeKeys.filter((k) => keys[k] !== undefined)) {
+          ctx.addIssue({ code: "custom", path: [key], message: `applies only to an ${other.scheme}:// source` });
         }
       }
-      if (v.restage !== undefined && kind !== "hf" && kind !== "s3") {
+      if (v.restage !== undefined && kind?.fetch === undefined) {
         ctx.addIssue({
           code: "custom",
           path: ["restage"],
-          message: "applies only to an hf:// or s3:// source, which a staging Job fetches",
+          message: `applies only to an ${listSchemes(FETCHED_SCHEMES, "or")} source, which a staging Job fetches`,
         });
       }
-      if (kind === "pvc") {
+      if (kind?.mount !== undefined) {
         for (const key of ["existingClaim", "size", "storageClass", "accessMode"] as const) {
           if (v[key] !== undefined) {
             ctx.addIssue({
               code: "custom",
               path: [key],
-              message: "cannot be combined with a pvc:// source, which names the claim to mount",
+              message: `cannot be combined with a ${kind.scheme}:// source, which names the claim to mount`,
             });
           }
         }
         return;
       }
       if (v.source !== undefined && typeof source === "string") return;
-      checkClaim(v, ctx, kind ? ` to stage ${kind}:// into` : "");
+      checkClaim(v, ctx, kind ? ` to stage ${kind.scheme}:// into` : "");
     },
     { when: (payload) => isPlainObject(payload.value) },
   );
@@ -181,21 +188,11 @@ function defaultAccessMode(nodes: number): NewVolume["accessMode"] {
 /** A validated model or dataset volume as the builders use it: new or existing claim, and what to fetch into it. */
 export function resolveInputVolume(v: InputVolumeInput, role: "model" | "dataset", nodes: number): Volume {
   const source = v.source !== undefined ? (parseSource(v.source, role) as Source) : undefined;
-  if (source?.kind === "pvc") {
-    return { kind: "existing", claimName: source.claim, ...(source.path ? { subPath: source.path } : {}) };
-  }
+  const kind = source !== undefined ? kindOf(source) : undefined;
+  const mount = source !== undefined ? kind?.mount?.(source) : undefined;
+  if (mount !== undefined) return { kind: "existing", ...mount };
   const fetch: { fetch?: FetchedSource; restage?: string } =
-    source?.kind === "s3"
-      ? {
-          fetch: {
-            ...source,
-            ...(v.endpoint !== undefined ? { endpoint: v.endpoint } : {}),
-            ...(v.region !== undefined ? { region: v.region } : {}),
-          },
-        }
-      : source
-        ? { fetch: source }
-        : {};
+    source !== undefined && kind !== undefined ? { fetch: kind.withKeys(source, v) as FetchedSource } : {};
   if (v.restage !== undefined) fetch.restage = v.restage;
   if (v.existingClaim !== undefined) return { kind: "existing", claimName: v.existingClaim, ...fetch };
   return {
