@@ -1,28 +1,21 @@
 // One fine-tune run: its new PersistentVolumeClaims, the Jobs that stage its data and prepare
 // it (once, before training), and its training job (a PyTorchJob or a TrainJob, as the backend
 // spells it), with the lifecycle options that make `pulumi preview` honest about reruns and
-// `pulumi destroy` careful with checkpoints.
+// `pulumi destroy` careful with checkpoints. What the run is made of is its plan
+// (builders/plan.ts); how it is judged when the wait ends is cluster/judge.ts's. This component
+// turns the plan into resources, orders them, and wires the wait and the judgement.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Backend, TrainingJobStatus } from "./builders/backend";
-import { buildPrepareJob, buildStagingJob } from "./builders/dataJobs";
 import type { QueueStatus } from "./builders/kueue";
-import { type JobCondition, runVerdict, verdictMessage } from "./builders/run";
-import { buildStagingPolicy, buildTrainingPolicy } from "./builders/security";
-import { buildPersistentVolumeClaim } from "./builders/storage";
-import { PYTORCHJOB_BACKEND } from "./builders/v1/backend";
+import { planRun, programWaits } from "./builders/plan";
+import type { JobCondition } from "./builders/run";
+import { judgeRun } from "./cluster/judge";
 import type { ClusterReader } from "./cluster/reader";
 import { type WatchResult, watchQueuedRun } from "./cluster/watchRun";
-import {
-  durationSeconds,
-  type InstructLabTrainer,
-  type Job,
-  type StagingConfig,
-  type Volume,
-  withoutFrames,
-} from "./config";
+import { durationSeconds, type Job, type StagingConfig, withoutFrames } from "./config";
 import { CHECKPOINT_SUBDIR, childResourceName, claimName, type VolumeRole } from "./names";
-import { fetchOf, type StackCredentials } from "./sources";
+import type { StackCredentials } from "./sources";
 
 /** Arguments of a `FineTuneJob`. */
 export interface FineTuneJobArgs {
@@ -30,11 +23,8 @@ export interface FineTuneJobArgs {
   readonly namespace: pulumi.Input<string>;
   /** The validated job config. */
   readonly job: Job;
-  /**
-   * The operator generation that runs the job, and how it spells it.
-   * @default the training operator v1 (PyTorchJob)
-   */
-  readonly backend?: Backend;
+  /** The operator generation that runs the job, and how it spells it (builders/backends.ts). */
+  readonly backend: Backend;
   /** How staging Jobs fetch sources. */
   readonly staging: StagingConfig;
   /**
@@ -98,28 +88,12 @@ export interface FineTuneJobArgs {
   readonly cluster?: () => Promise<ClusterReader>;
 }
 
-const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
-
 /**
  * Options of a resource that is one run of something: any change to its spec is a new run, so it
  * is replaced (deleted first: its name is fixed) rather than patched under running pods.
  */
 function runOptions(): pulumi.CustomResourceOptions {
   return { replaceOnChanges: ["spec"], deleteBeforeReplace: true };
-}
-
-/**
- * What the user reads when the wait of a queued job ends without reaching what `wait` asks and
- * the run did not fail (a failed run reads as any other: `verdictMessage`).
- */
-function queuedRunMessage(key: string, seen: WatchResult): string {
-  if (seen.forever && seen.queue.state === "inadmissible") {
-    return (
-      `${key}: ${seen.error}. Kueue keeps it queued until the job or the queues change: lower its ` +
-      "resources or nodes, or move it to another queue (a new run), or have the ClusterQueue's quota raised; then run pulumi up again."
-    );
-  }
-  return `${key}: ${seen.error}. The job is left as it is: the next pulumi up waits for it again.`;
 }
 
 /** The training job resource with the `status` output it is given (see below). */
@@ -152,97 +126,65 @@ export class FineTuneJob extends pulumi.ComponentResource {
 
   constructor(name: string, args: FineTuneJobArgs, opts?: pulumi.ComponentResourceOptions) {
     super("finetune:index:FineTuneJob", name, {}, opts);
-    const { job, namespace } = args;
-    const hfToken = args.hfTokenSecret !== undefined;
+    const { job, namespace, backend } = args;
     const hfSecret = args.hfTokenSecret ? [args.hfTokenSecret] : [];
     const prerequisites = args.podPrerequisites ?? [];
-    const imagePullSecrets = args.imagePullSecrets ?? false;
+    // A queued job is waited for by the program, which reads why Kueue has not admitted it.
+    const waits = programWaits(job, args.judgeRun !== false, args.cluster !== undefined);
+    const plan = planRun({
+      name,
+      namespace,
+      job,
+      backend,
+      staging: args.staging,
+      credentials: { hfToken: args.hfTokenSecret !== undefined, s3Credentials: args.s3Secret !== undefined },
+      imagePullSecrets: args.imagePullSecrets ?? false,
+      networkPolicy: args.networkPolicy ?? false,
+      programWaits: waits,
+    });
 
-    if (args.networkPolicy) {
-      new k8s.networking.v1.NetworkPolicy(childResourceName(name, "training"), buildTrainingPolicy(name, namespace), {
-        parent: this,
-      });
-      const fetched = [job.model?.fetch, job.dataset?.fetch].filter((f) => f !== undefined);
-      const staging = buildStagingPolicy(name, namespace, fetched);
-      if (staging) new k8s.networking.v1.NetworkPolicy(childResourceName(name, "staging"), staging, { parent: this });
+    for (const { child, manifest } of plan.networkPolicies) {
+      new k8s.networking.v1.NetworkPolicy(childResourceName(name, child), manifest, { parent: this });
     }
-
     const claims: Partial<Record<VolumeRole, k8s.core.v1.PersistentVolumeClaim>> = {};
-    for (const role of ROLES) {
-      const volume = job[role];
-      if (volume?.kind !== "new") continue;
-      claims[role] = new k8s.core.v1.PersistentVolumeClaim(
-        childResourceName(name, role),
-        buildPersistentVolumeClaim(name, role, volume, namespace),
-        { parent: this, retainOnDelete: volume.retain, protect: volume.protect },
-      );
+    for (const { role, manifest, retain, protect } of plan.claims) {
+      claims[role] = new k8s.core.v1.PersistentVolumeClaim(childResourceName(name, role), manifest, {
+        parent: this,
+        retainOnDelete: retain,
+        protect,
+      });
     }
     const claimsOf = (...roles: VolumeRole[]) => roles.flatMap((r) => (claims[r] ? [claims[r]] : []));
 
-    // Staging: one Job per volume whose source must be fetched, waited for to completion.
+    // Staging: one Job per volume whose source must be fetched, waited for to completion, after the
+    // Secret its fetch reads; then data preparation, once per run, after staging.
     const dataTimeouts = { create: args.staging.timeout, update: args.staging.timeout };
-    // The Secret each kind of fetch reads, when the stack has it.
     const credentialSecrets: Record<StackCredentials, pulumi.Resource[]> = {
       hfToken: hfSecret,
       s3Credentials: args.s3Secret ? [args.s3Secret] : [],
     };
-    const staged: Partial<Record<"model" | "dataset", k8s.batch.v1.Job>> = {};
-    for (const role of ["model", "dataset"] as const) {
-      const volume: Volume | undefined = job[role];
-      if (volume?.fetch === undefined) continue;
-      const fetch = fetchOf(volume.fetch);
-      staged[role] = new k8s.batch.v1.Job(
-        childResourceName(name, `stage-${role}`),
-        buildStagingJob({
-          job: name,
-          role,
-          volume,
-          source: volume.fetch,
-          image: fetch.image(args.staging, job.image),
-          namespace,
-          secrets: { hfToken, s3Credentials: args.s3Secret !== undefined },
-          securityContext: job.securityContext,
-          imagePullSecrets,
-        }),
-        {
+    const stagingJobs = plan.staging.map(
+      ({ role, manifest, credentials }) =>
+        new k8s.batch.v1.Job(childResourceName(name, `stage-${role}`), manifest, {
           parent: this,
-          dependsOn: [...claimsOf(role), ...credentialSecrets[fetch.credentials], ...prerequisites],
+          dependsOn: [...claimsOf(role), ...credentialSecrets[credentials], ...prerequisites],
           customTimeouts: dataTimeouts,
           ...runOptions(),
-        },
-      );
-    }
-    const stagingJobs = Object.values(staged);
-
-    // Data preparation: once per run of the InstructLab trainer, after staging.
-    let prepare: k8s.batch.v1.Job | undefined;
-    if (job.trainer.type === "instructlab" && job.trainer.processData && job.model && job.dataset) {
-      prepare = new k8s.batch.v1.Job(
-        childResourceName(name, "prepare"),
-        buildPrepareJob({
-          name,
-          namespace,
-          job: { ...job, trainer: job.trainer as InstructLabTrainer, model: job.model, dataset: job.dataset },
-          imagePullSecrets,
         }),
-        {
+    );
+    const prepare = plan.prepare
+      ? new k8s.batch.v1.Job(childResourceName(name, "prepare"), plan.prepare, {
           parent: this,
           dependsOn: [...claimsOf("model", "dataset"), ...stagingJobs, ...prerequisites],
           customTimeouts: dataTimeouts,
           ...runOptions(),
-        },
-      );
-    }
+        })
+      : undefined;
 
-    const backend = args.backend ?? PYTORCHJOB_BACKEND;
-    // A queued job is waited for by the program, which reads why Kueue has not admitted it.
-    const programWaits =
-      job.queue !== undefined && job.wait !== "none" && args.judgeRun !== false && args.cluster !== undefined;
-    const manifest = backend.build({ name, namespace, job, hfToken, imagePullSecrets, programWaits });
     const trainingJob = new k8s.apiextensions.CustomResource(
       childResourceName(name, backend.resourceSuffix),
       // `status` is declared so that the provider's view of it becomes an output.
-      { ...manifest, status: undefined },
+      { ...plan.training, status: undefined },
       {
         parent: this,
         dependsOn: [
@@ -255,7 +197,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           ...prerequisites,
         ],
         ...runOptions(),
-        ...(job.timeout !== undefined && !programWaits
+        ...(job.timeout !== undefined && !waits
           ? { customTimeouts: { create: job.timeout, update: job.timeout } }
           : {}),
       },
@@ -265,7 +207,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
     this.namespace = trainingJob.metadata.namespace;
     this.outputClaim = pulumi.output(job.output.kind === "existing" ? job.output.claimName : claimName(name, "output"));
     this.checkpointPath = pulumi.output(CHECKPOINT_SUBDIR);
-    const watched = programWaits
+    const watched = waits
       ? pulumi
           .all([trainingJob.metadata.uid, this.namespace])
           .apply(async ([uid, ns]): Promise<WatchResult | undefined> => {
@@ -314,30 +256,23 @@ export class FineTuneJob extends pulumi.ComponentResource {
     this.outcome = pulumi
       .all([status, this.conditions, this.namespace, watched])
       .apply(([st, conditions, ns, seen]) => {
-        if (programWaits) {
-          // Judged by the watch; a preview (no watch) judges nothing it has not seen.
-          if (seen?.error === undefined) return conditions;
-          const key = args.configKey ?? name;
-          const run = backend.readStatus(seen.status);
-          const message =
-            run.state === "failed"
-              ? verdictMessage(key, { ok: false, status: run, error: seen.error }, false)
-              : queuedRunMessage(key, seen);
-          throw withoutFrames(new pulumi.ResourceError(message, this, true));
-        }
-        // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.
-        if (st === undefined || args.judgeRun === false) return conditions;
-        const verdict = runVerdict(backend.kind, `${ns}/${name}`, job.wait, backend.readStatus(st));
-        if (verdict.ok) return conditions;
         const preview = pulumi.runtime.isDryRun();
-        const message = verdictMessage(args.configKey ?? name, verdict, preview);
-        if (preview) {
-          pulumi.log.warn(message, this);
-          return conditions;
-        }
+        const judgement = judgeRun({
+          backend,
+          key: args.configKey ?? name,
+          job: `${ns}/${name}`,
+          wait: job.wait,
+          judge: args.judgeRun !== false,
+          programWaits: waits,
+          seen,
+          status: st,
+          preview,
+        });
+        if (judgement.kind === "warn") pulumi.log.warn(judgement.message, this);
         // A rejected Output fails the deploy, with a non-zero exit from the CLI too; a logged error
         // diagnostic would not. The stack trace says nothing to the user, so it is hidden.
-        throw withoutFrames(new pulumi.ResourceError(message, this, true));
+        if (judgement.kind === "fail") throw withoutFrames(new pulumi.ResourceError(judgement.message, this, true));
+        return conditions;
       });
     this.registerOutputs({
       queue: this.queue,

@@ -39,10 +39,13 @@ export interface RawOperatorKeys {
 /** The Pod Security levels a namespace of the program's jobs enforces. */
 export type PodSecurityLevel = "restricted" | "baseline";
 
+/** An operator generation: the major version of kubeflow/trainer. */
+export type Generation = 1 | 2;
+
 /** How one operator generation runs a job. */
 export interface Backend {
   /** The generation: the major version of kubeflow/trainer. */
-  readonly generation: 1 | 2;
+  readonly generation: Generation;
   /** The overlay of kubeflow/trainer's manifests that installs it (`manifests/overlays/<overlay>`). */
   readonly installOverlay: string;
   /** Whether the stack installs runtimes with it (`trainingOperator.runtimesSource`). */

@@ -1,17 +1,17 @@
 // The backends by generation: the one place that maps `trainingOperator.version`'s generation (the
 // major version of kubeflow/trainer) to how jobs are run. A third generation is one more entry.
-import type { Backend } from "./backend";
+import type { Backend, Generation } from "./backend";
 import { PYTORCHJOB_BACKEND } from "./v1/backend";
 import { TRAINJOB_BACKEND } from "./v2/backend";
 
 /** Every backend, by generation. */
-export const BACKENDS: Readonly<Record<Backend["generation"], Backend>> = {
+export const BACKENDS: Readonly<Record<Generation, Backend>> = {
   1: PYTORCHJOB_BACKEND,
   2: TRAINJOB_BACKEND,
 };
 
 /** The backend of a generation. */
-export function backendOf(generation: Backend["generation"]): Backend {
+export function backendOf(generation: Generation): Backend {
   return BACKENDS[generation];
 }
 

@@ -2,6 +2,7 @@
 // or Kubeflow Trainer v2), whether the stack installs it, and where its manifests come from.
 import * as fs from "node:fs";
 import { z } from "zod";
+import type { Generation } from "../builders/backend";
 import { backendOf } from "../builders/backends";
 import { BundleError, type KubernetesObject } from "../bundle";
 import { isPlainObject, strictObject, text } from "../schema/base";
@@ -21,12 +22,12 @@ export type OperatorSource =
   | { readonly kind: "directory"; readonly location: string };
 
 /** The operator generation a release belongs to: the major version of kubeflow/trainer. */
-export function generationOf(version: string): 1 | 2 {
+export function generationOf(version: string): Generation {
   return version.startsWith("v2.") ? 2 : 1;
 }
 
 /** The generation a raw config targets (before validation: the default release's when unset or invalid). */
-export function rawGeneration(raw: Readonly<Record<string, unknown>>): 1 | 2 {
+export function rawGeneration(raw: Readonly<Record<string, unknown>>): Generation {
   const op = raw.trainingOperator;
   return generationOf(isPlainObject(op) && typeof op.version === "string" ? op.version : "");
 }
@@ -118,7 +119,7 @@ export interface OperatorConfig {
   /** Its release. */
   readonly version: string;
   /** The generation the cluster runs (from `version`, also when the stack does not install it). */
-  readonly generation: 1 | 2;
+  readonly generation: Generation;
   /** Where the manifests come from (v2: the manager with JobSet): set when the stack installs it. */
   readonly source?: OperatorSource;
   /** Where Trainer v2's built-in runtimes come from: set when the stack installs v2. */

@@ -1,27 +1,20 @@
 // The benchmark's floor: the manifests of a stack built by the pure builders alone, as plain
 // objects, serialized to YAML (what declaring them cannot cost less than).
 import { stringify } from "yaml";
-import { buildPrepareJob, buildStagingJob } from "../../components/builders/dataJobs";
+import { backendOf } from "../../components/builders/backends";
+import { planRun, programWaits } from "../../components/builders/plan";
 import {
   buildDefaultDenyPolicy,
   buildDnsPolicy,
   buildServiceAccount,
-  buildStagingPolicy,
-  buildTrainingPolicy,
   podSecurityLabels,
   podSecurityLevel,
 } from "../../components/builders/security";
-import {
-  buildHfTokenSecret,
-  buildNamespace,
-  buildPersistentVolumeClaim,
-  buildS3CredentialsSecret,
-} from "../../components/builders/storage";
-import { buildPyTorchJob } from "../../components/builders/v1/pytorchJob";
-import { type InstructLabTrainer, parseStackConfig } from "../../components/config";
+import { buildHfTokenSecret, buildNamespace, buildS3CredentialsSecret } from "../../components/builders/storage";
+import { parseStackConfig } from "../../components/config";
 import type { StackConfig } from "../mockRun";
 
-/** The floor: the same manifests from the pure builders, as plain objects, serialized to YAML. */
+/** The floor: the same manifests from the pure builders (each job's from its plan), serialized to YAML. */
 export function baseline(config: StackConfig, secretKeys: string[]): number {
   const secrets = new Set(secretKeys.map((k) => k.replace(/^finetune:/, "")));
   const parsed = parseStackConfig(config, secrets, undefined, Number.POSITIVE_INFINITY);
@@ -35,47 +28,27 @@ export function baseline(config: StackConfig, secretKeys: string[]): number {
     buildDefaultDenyPolicy(ns),
     buildDnsPolicy(ns),
   ];
+  // Each job's objects from the same plan the FineTuneJob component declares.
+  const backend = backendOf(parsed.trainingOperator.generation);
   for (const [name, job] of jobs) {
-    for (const role of ["model", "dataset", "output"] as const) {
-      const v = job[role];
-      if (v?.kind === "new") objects.push(buildPersistentVolumeClaim(name, role, v, ns));
-    }
-    for (const role of ["model", "dataset"] as const) {
-      const v = job[role];
-      if (v?.fetch) {
-        objects.push(
-          buildStagingJob({
-            job: name,
-            role,
-            volume: v,
-            source: v.fetch,
-            image: job.image,
-            namespace: ns,
-            secrets: { hfToken: true, s3Credentials: true },
-            imagePullSecrets: false,
-          }),
-        );
-      }
-    }
-    if (job.trainer.type === "instructlab" && job.trainer.processData && job.model && job.dataset) {
-      const trainer = job.trainer as InstructLabTrainer;
-      objects.push(
-        buildPrepareJob({
-          name,
-          namespace: ns,
-          job: { ...job, trainer, model: job.model, dataset: job.dataset },
-          imagePullSecrets: false,
-        }),
-      );
-    }
-    objects.push(buildPyTorchJob({ name, namespace: ns, job, hfToken: true }));
-    objects.push(buildTrainingPolicy(name, ns));
-    const staging = buildStagingPolicy(
+    const plan = planRun({
       name,
-      ns,
-      [job.model?.fetch, job.dataset?.fetch].filter((f) => f !== undefined),
+      namespace: ns,
+      job,
+      backend,
+      staging: parsed.staging,
+      credentials: { hfToken: parsed.hasHfToken, s3Credentials: parsed.hasS3Credentials },
+      imagePullSecrets: parsed.hasImagePullSecrets,
+      networkPolicy: parsed.networkPolicy,
+      programWaits: programWaits(job, !parsed.cluster.skipAwait, true),
+    });
+    objects.push(
+      ...plan.networkPolicies.map((p) => p.manifest),
+      ...plan.claims.map((c) => c.manifest),
+      ...plan.staging.map((j) => j.manifest),
+      ...(plan.prepare ? [plan.prepare] : []),
+      plan.training,
     );
-    if (staging) objects.push(staging);
   }
   return objects.map((o) => stringify(o, { aliasDuplicateObjects: false })).join("---\n").length;
 }

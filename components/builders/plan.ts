@@ -1,0 +1,130 @@
+// The plan of one run: every object a fine-tune job declares, as pure manifests in the order they
+// are declared, with what each needs from the others (which Secret a fetch reads, which volumes a
+// claim is). The FineTuneJob component only turns it into resources and wires their order; the
+// benchmark's floor builds the same plan.
+import type * as pulumi from "@pulumi/pulumi";
+import type { VolumeRole } from "../names";
+import type { Job } from "../schema/job";
+import type { InstructLabTrainer } from "../schema/trainer";
+import { fetchOf, type StackCredentials, type StagingImages } from "../sources";
+import type { Backend, TrainingJobManifest } from "./backend";
+import { type BatchJobManifest, buildPrepareJob, buildStagingJob } from "./dataJobs";
+import { buildStagingPolicy, buildTrainingPolicy, type NetworkPolicyManifest } from "./security";
+import { buildPersistentVolumeClaim, type PersistentVolumeClaimManifest } from "./storage";
+
+/** What a run's plan is made from. */
+export interface RunPlanInputs {
+  /** The job name. */
+  readonly name: string;
+  readonly namespace: pulumi.Input<string>;
+  /** The validated job config. */
+  readonly job: Job;
+  /** The operator generation that runs it. */
+  readonly backend: Backend;
+  /** The staging images the stack names. */
+  readonly staging: StagingImages;
+  /** Which of the stack's credentials Secrets exist. */
+  readonly credentials: Readonly<Record<StackCredentials, boolean>>;
+  /** Whether the pods pull their images with the namespace's registry credentials. */
+  readonly imagePullSecrets: boolean;
+  /** Whether NetworkPolicies confine the job's traffic. */
+  readonly networkPolicy: boolean;
+  /** Whether the program waits for the training job itself (see `programWaits`). */
+  readonly programWaits: boolean;
+}
+
+/** A run's children, in the order they are declared. */
+export interface RunPlan {
+  /** The job's NetworkPolicies: its training pods', and its staging pods' when it stages. */
+  readonly networkPolicies: readonly {
+    readonly child: "training" | "staging";
+    readonly manifest: NetworkPolicyManifest;
+  }[];
+  /** The claims the job creates, with whether destroy keeps them. */
+  readonly claims: readonly {
+    readonly role: VolumeRole;
+    readonly manifest: PersistentVolumeClaimManifest;
+    readonly retain: boolean;
+    readonly protect: boolean;
+  }[];
+  /** One staging Job per volume whose source is fetched, with the credentials its fetch reads. */
+  readonly staging: readonly {
+    readonly role: "model" | "dataset";
+    readonly manifest: BatchJobManifest;
+    readonly credentials: StackCredentials;
+  }[];
+  /** The data preparation Job of an InstructLab run that processes its data. */
+  readonly prepare?: BatchJobManifest;
+  /** The training job, as the backend spells it. */
+  readonly training: TrainingJobManifest;
+}
+
+const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
+
+/**
+ * Whether the program waits for a job itself rather than the provider: a queued job, when the run
+ * is judged and the program can read the cluster (it reads why Kueue has not admitted it).
+ */
+export function programWaits(job: Job, judgeRun: boolean, readsCluster: boolean): boolean {
+  return job.queue !== undefined && job.wait !== "none" && judgeRun && readsCluster;
+}
+
+/** The plan of one run. */
+export function planRun(inputs: RunPlanInputs): RunPlan {
+  const { name, namespace, job, imagePullSecrets } = inputs;
+  const fetched = [job.model?.fetch, job.dataset?.fetch].filter((f) => f !== undefined);
+  const staging = inputs.networkPolicy ? buildStagingPolicy(name, namespace, fetched) : undefined;
+  const networkPolicies = inputs.networkPolicy
+    ? [
+        { child: "training" as const, manifest: buildTrainingPolicy(name, namespace) },
+        ...(staging ? [{ child: "staging" as const, manifest: staging }] : []),
+      ]
+    : [];
+  const claims = ROLES.flatMap((role) => {
+    const volume = job[role];
+    if (volume?.kind !== "new") return [];
+    return [
+      {
+        role,
+        manifest: buildPersistentVolumeClaim(name, role, volume, namespace),
+        retain: volume.retain,
+        protect: volume.protect,
+      },
+    ];
+  });
+  const stagingJobs = (["model", "dataset"] as const).flatMap((role) => {
+    const volume = job[role];
+    if (volume?.fetch === undefined) return [];
+    const fetch = fetchOf(volume.fetch);
+    const manifest = buildStagingJob({
+      job: name,
+      role,
+      volume,
+      source: volume.fetch,
+      image: fetch.image(inputs.staging, job.image),
+      namespace,
+      secrets: inputs.credentials,
+      securityContext: job.securityContext,
+      imagePullSecrets,
+    });
+    return [{ role, manifest, credentials: fetch.credentials }];
+  });
+  const prepare =
+    job.trainer.type === "instructlab" && job.trainer.processData && job.model && job.dataset
+      ? buildPrepareJob({
+          name,
+          namespace,
+          job: { ...job, trainer: job.trainer as InstructLabTrainer, model: job.model, dataset: job.dataset },
+          imagePullSecrets,
+        })
+      : undefined;
+  const training = inputs.backend.build({
+    name,
+    namespace,
+    job,
+    hfToken: inputs.credentials.hfToken,
+    imagePullSecrets,
+    programWaits: inputs.programWaits,
+  });
+  return { networkPolicies, claims, staging: stagingJobs, ...(prepare ? { prepare } : {}), training };
+}

@@ -1,0 +1,68 @@
+// The judgement of a run when `pulumi up` stops waiting for it: from what the provider's wait or
+// the program's own watch (watchRun.ts) last saw, whether the deploy passes, passes with a warning
+// (a preview of a failed run), or fails with the message the user reads.
+import type { Backend, TrainingJobStatus } from "../builders/backend";
+import { runVerdict, verdictMessage } from "../builders/run";
+import type { WaitMode } from "../schema/job";
+import type { WatchResult } from "./watchRun";
+
+/** Whether the deploy passes, and what to say when it does not. */
+export type Judgement =
+  | { readonly kind: "pass" }
+  | { readonly kind: "warn"; readonly message: string }
+  | { readonly kind: "fail"; readonly message: string };
+
+/** What a run is judged from. */
+export interface JudgeInputs {
+  readonly backend: Backend;
+  /** The job's config key, which messages name (`finetune:jobs.granite`). */
+  readonly key: string;
+  /** The job's `namespace/name`. */
+  readonly job: string;
+  readonly wait: WaitMode;
+  /** Whether the run is judged at all (off when nothing is awaited: `cluster.skipAwait`). */
+  readonly judge: boolean;
+  /** Whether the program watched the job itself (a queued job). */
+  readonly programWaits: boolean;
+  /** What the program's watch saw; none in a preview, or when the provider waited. */
+  readonly seen: WatchResult | undefined;
+  /** The job's status as the provider's wait left it; none when nothing was observed. */
+  readonly status: TrainingJobStatus | undefined;
+  /** Whether this is a preview. */
+  readonly preview: boolean;
+}
+
+/**
+ * What the user reads when the wait of a queued job ends without reaching what `wait` asks and
+ * the run did not fail (a failed run reads as any other: `verdictMessage`).
+ */
+export function queuedRunMessage(key: string, seen: WatchResult): string {
+  if (seen.forever && seen.queue.state === "inadmissible") {
+    return (
+      `${key}: ${seen.error}. Kueue keeps it queued until the job or the queues change: lower its ` +
+      "resources or nodes, or move it to another queue (a new run), or have the ClusterQueue's quota raised; then run pulumi up again."
+    );
+  }
+  return `${key}: ${seen.error}. The job is left as it is: the next pulumi up waits for it again.`;
+}
+
+/** Judges a run from what was last seen of it. */
+export function judgeRun(inputs: JudgeInputs): Judgement {
+  const { backend, key, seen } = inputs;
+  if (inputs.programWaits) {
+    // Judged by the watch; a preview (no watch) judges nothing it has not seen.
+    if (seen?.error === undefined) return { kind: "pass" };
+    const run = backend.readStatus(seen.status);
+    const message =
+      run.state === "failed"
+        ? verdictMessage(key, { ok: false, status: run, error: seen.error }, false)
+        : queuedRunMessage(key, seen);
+    return { kind: "fail", message };
+  }
+  // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.
+  if (inputs.status === undefined || !inputs.judge) return { kind: "pass" };
+  const verdict = runVerdict(backend.kind, inputs.job, inputs.wait, backend.readStatus(inputs.status));
+  if (verdict.ok) return { kind: "pass" };
+  const message = verdictMessage(key, verdict, inputs.preview);
+  return inputs.preview ? { kind: "warn", message } : { kind: "fail", message };
+}
