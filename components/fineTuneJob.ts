@@ -81,11 +81,10 @@ export interface FineTuneJobArgs {
    */
   readonly context?: string;
   /**
-   * Reads the cluster for what the provider cannot wait on: with it, the program waits for a job
-   * with a Kueue queue itself, reading the job and its Workload (components/cluster/watchRun.ts).
-   * @default none: the provider waits for every job
+   * Reads the cluster for what the provider cannot wait on: the program waits for a job with a
+   * Kueue queue itself, reading the job and its Workload (components/cluster/watchRun.ts).
    */
-  readonly cluster?: () => Promise<ClusterReader>;
+  readonly cluster: () => Promise<ClusterReader>;
 }
 
 /**
@@ -130,7 +129,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
     const hfSecret = args.hfTokenSecret ? [args.hfTokenSecret] : [];
     const prerequisites = args.podPrerequisites ?? [];
     // A queued job is waited for by the program, which reads why Kueue has not admitted it.
-    const waits = programWaits(job, args.judgeRun !== false, args.cluster !== undefined);
+    const waits = programWaits(job, args.judgeRun !== false);
     const plan = planRun({
       name,
       namespace,
@@ -215,7 +214,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
             if (pulumi.runtime.isDryRun() || uid === undefined) return undefined;
             try {
               const env = {
-                reader: args.cluster as () => Promise<ClusterReader>,
+                reader: args.cluster,
                 onPassingError: (message: string) => pulumi.log.info(message, this),
               };
               return await watchQueuedRun(env, {

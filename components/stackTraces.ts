@@ -1,9 +1,9 @@
 // Declaring the stack without V8's stack capture. The Pulumi SDK takes `new Error().stack` for
 // every promise it tracks (`debuggablePromise`: four per output property of every resource), and
 // formatting it maps each frame through the source maps of the program and of the SDKs. It keeps
-// those traces only to print leaked promises under PULUMI_DEBUG_PROMISE_LEAKS. At 1,000 jobs under
-// the mock runtime they took half the program's time and 0.2 to 0.3 GB of its peak memory (README,
-// Performance). The SDK's record of where each resource is declared is taken apart, with its own
+// those traces only to print leaked promises under PULUMI_DEBUG_PROMISE_LEAKS. For large stacks
+// under the mock runtime they took a large share of the program's time and peak memory (README,
+// Performance, has the numbers). The SDK's record of where each resource is declared is taken apart, with its own
 // limit, and is not affected.
 
 /** V8's default `Error.stackTraceLimit`. */

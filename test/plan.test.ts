@@ -95,12 +95,12 @@ describe("programWaits", () => {
       },
       new Set(),
     ).jobs.a;
-  it("is the program's for a queued, judged job when it reads the cluster, else the provider's", () => {
-    assert.equal(programWaits(job({ queue: "team-a" }), true, true), true);
-    assert.equal(programWaits(job({ queue: "team-a" }), false, true), false);
-    assert.equal(programWaits(job({ queue: "team-a" }), true, false), false);
-    assert.equal(programWaits(job({ queue: "team-a", wait: "none" }), true, true), false);
-    assert.equal(programWaits(job({}), true, true), false);
+  it("is the program's for a queued job that is judged, else the provider's", () => {
+    assert.equal(programWaits(job({ queue: "team-a" }), true), true);
+    assert.equal(programWaits(job({ queue: "team-a", wait: "admitted" }), true), true);
+    assert.equal(programWaits(job({ queue: "team-a" }), false), false);
+    assert.equal(programWaits(job({ queue: "team-a", wait: "none" }), true), false);
+    assert.equal(programWaits(job({}), true), false);
   });
 });
 

@@ -92,18 +92,9 @@ describe("queues: the job is submitted to a LocalQueue by its label", () => {
 });
 
 describe("queues: the admitted wait", () => {
-  it("waits on v1 for Kueue to resume the PyTorchJob (suspend: false), or for it to run or end", () => {
-    assert.deepEqual(v1Wait("admitted"), {
-      "pulumi.com/waitFor":
-        'jsonpath={.spec[?$.spec.runPolicy.suspend==false || $.status.conditions[?@.status=="True" && (@.type=="Running" || @.type=="Succeeded" || @.type=="Failed")]]}',
-    });
-  });
-
-  it("waits on v2 for Kueue to resume the TrainJob, or for its trainer to run, or for it to end", () => {
-    assert.deepEqual(v2Wait("admitted"), {
-      "pulumi.com/waitFor":
-        'jsonpath={.spec[?$.spec.suspend==false || $.status.conditions[?@.status=="True" && (@.type=="Complete" || @.type=="Failed")] || $.status.jobsStatus[?@.name=="node" && (@.ready > 0 || @.succeeded > 0)]]}',
-    });
+  it("is never the provider's, on either generation: the program reads admission from the Workload", () => {
+    assert.deepEqual(v1Wait("admitted"), { "pulumi.com/skipAwait": "true" });
+    assert.deepEqual(v2Wait("admitted"), { "pulumi.com/skipAwait": "true" });
   });
 
   it("passes an admitted run that has not started yet, and fails one that failed", () => {

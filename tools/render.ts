@@ -137,8 +137,8 @@ export function renderResources(resources: readonly RecordedResource[]): string 
  * Runs the program for a stack and renders what it declares. The fake engine returns only each
  * object's identity (apiVersion, kind, metadata) as its state, and the SDK fills the rest of its
  * outputs with its inputs. So each object, operator CRDs included, is encoded once on its way to the
- * engine and not again on its way back (with a local operator bundle, that was a third of the
- * render's time). Rejects as `runProgram` does.
+ * engine and not again on its way back (with a local operator bundle, that was a large part of
+ * the render's time). Rejects as `runProgram` does.
  */
 export async function renderStack(
   config: StackConfig,

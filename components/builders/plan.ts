@@ -63,10 +63,10 @@ const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
 
 /**
  * Whether the program waits for a job itself rather than the provider: a queued job, when the run
- * is judged and the program can read the cluster (it reads why Kueue has not admitted it).
+ * is judged (it reads why Kueue has not admitted it). Admission is only ever awaited this way.
  */
-export function programWaits(job: Job, judgeRun: boolean, readsCluster: boolean): boolean {
-  return job.queue !== undefined && job.wait !== "none" && judgeRun && readsCluster;
+export function programWaits(job: Job, judgeRun: boolean): boolean {
+  return job.queue !== undefined && job.wait !== "none" && judgeRun;
 }
 
 /** The plan of one run. */

@@ -44,15 +44,17 @@ export function stateFromConditions(
   return undefined;
 }
 
+/** The wait modes the provider waits for. */
+export type ProviderWaitMode = Exclude<WaitMode, "none" | "admitted">;
+
 /**
- * The annotations that make the Kubernetes provider wait as asked: none is not awaited; any other
- * mode waits for `waitFor(mode)`, the `pulumi.com/waitFor` expression of the job's generation.
+ * The annotations that make the Kubernetes provider wait as asked: `running` and `succeeded` wait
+ * for `waitFor(mode)`, the `pulumi.com/waitFor` expression of the job's generation. `none` is not
+ * awaited, and neither is `admitted` by the provider: Kueue's admission is read from the Workload
+ * by the program (cluster/watchRun.ts), and under `cluster.skipAwait` nothing is awaited at all.
  */
-export function providerWait(
-  mode: WaitMode,
-  waitFor: (mode: Exclude<WaitMode, "none">) => string,
-): Record<string, string> {
-  if (mode === "none") return { "pulumi.com/skipAwait": "true" };
+export function providerWait(mode: WaitMode, waitFor: (mode: ProviderWaitMode) => string): Record<string, string> {
+  if (mode === "none" || mode === "admitted") return { "pulumi.com/skipAwait": "true" };
   return { "pulumi.com/waitFor": waitFor(mode) };
 }
 

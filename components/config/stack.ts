@@ -27,11 +27,9 @@ import {
 export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
 
 /**
- * The most jobs one stack may hold. Under the SDK's mock runtime 500 jobs took 831 MB and 100
- * took 316 MB (`npm run bench`, Node.js 22), about 130 MB per 100 jobs (1,000, with the limit
- * lifted, 2.0 GB on Node.js 20); Node.js's default heap is 4 GiB on the project's machine and about
- * half that on a 4-8 GB CI runner. 500 jobs (about 3,400 resources, near 1 GB) leave room for the
- * engine's own per-resource cost.
+ * The most jobs one stack may hold: what the program holds per job, under the SDK's mock runtime
+ * and the engine's own per-resource cost, must stay well inside Node.js's default heap on a CI
+ * runner. The numbers are measured by `npm run bench` and kept in the README (Limits, Performance).
  */
 export const MAX_JOBS = 500;
 

@@ -40,7 +40,7 @@ export function baseline(config: StackConfig, secretKeys: string[]): number {
       credentials: { hfToken: parsed.hasHfToken, s3Credentials: parsed.hasS3Credentials },
       imagePullSecrets: parsed.hasImagePullSecrets,
       networkPolicy: parsed.networkPolicy,
-      programWaits: programWaits(job, !parsed.cluster.skipAwait, true),
+      programWaits: programWaits(job, !parsed.cluster.skipAwait),
     });
     objects.push(
       ...plan.networkPolicies.map((p) => p.manifest),

@@ -2,7 +2,14 @@
 // Succeeded, Failed, Suspended) to where the run stands, and the annotations that make the
 // Kubernetes provider wait for what the user asked.
 import type { WaitMode } from "../../schema/job";
-import { type JobCondition, providerWait, type RunState, type RunStatus, stateFromConditions } from "../run";
+import {
+  type JobCondition,
+  type ProviderWaitMode,
+  providerWait,
+  type RunState,
+  type RunStatus,
+  stateFromConditions,
+} from "../run";
 
 const PRECEDENCE: readonly [string, RunState][] = [
   ["Failed", "failed"],
@@ -27,14 +34,7 @@ export function readRunStatus(conditions: readonly JobCondition[] | undefined): 
  * listed conditions is True. Failed is always listed, so a failed run ends the wait at once and
  * `runVerdict` fails the deploy with its reason instead of waiting for the timeout.
  */
-export function waitForExpression(mode: Exclude<WaitMode, "none">): string {
-  if (mode === "admitted") {
-    // Kueue suspends a queued job when it is created and resumes it (suspend: false) when its
-    // Workload is admitted; a job that runs or ended was admitted too. One filter on `spec` whose
-    // test reads the whole object (RFC 9535, as the provider parses it).
-    const ended = `$.status.conditions[?@.status=="True" && (@.type=="Running" || @.type=="Succeeded" || @.type=="Failed")]`;
-    return `jsonpath={.spec[?$.spec.runPolicy.suspend==false || ${ended}]}`;
-  }
+export function waitForExpression(mode: ProviderWaitMode): string {
   const types = mode === "running" ? ["Running", "Succeeded", "Failed"] : ["Succeeded", "Failed"];
   return `jsonpath={.status.conditions[?@.status=="True" && (${types.map((t) => `@.type=="${t}"`).join(" || ")})].type}`;
 }

@@ -4,7 +4,7 @@
 // all its pods are ready or done). The annotations make the Kubernetes provider wait as asked,
 // with the same meaning as for a PyTorchJob.
 import type { WaitMode } from "../../schema/job";
-import { type JobCondition, providerWait, type RunStatus, stateFromConditions } from "../run";
+import { type JobCondition, type ProviderWaitMode, providerWait, type RunStatus, stateFromConditions } from "../run";
 import { TRAINER_NODE } from "./names";
 
 /** One replicated job's counts in a TrainJob's status. */
@@ -42,12 +42,7 @@ const TRAINER_RUNS = `$.status.jobsStatus[?@.name=="${TRAINER_NODE}" && (@.ready
  * places (RFC 9535, as the provider parses it), since no one condition says "running". Failed
  * always ends the wait, so a failed run fails the deploy at once with its reason.
  */
-export function waitForExpression(mode: Exclude<WaitMode, "none">): string {
-  if (mode === "admitted") {
-    // Kueue suspends a queued TrainJob when it is created and resumes it when its Workload is
-    // admitted; one that runs or ended was admitted too.
-    return `jsonpath={.spec[?$.spec.suspend==false || ${TERMINAL} || ${TRAINER_RUNS}]}`;
-  }
+export function waitForExpression(mode: ProviderWaitMode): string {
   if (mode === "succeeded") {
     return `jsonpath={.status.conditions[?@.status=="True" && (@.type=="Complete" || @.type=="Failed")].type}`;
   }
