@@ -66,7 +66,7 @@ export interface StagingJobInputs {
   /** The image that runs the fetch. */
   readonly image: string;
   readonly namespace: pulumi.Input<string>;
-  readonly secrets: { readonly hfToken: boolean; readonly s3Credentials: boolean };
+  readonly secrets: Readonly<Record<StackCredentials, boolean>>;
   /** The job's pod identity override, if any. */
   readonly securityContext?: SecurityContextOverride;
   /** Whether the stack has registry credentials for the image. */

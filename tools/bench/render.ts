@@ -7,11 +7,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BUNDLE_CACHE } from "../../components/config/bundleCache";
+import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
 
 /** The stack the render part renders, relative to the project. */
 export const AIR_GAPPED_STACK = "test/fixtures/Pulumi.gaudi.yaml";
-/** The local operator bundle that stack installs (beside the project, as CI has it). */
-const OPERATOR_BUNDLE_PATH = "../shared/kubeflow/training-operator-v1.9.4.yaml";
 
 /** Environment of a cold run: no compile cache (Node.js's, ts-node's); the bundle cache is emptied too. */
 const COLD_ENV = { NODE_DISABLE_COMPILE_CACHE: "1", TS_NODE_CACHE: "false" };
@@ -75,8 +74,9 @@ export function renderBench(root: string, times = 5): RenderTimes {
 
 /** The bench's line for the render: its times, or why it was skipped. */
 export function renderReport(root: string): string {
-  if (!fs.existsSync(path.join(root, OPERATOR_BUNDLE_PATH))) {
-    return `air-gapped render: skipped: no operator bundle at ${OPERATOR_BUNDLE_PATH}`;
+  // The local operator bundle that stack installs (beside the project, as CI has it).
+  if (!fs.existsSync(OPERATOR_V1_BUNDLE)) {
+    return `air-gapped render: skipped: no operator bundle at ${path.relative(root, OPERATOR_V1_BUNDLE)}`;
   }
   const r = renderBench(root);
   const s = (ms: number) => (ms / 1000).toFixed(2);
