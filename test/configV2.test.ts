@@ -123,4 +123,12 @@ describe("what a TrainJob cannot express is refused with its key", () => {
     ]);
     assert.deepEqual(problemsOf(v2({ ["b".repeat(48)]: job() })), []);
   });
+
+  it("a name too long for the v1 operator's pod Services too is told with JobSet's rule, beside the other problems", () => {
+    const name = "a".repeat(60);
+    assert.deepEqual(problemsOf(v2({ [name]: job({ nodes: 3 }), b: job({ gpusPerNode: -1 }) })), [
+      "finetune:jobs.b.gpusPerNode: must be at least 1",
+      `finetune:jobs.${name}: job name is 60 characters; at most 48 fit, since JobSet names the trainer's pods "<name>-node-0-<node>-<5 characters>" within 63 characters`,
+    ]);
+  });
 });

@@ -4,7 +4,7 @@
 // limits and names, its install patch and Pod Security needs, its job object, status and waits.
 // The registry (backends.ts) maps `trainingOperator.version`'s generation to one; nothing else
 // asks which generation it is.
-import type { Job, RuntimeRef, WaitMode } from "../schema/job";
+import type { Job, JobNameRule, RuntimeRef, WaitMode } from "../schema/job";
 import type { NamespacedMetadata } from "./k8sTypes";
 import type { JobCondition, RunStatus } from "./run";
 import type { TrainingPodInputs } from "./trainingPod";
@@ -62,7 +62,9 @@ export interface Backend {
   jobDefaults(keys: { readonly runtime?: string; readonly runtimeKind?: RuntimeRef["kind"] }): {
     readonly runtime?: RuntimeRef;
   };
-  /** Problems of validated jobs with its API's limits and its pods' names. */
+  /** The problem of a job name too long for its pods' names (and the program's `<job><suffix>` objects). */
+  jobNameProblem: JobNameRule;
+  /** Problems of validated jobs with its API's limits. */
   jobProblems(jobs: Readonly<Record<string, Job>>, hasHfToken: boolean): string[];
   /**
    * An object of an operator install as the program installs it: its own operator's objects patched

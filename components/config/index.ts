@@ -4,6 +4,8 @@
 // module per concern in ../schema (base, volumes, trainer, scheduling, job, queue, queues, secrets,
 // runtimes, errors); here, the stack assembled from it and from the backend the stack targets
 // (stack), the operator install (operator), warnings, and load (the runtime around them).
+
+export { maxJobNameLength } from "../builders/v1/rules";
 export { CONFIG_NAMESPACE, durationSeconds } from "../schema/base";
 export { ConfigError, formatIssues, keyPath, withoutFrames } from "../schema/errors";
 export {
@@ -11,7 +13,6 @@ export {
   JOB_SUFFIXES,
   type Job,
   MAX_USER_ANNOTATION_BYTES,
-  maxJobNameLength,
   type RuntimeRef,
   type SecurityContextOverride,
   WAIT_MODES,

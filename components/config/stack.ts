@@ -2,11 +2,12 @@
 // validated together, and the typed `Config` the components are built from.
 import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import type { Generation } from "../builders/backend";
 import { backendOf } from "../builders/backends";
 import { duration, imageReference, isPlainObject, strictObject, text } from "../schema/base";
 import { coerceToSchema, inputSchemaOf } from "../schema/coerce";
 import { ConfigError, formatIssues, keyPath } from "../schema/errors";
-import { DEFAULT_TIMEOUTS, type Job, jobsSchema } from "../schema/job";
+import { DEFAULT_TIMEOUTS, type Job, jobsSchemaWith } from "../schema/job";
 import { queueIssues, queueName } from "../schema/queue";
 import { type QueuesConfig, queueCountProblems, queuesSchema, queueWarnings } from "../schema/queues";
 import { runtimeWarnings } from "../schema/runtimes";
@@ -40,88 +41,106 @@ const startsWithKey = (path: readonly PropertyKey[], key: readonly string[]) =>
 /** Namespaces the program must not create: they exist already or belong to the cluster. */
 const RESERVED_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-const stackSchema = strictObject({
-  namespace: z
-    .string()
-    .max(63, { error: "must be at most 63 characters (a DNS-1123 label)" })
-    .regex(DNS1123_LABEL, {
-      error: "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
-    })
-    .refine((ns) => !RESERVED_NAMESPACES.includes(ns), {
-      error: `must be a namespace the program can create and own, not one of ${RESERVED_NAMESPACES.join(", ")}`,
-    }),
-  // Whether the stack creates the namespace (and may delete it), or runs in one that exists.
-  createNamespace: z.boolean({ error: "must be true or false" }).default(true),
-  cluster: strictObject({
-    context: text().min(1).optional(),
-    kubeconfig: text().min(1).optional(),
-    skipAwait: z.boolean({ error: "must be true or false" }).default(false),
-  }).prefault({}),
-  trainingOperator: operatorSchema.prefault({}),
-  // Secret keys: only their presence is known here. Their values stay secret Outputs and are
-  // checked inside `apply` (see SECRET_RULES).
-  hfToken: z.string().optional(),
-  s3AccessKeyId: z.string().optional(),
-  s3SecretAccessKey: z.string().optional(),
-  imagePullSecrets: z.string().optional(),
-  kubeconfig: z.string().optional(),
-  networkPolicy: z.boolean({ error: "must be true or false" }).default(false),
-  // Kueue: the LocalQueue of every job that names none.
-  queue: queueName.optional(),
-  // Kueue's queue objects, when the stack declares them.
-  queues: queuesSchema.optional(),
-  staging: strictObject({
-    hfImage: imageReference.optional(),
-    s3Image: imageReference.default(DEFAULT_S3_IMAGE),
-    timeout: duration.default("2h"),
-  }).prefault({}),
-  jobs: jobsSchema,
-}).superRefine(
-  (stack, ctx) => {
-    const op = stack.trainingOperator as Record<string, unknown> | undefined;
-    const install = !isPlainObject(op) || op.install !== false;
-    if ((stack.s3AccessKeyId === undefined) !== (stack.s3SecretAccessKey === undefined)) {
-      const missing = stack.s3AccessKeyId === undefined ? "s3AccessKeyId" : "s3SecretAccessKey";
-      ctx.addIssue({
-        code: "custom",
-        path: [missing],
-        message:
-          "is required with the other S3 credential: set both s3AccessKeyId and s3SecretAccessKey (as secrets), or neither",
-      });
-    }
-    if (isPlainObject(stack.jobs)) {
-      for (const [name, job] of Object.entries(stack.jobs)) {
-        if (isPlainObject(job))
-          for (const issue of queueIssues(name, job, stack.queue)) ctx.addIssue({ code: "custom", ...issue });
+/** The stack's schema, with the job name rule of the backend of `generation`. */
+function buildStackSchema(generation: Generation) {
+  return strictObject({
+    namespace: z
+      .string()
+      .max(63, { error: "must be at most 63 characters (a DNS-1123 label)" })
+      .regex(DNS1123_LABEL, {
+        error:
+          "must be a DNS-1123 label: lowercase letters, digits and '-', starting and ending with a letter or digit",
+      })
+      .refine((ns) => !RESERVED_NAMESPACES.includes(ns), {
+        error: `must be a namespace the program can create and own, not one of ${RESERVED_NAMESPACES.join(", ")}`,
+      }),
+    // Whether the stack creates the namespace (and may delete it), or runs in one that exists.
+    createNamespace: z.boolean({ error: "must be true or false" }).default(true),
+    cluster: strictObject({
+      context: text().min(1).optional(),
+      kubeconfig: text().min(1).optional(),
+      skipAwait: z.boolean({ error: "must be true or false" }).default(false),
+    }).prefault({}),
+    trainingOperator: operatorSchema.prefault({}),
+    // Secret keys: only their presence is known here. Their values stay secret Outputs and are
+    // checked inside `apply` (see SECRET_RULES).
+    hfToken: z.string().optional(),
+    s3AccessKeyId: z.string().optional(),
+    s3SecretAccessKey: z.string().optional(),
+    imagePullSecrets: z.string().optional(),
+    kubeconfig: z.string().optional(),
+    networkPolicy: z.boolean({ error: "must be true or false" }).default(false),
+    // Kueue: the LocalQueue of every job that names none.
+    queue: queueName.optional(),
+    // Kueue's queue objects, when the stack declares them.
+    queues: queuesSchema.optional(),
+    staging: strictObject({
+      hfImage: imageReference.optional(),
+      s3Image: imageReference.default(DEFAULT_S3_IMAGE),
+      timeout: duration.default("2h"),
+    }).prefault({}),
+    jobs: jobsSchemaWith(backendOf(generation).jobNameProblem),
+  }).superRefine(
+    (stack, ctx) => {
+      const op = stack.trainingOperator as Record<string, unknown> | undefined;
+      const install = !isPlainObject(op) || op.install !== false;
+      if ((stack.s3AccessKeyId === undefined) !== (stack.s3SecretAccessKey === undefined)) {
+        const missing = stack.s3AccessKeyId === undefined ? "s3AccessKeyId" : "s3SecretAccessKey";
+        ctx.addIssue({
+          code: "custom",
+          path: [missing],
+          message:
+            "is required with the other S3 credential: set both s3AccessKeyId and s3SecretAccessKey (as secrets), or neither",
+        });
       }
-    }
-    const cluster = stack.cluster as Record<string, unknown> | undefined;
-    if (stack.kubeconfig !== undefined && isPlainObject(cluster) && cluster.kubeconfig !== undefined) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["kubeconfig"],
-        message:
-          "is set with cluster.kubeconfig: give the kubeconfig's contents here (as a secret), or its path in cluster.kubeconfig, not both",
-      });
-    }
-    if (install && stack.namespace === "kubeflow") {
-      ctx.addIssue({
-        code: "custom",
-        path: ["namespace"],
-        message:
-          "is kubeflow, which the training operator install owns: pick another namespace for the jobs, or set trainingOperator.install: false",
-      });
-    }
-  },
-  { when: (payload) => isPlainObject(payload.value) },
-);
+      if (isPlainObject(stack.jobs)) {
+        for (const [name, job] of Object.entries(stack.jobs)) {
+          if (isPlainObject(job))
+            for (const issue of queueIssues(name, job, stack.queue)) ctx.addIssue({ code: "custom", ...issue });
+        }
+      }
+      const cluster = stack.cluster as Record<string, unknown> | undefined;
+      if (stack.kubeconfig !== undefined && isPlainObject(cluster) && cluster.kubeconfig !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["kubeconfig"],
+          message:
+            "is set with cluster.kubeconfig: give the kubeconfig's contents here (as a secret), or its path in cluster.kubeconfig, not both",
+        });
+      }
+      if (install && stack.namespace === "kubeflow") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["namespace"],
+          message:
+            "is kubeflow, which the training operator install owns: pick another namespace for the jobs, or set trainingOperator.install: false",
+        });
+      }
+    },
+    { when: (payload) => isPlainObject(payload.value) },
+  );
+}
 
-type StackInput = z.output<typeof stackSchema>;
+/** The stack's schema per generation, each built once. */
+const stackSchemas = new Map<Generation, ReturnType<typeof buildStackSchema>>();
+function stackSchemaFor(generation: Generation): ReturnType<typeof buildStackSchema> {
+  let schema = stackSchemas.get(generation);
+  if (schema === undefined) {
+    schema = buildStackSchema(generation);
+    stackSchemas.set(generation, schema);
+  }
+  return schema;
+}
+
+type StackInput = z.output<ReturnType<typeof buildStackSchema>>;
 
 let inputSchema: ReturnType<typeof inputSchemaOf> | undefined;
-/** The stack schema as JSON Schema, computed once, for reading values as Pulumi stores them. */
+/**
+ * The stack schema as JSON Schema, computed once, for reading values as Pulumi stores them (the
+ * keys' shapes, the same for every generation).
+ */
 export function stackInputSchema(): ReturnType<typeof inputSchemaOf> {
-  inputSchema ??= inputSchemaOf(stackSchema);
+  inputSchema ??= inputSchemaOf(stackSchemaFor(1));
   return inputSchema;
 }
 
@@ -212,7 +231,9 @@ export function parseConfig(
   // Bounded for the same reason as jobs: each queue object is a resource the engine tracks.
   const queueCounts = queueCountProblems(raw.queues);
   if (queueCounts.length > 0) throw new ConfigError([...problems, ...queueCounts]);
-  const result = stackSchema.safeParse(coerceToSchema(raw, stackInputSchema()), { reportInput: true });
+  const result = stackSchemaFor(rawGeneration(raw)).safeParse(coerceToSchema(raw, stackInputSchema()), {
+    reportInput: true,
+  });
   // A key refused above for holding a secret is not validated again: its value was never read.
   const misplaced = [...secretKeys].filter((k) => !(SECRET_KEYS as readonly string[]).includes(k));
   if (!result.success) {

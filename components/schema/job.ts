@@ -25,9 +25,6 @@ const OPERATOR_ENV = ["MASTER_ADDR", "MASTER_PORT", "WORLD_SIZE", "RANK"];
 /** Environment variables this program sets itself. */
 const PROGRAM_ENV = ["HF_TOKEN", "CHECKPOINT_DIR"];
 
-/** Longest replica suffix the operator appends to a job name for its pods' Services. */
-const MAX_NAME_LENGTH = 63;
-
 const envSchema = z.record(
   z.string().regex(ENV_VAR_NAME, { error: "must be an environment variable name (letters, digits, '_', '-', '.')" }),
   text(),
@@ -307,13 +304,11 @@ export interface Job extends Omit<JobInput, "model" | "dataset" | "output" | "ti
 }
 
 /**
- * The longest name a job may have: the operator names each replica's Service
- * `<job>-master-0` / `<job>-worker-<i>`, and those must be DNS-1035 labels too.
+ * How the backend a stack targets bounds a job's name: its operator names pods (or their Services)
+ * after the job, and so does the program its staging and preparation Jobs (`suffixes`). The
+ * problem with `name`, without its key, or undefined when it fits.
  */
-export function maxJobNameLength(nodes: number, suffixes: readonly string[] = []): number {
-  const replica = nodes > 1 ? `-worker-${nodes - 2}` : "-master-0";
-  return MAX_NAME_LENGTH - Math.max(replica.length, ...suffixes.map((s) => s.length));
-}
+export type JobNameRule = (name: string, nodes: number, suffixes: readonly string[]) => string | undefined;
 
 /** Suffixes of the other objects named after a job (staging and data preparation Jobs). */
 export const JOB_SUFFIXES = {
@@ -344,38 +339,33 @@ function rawJobSuffixes(job: Record<string, unknown>): string[] {
   return suffixes;
 }
 
-/** `jobs`: the jobs by name, each name a DNS-1035 label short enough for the objects named after it. */
-export const jobsSchema = z.record(z.string(), jobSchema).superRefine(
-  (jobs, ctx) => {
-    // An empty map is valid: a stack that only installs the training operator for others.
-    const names = Object.keys(jobs);
-    for (const name of names) {
-      if (!DNS1035_LABEL.test(name)) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message:
-            "is not a valid job name: use a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit), as the training operator requires",
-        });
-        continue;
+/**
+ * `jobs`: the jobs by name, each name a DNS-1035 label short enough for the objects named after it,
+ * as `nameRule` (the targeted backend's) bounds it.
+ */
+export function jobsSchemaWith(nameRule: JobNameRule) {
+  return z.record(z.string(), jobSchema).superRefine(
+    (jobs, ctx) => {
+      // An empty map is valid: a stack that only installs the training operator for others.
+      const names = Object.keys(jobs);
+      for (const name of names) {
+        if (!DNS1035_LABEL.test(name)) {
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message:
+              "is not a valid job name: use a DNS-1035 label (lowercase letters, digits and '-', starting with a letter, ending with a letter or digit), as the training operator requires",
+          });
+          continue;
+        }
+        const job = jobs[name] as unknown;
+        if (!isPlainObject(job)) continue;
+        const nodes = typeof job.nodes === "number" ? job.nodes : 1;
+        const suffixes = rawJobSuffixes(job);
+        const problem = nameRule(name, nodes, suffixes);
+        if (problem !== undefined) ctx.addIssue({ code: "custom", path: [name], message: problem });
       }
-      const job = jobs[name] as unknown;
-      if (!isPlainObject(job)) continue;
-      const nodes = typeof job.nodes === "number" ? job.nodes : 1;
-      const suffixes = rawJobSuffixes(job);
-      const max = maxJobNameLength(nodes, suffixes);
-      if (name.length > max) {
-        const named = [
-          `"<name>-${nodes > 1 ? "worker" : "master"}-N" (the operator's pod Services)`,
-          ...suffixes.map((s) => `"<name>${s}"`),
-        ];
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message: `job name is ${name.length} characters; at most ${max} fit, since ${named.join(", ")} must stay within 63 characters`,
-        });
-      }
-    }
-  },
-  { when: (payload) => isPlainObject(payload.value) },
-);
+    },
+    { when: (payload) => isPlainObject(payload.value) },
+  );
+}

@@ -3,7 +3,7 @@ import type { Backend } from "../backend";
 import { masterPodName, TRAINING_CONTAINER } from "./names";
 import { withRestrictedInitContainer } from "./operatorInitContainer";
 import { buildPyTorchJob } from "./pytorchJob";
-import { v1OperatorKeyProblems, v1UnreadJobKeys, v1WorkerPodSecurity } from "./rules";
+import { v1JobNameProblem, v1OperatorKeyProblems, v1UnreadJobKeys, v1WorkerPodSecurity } from "./rules";
 import { readRunStatus, waitAnnotations } from "./status";
 
 /** PyTorchJob `kubeflow.org/v1`, run by the Kubeflow Training Operator v1. */
@@ -16,6 +16,7 @@ export const PYTORCHJOB_BACKEND: Backend = {
   workerPodSecurity: v1WorkerPodSecurity,
   unreadJobKeys: v1UnreadJobKeys,
   jobDefaults: () => ({}),
+  jobNameProblem: v1JobNameProblem,
   jobProblems: () => [],
   patchInstall: withRestrictedInitContainer,
   waitAnnotations,

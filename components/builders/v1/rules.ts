@@ -40,3 +40,24 @@ export function v1UnreadJobKeys(name: string, job: Readonly<Record<string, unkno
     (key) => `${keyPath(["jobs", name, key])}: ${V2_ONLY}`,
   );
 }
+
+/**
+ * The longest name a job may have: the operator names each replica's Service
+ * `<job>-master-0` / `<job>-worker-<i>`, and those must be DNS-1035 labels too; so do the
+ * program's objects named `<job><suffix>`.
+ */
+export function maxJobNameLength(nodes: number, suffixes: readonly string[] = []): number {
+  const replica = nodes > 1 ? `-worker-${nodes - 2}` : "-master-0";
+  return 63 - Math.max(replica.length, ...suffixes.map((s) => s.length));
+}
+
+/** A job name too long for the operator's pod Services or the program's objects named after it. */
+export function v1JobNameProblem(name: string, nodes: number, suffixes: readonly string[]): string | undefined {
+  const max = maxJobNameLength(nodes, suffixes);
+  if (name.length <= max) return undefined;
+  const named = [
+    `"<name>-${nodes > 1 ? "worker" : "master"}-N" (the operator's pod Services)`,
+    ...suffixes.map((s) => `"<name>${s}"`),
+  ];
+  return `job name is ${name.length} characters; at most ${max} fit, since ${named.join(", ")} must stay within 63 characters`;
+}

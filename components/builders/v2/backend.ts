@@ -1,7 +1,7 @@
 // Kubeflow Trainer v2 as a backend: one TrainJob (trainer.kubeflow.org/v1alpha1) per job.
 import type { Backend } from "../backend";
 import { TRAINER_NODE } from "./names";
-import { trainJobProblems, v2JobDefaults, v2OperatorKeyProblems, v2UnreadJobKeys } from "./rules";
+import { trainJobProblems, v2JobDefaults, v2JobNameProblem, v2OperatorKeyProblems, v2UnreadJobKeys } from "./rules";
 import { readTrainJobStatus, waitAnnotations } from "./status";
 import { buildTrainJob } from "./trainJob";
 
@@ -18,6 +18,7 @@ export const TRAINJOB_BACKEND: Backend = {
   workerPodSecurity: () => "restricted",
   unreadJobKeys: v2UnreadJobKeys,
   jobDefaults: v2JobDefaults,
+  jobNameProblem: v2JobNameProblem,
   jobProblems: trainJobProblems,
   // Nothing of Trainer v2's install is patched.
   patchInstall: (obj) => obj,

@@ -64,16 +64,10 @@ export function v2JobDefaults(keys: { readonly runtime?: string; readonly runtim
   return { runtime: { name: keys.runtime ?? DEFAULT_RUNTIME, kind: keys.runtimeKind ?? "ClusterTrainingRuntime" } };
 }
 
-/** Problems of validated v2 jobs with the TrainJob CRD's limits and JobSet's names. */
+/** Problems of validated v2 jobs with the TrainJob CRD's limits. */
 export function trainJobProblems(jobs: Readonly<Record<string, Job>>, hasHfToken: boolean): string[] {
   const problems: string[] = [];
   for (const [name, job] of Object.entries(jobs)) {
-    const max = maxTrainJobNameLength(job.nodes);
-    if (name.length > max) {
-      problems.push(
-        `${keyPath(["jobs", name])}: job name is ${name.length} characters; at most ${max} fit, since JobSet names the trainer's pods "<name>-node-0-<node>-<5 characters>" within 63 characters`,
-      );
-    }
     if (job.image.length > TRAINJOB_LIMITS.image) {
       problems.push(
         `${keyPath(["jobs", name, "image"])}: is ${job.image.length} characters; a TrainJob takes images of at most ${TRAINJOB_LIMITS.image}`,
@@ -99,4 +93,18 @@ export function trainJobProblems(jobs: Readonly<Record<string, Job>>, hasHfToken
     }
   }
   return problems;
+}
+
+/**
+ * A job name too long for the pods JobSet names after it, or for the program's objects named
+ * `<job><suffix>` (never the tighter bound: JobSet's suffix is the longer).
+ */
+export function v2JobNameProblem(name: string, nodes: number, suffixes: readonly string[]): string | undefined {
+  const max = maxTrainJobNameLength(nodes);
+  if (name.length > max) {
+    return `job name is ${name.length} characters; at most ${max} fit, since JobSet names the trainer's pods "<name>-node-0-<node>-<5 characters>" within 63 characters`;
+  }
+  const own = 63 - Math.max(0, ...suffixes.map((s) => s.length));
+  if (name.length <= own) return undefined;
+  return `job name is ${name.length} characters; at most ${own} fit, since ${suffixes.map((s) => `"<name>${s}"`).join(", ")} must stay within 63 characters`;
 }
