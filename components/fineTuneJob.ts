@@ -166,7 +166,11 @@ export class FineTuneJob extends pulumi.ComponentResource {
       ({ role, manifest, credentials }) =>
         new k8s.batch.v1.Job(childResourceName(name, `stage-${role}`), manifest, {
           parent: this,
-          dependsOn: [...claimsOf(role), ...credentialSecrets[credentials], ...prerequisites],
+          dependsOn: [
+            ...claimsOf(role),
+            ...(credentials !== undefined ? credentialSecrets[credentials] : []),
+            ...prerequisites,
+          ],
           customTimeouts: dataTimeouts,
           ...runOptions(),
         }),

@@ -16,7 +16,7 @@ import {
 import type { Job, SecurityContextOverride } from "../schema/job";
 import type { InstructLabTrainer } from "../schema/trainer";
 import type { Volume } from "../schema/volumes";
-import { type FetchedSource, fetchOf, formatSource, type StackCredentials } from "../sources";
+import { type FetchedSource, fetchOf, formatSource, hasCredentials, type StackCredentials } from "../sources";
 import type { EnvVar, NamespacedMetadata, PodSpec, VolumeMount } from "./k8sTypes";
 import { containerSecurityContext, podIdentity } from "./security";
 
@@ -40,7 +40,7 @@ export interface BatchJobManifest {
  */
 function fetchEnv(source: FetchedSource, secrets: Readonly<Record<StackCredentials, boolean>>): EnvVar[] {
   const fetch = fetchOf(source);
-  return [{ name: "HOME", value: "/tmp" }, ...fetch.env(source, secrets[fetch.credentials])];
+  return [{ name: "HOME", value: "/tmp" }, ...fetch.env(source, hasCredentials(fetch, secrets))];
 }
 
 /**

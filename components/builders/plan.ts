@@ -51,7 +51,7 @@ export interface RunPlan {
   readonly staging: readonly {
     readonly role: "model" | "dataset";
     readonly manifest: BatchJobManifest;
-    readonly credentials: StackCredentials;
+    readonly credentials?: StackCredentials;
   }[];
   /** The data preparation Job of an InstructLab run that processes its data. */
   readonly prepare?: BatchJobManifest;
@@ -107,7 +107,7 @@ export function planRun(inputs: RunPlanInputs): RunPlan {
       securityContext: job.securityContext,
       imagePullSecrets,
     });
-    return [{ role, manifest, credentials: fetch.credentials }];
+    return [{ role, manifest, ...(fetch.credentials !== undefined ? { credentials: fetch.credentials } : {}) }];
   });
   const prepare =
     job.trainer.type === "instructlab" && job.trainer.processData && job.model && job.dataset

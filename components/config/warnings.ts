@@ -8,7 +8,7 @@ import { backendOf } from "../builders/backends";
 import { MOUNT_PATHS } from "../names";
 import { keyPath } from "../schema/errors";
 import type { Job } from "../schema/job";
-import { FETCHED_SCHEMES, fetchOf, type StackCredentials } from "../sources";
+import { FETCHED_SCHEMES, fetchOf, hasCredentials, type StackCredentials } from "../sources";
 import { type OperatorConfig, upstreamOperatorSource, type WORKER_POD_SECURITY } from "./operator";
 
 /**
@@ -42,7 +42,7 @@ export function trainingWarnings(
     if (volume?.fetch !== undefined) {
       const fetch = fetchOf(volume.fetch);
       const key = keyPath(["jobs", name, role, "source"]);
-      warnings.push(...fetch.warnings(key, volume.fetch, credentials[fetch.credentials]));
+      warnings.push(...fetch.warnings(key, volume.fetch, hasCredentials(fetch, credentials)));
     }
   }
   if (job.shmSize === undefined && job.resources.memory === undefined) {

@@ -6,7 +6,7 @@
 import { HF } from "./hf";
 import { PVC } from "./pvc";
 import { S3 } from "./s3";
-import type { FetchedSource, FetchFacts, Source, SourceKind, SourceRole } from "./types";
+import type { FetchedSource, FetchFacts, Source, SourceKind, SourceRole, StackCredentials } from "./types";
 
 export type {
   FetchedSource,
@@ -38,6 +38,14 @@ export function listSchemes(schemes: readonly string[], last: string): string {
 /** The kind of a source. */
 export function kindOf<S extends Source>(source: S): SourceKind<S> {
   return SOURCE_KINDS.find((k) => k.scheme === source.kind) as unknown as SourceKind<S>;
+}
+
+/** Whether the stack has the credentials a fetch reads (false for a kind that reads none). */
+export function hasCredentials(
+  fetch: FetchFacts<FetchedSource>,
+  credentials: Readonly<Record<StackCredentials, boolean>>,
+): boolean {
+  return fetch.credentials !== undefined && credentials[fetch.credentials];
 }
 
 /** How a staging Job fetches a source it fetches. */

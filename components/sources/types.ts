@@ -61,8 +61,8 @@ export interface StagingImages {
 
 /** How a staging Job fetches a source of one kind. */
 export interface FetchFacts<S extends FetchedSource> {
-  /** The stack secret the fetch reads when the stack has it. */
-  readonly credentials: StackCredentials;
+  /** The stack secret the fetch reads when the stack has it; none for a kind fetched without. */
+  readonly credentials?: StackCredentials;
   /** The image that runs the fetch. */
   image(images: StagingImages, jobImage: string): string;
   /** The fetch's argv: the source arrives as argv elements, never inside a shell or program text. */
