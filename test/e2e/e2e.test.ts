@@ -11,7 +11,7 @@ import { LocalWorkspace, type OpType, type Stack } from "@pulumi/pulumi/automati
 import { parseBundle } from "../../components/bundle";
 import { loadConfig } from "../../components/config";
 import { declareStack } from "../../components/stack";
-import { buildToolchain, type Cluster, startCluster } from "../../harness/cluster";
+import { buildToolchain, type Cluster, startCluster, until } from "../../harness/cluster";
 import { OPERATOR_BUNDLE, V1_CRDS } from "../support/structuralSchema";
 
 type Json = Record<string, any>;
@@ -126,16 +126,12 @@ describe("end to end: pulumi preview, up, preview, change, destroy against a rea
     fs.writeFileSync(file, JSON.stringify(crd));
     cluster.kubectl("apply", "--server-side", "-f", file);
     // The CRD's status appears a moment after it is applied; wait for it to be Established.
-    const deadline = Date.now() + 60_000;
     const established = () =>
       (
         (JSON.parse(cluster.kubectl("get", "crd/pytorchjobs.kubeflow.org", "-o", "json")).status?.conditions ??
           []) as Json[]
       ).some((c) => c.type === "Established" && c.status === "True");
-    while (!established()) {
-      assert.ok(Date.now() < deadline, "the PyTorchJob CRD was not Established in 60s");
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await until("the PyTorchJob CRD is Established", established, 60_000);
     assert.deepEqual(names("crd"), ["pytorchjobs.kubeflow.org"]);
   });
 

@@ -10,7 +10,7 @@ import { after, before, describe, it } from "node:test";
 import { INIT_CONTAINER_FLAG, INIT_CONTAINER_UID } from "../../components/builders/v1/operatorInitContainer";
 import { exits } from "../../harness/assertions";
 import { createProject, type Project } from "../../harness/cli";
-import { buildToolchain } from "../../harness/cluster";
+import { buildToolchain, until } from "../../harness/cluster";
 import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { type Controller, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
@@ -199,11 +199,11 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     await world.controllers.setFailing(["late/master"]);
     jobs.late = commandJob({ wait: "running" });
     exits(await deployTeam(), 0);
-    const deadline = Date.now() + 120_000;
-    while (!conditionTypes(await get("pytorchjob", "late")).includes("Failed")) {
-      assert.ok(Date.now() < deadline, "the late job did not fail");
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await until(
+      "the late job fails",
+      async () => conditionTypes(await get("pytorchjob", "late")).includes("Failed"),
+      120_000,
+    );
     // The state still holds the Running status that up saw; refresh reads the failure.
     exits(await team.pulumi("up", "--yes"), 0);
     exits(await team.pulumi("refresh", "--yes"), 0);
@@ -260,11 +260,11 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     const namespace = JSON.parse(await world.cluster.kubectlAsync("get", "namespace", NS, "-o", "json"));
     assert.equal(namespace.status.phase, "Active", "the namespace that holds retained outputs is kept");
     // The garbage collector removes the runs' pods and Services after their PyTorchJobs.
-    const deadline = Date.now() + 60_000;
-    while ((await names("pods")).length + (await names("services")).length > 0) {
-      assert.ok(Date.now() < deadline, `left: ${await names("pods")} ${await names("services")}`);
-      await new Promise((r) => setTimeout(r, 1000));
-    }
+    await until(
+      "the runs' pods and Services are gone",
+      async () => (await names("pods")).length + (await names("services")).length === 0,
+      60_000,
+    );
     exits(await platform.pulumi("destroy", "--run-program", "--yes"), 0);
     assert.deepEqual(
       (await world.items("crd")).map((c) => c.metadata.name).filter((n) => n.includes("kubeflow")),

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { exits } from "../../harness/assertions";
 import { createProject, type Project } from "../../harness/cli";
-import { buildToolchain } from "../../harness/cluster";
+import { buildToolchain, until } from "../../harness/cluster";
 import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { type Controller, JOBSET, TRAINER_V2, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE, TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
@@ -126,13 +126,15 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
     });
     exits(await deployTeam(), 0);
     // JobSet starts the launcher once the node job is ready (the runtime's dependsOn).
-    const deadline = Date.now() + 120_000;
     let pods: Json[] = [];
-    while (Date.now() < deadline) {
-      pods = await world.items("pods", "-n", NS, "-l", "jobset.sigs.k8s.io/jobset-name=ds");
-      if (pods.some((p) => p.metadata.labels["jobset.sigs.k8s.io/replicatedjob-name"] === "launcher")) break;
-      await new Promise((resolve) => setTimeout(resolve, 2000));
-    }
+    await until(
+      "JobSet starts the launcher",
+      async () => {
+        pods = await world.items("pods", "-n", NS, "-l", "jobset.sigs.k8s.io/jobset-name=ds");
+        return pods.some((p) => p.metadata.labels["jobset.sigs.k8s.io/replicatedjob-name"] === "launcher");
+      },
+      120_000,
+    );
     assert.deepEqual(pods.map((p) => p.metadata.labels["jobset.sigs.k8s.io/replicatedjob-name"]).sort(), [
       "launcher",
       "node",
