@@ -44,6 +44,16 @@ export function stateFromConditions(
   return undefined;
 }
 
+/** What a trainer reports of its progress (the TrainJobStatus feature gate, alpha in v2.3). */
+export interface TrainerProgress {
+  /** 0 to 100. */
+  readonly percent?: number;
+  readonly etaSeconds?: number;
+  readonly metrics: readonly { readonly name: string; readonly value: string }[];
+  /** When the trainer reported it. */
+  readonly updated?: string;
+}
+
 /** The wait modes the provider waits for. */
 export type ProviderWaitMode = Exclude<WaitMode, "none" | "admitted">;
 

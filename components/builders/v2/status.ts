@@ -4,7 +4,14 @@
 // all its pods are ready or done). The annotations make the Kubernetes provider wait as asked,
 // with the same meaning as for a PyTorchJob.
 import type { WaitMode } from "../../schema/job";
-import { type JobCondition, type ProviderWaitMode, providerWait, type RunStatus, stateFromConditions } from "../run";
+import {
+  type JobCondition,
+  type ProviderWaitMode,
+  providerWait,
+  type RunStatus,
+  stateFromConditions,
+  type TrainerProgress,
+} from "../run";
 import { TRAINER_NODE } from "./names";
 
 /** One replicated job's counts in a TrainJob's status. */
@@ -52,4 +59,27 @@ export function waitForExpression(mode: ProviderWaitMode): string {
 /** The annotations that make the Kubernetes provider wait as asked. */
 export function waitAnnotations(mode: WaitMode): Record<string, string> {
   return providerWait(mode, waitForExpression);
+}
+
+/**
+ * The trainer's own report in `status.trainerStatus` (a trainer posts it, e.g. Transformers'
+ * KubeflowCallback, when the gate and the status server are on); undefined when there is none.
+ */
+export function readTrainerProgress(
+  status: { readonly trainerStatus?: unknown } | undefined,
+): TrainerProgress | undefined {
+  const t = status?.trainerStatus;
+  if (typeof t !== "object" || t === null) return undefined;
+  const { progressPercentage, estimatedRemainingSeconds, metrics, lastUpdatedTime } = t as Record<string, unknown>;
+  const number = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : undefined);
+  const percent = number(progressPercentage);
+  const eta = number(estimatedRemainingSeconds);
+  return {
+    ...(percent !== undefined ? { percent: Math.min(100, percent) } : {}),
+    ...(eta !== undefined ? { etaSeconds: eta } : {}),
+    metrics: (Array.isArray(metrics) ? metrics : []).flatMap((m) =>
+      typeof m?.name === "string" && typeof m?.value === "string" ? [{ name: m.name, value: m.value }] : [],
+    ),
+    ...(typeof lastUpdatedTime === "string" ? { updated: lastUpdatedTime } : {}),
+  };
 }
