@@ -16,6 +16,7 @@ import {
 } from "./operatorInstall";
 import {
   DEFAULT_GPU_RESOURCES,
+  DEFAULT_TAGGED_IMAGES,
   gpusPerJobViolation,
   gpusPerStackViolation,
   missingQueueViolation,
@@ -33,6 +34,7 @@ export const DEFAULTS = {
   queueNamespaces: [] as readonly string[],
   operatorKinds: DEFAULT_OPERATOR_KINDS,
   operatorNamespaces: DEFAULT_OPERATOR_NAMESPACES,
+  exceptImages: DEFAULT_TAGGED_IMAGES,
 } as const;
 
 /** The config of the two GPU ceilings. */
@@ -73,11 +75,13 @@ const reportAll = (messages: readonly (string | undefined)[], report: ReportViol
 export const imagesPinnedByDigest: ResourceValidationPolicy = {
   name: "images-pinned-by-digest",
   description:
-    "Every image of a workload the stack runs is pinned by a @sha256 digest, so a restarted pod runs the code the run started with.",
+    "Every image of a workload the stack runs is pinned by a @sha256 digest, so a restarted pod runs the code the run started with (but for the images in exceptImages).",
   enforcementLevel: "advisory",
+  configSchema: { properties: { exceptImages: stringList(DEFAULTS.exceptImages) } },
   validateResource: (args, report) => {
     const w = ownWorkload(args);
-    if (w) reportAll(unpinnedImages(w), report);
+    const { exceptImages = DEFAULTS.exceptImages } = args.getConfig<{ exceptImages?: readonly string[] }>();
+    if (w) reportAll(unpinnedImages(w, exceptImages), report);
   },
 };
 

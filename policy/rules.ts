@@ -53,10 +53,21 @@ function jobKey(w: Workload, key: string): string | undefined {
   return job !== undefined && w.class === "run" ? `finetune:jobs.${job}.${key}` : undefined;
 }
 
-/** Images not pinned by a `@sha256:` digest: a tag can be moved under a run that is restarted. */
-export function unpinnedImages(w: Workload): string[] {
+/**
+ * Images named by a tag that `images-pinned-by-digest` accepts unless its `exceptImages` says
+ * otherwise: the finetune program's default `staging.s3Image`, which only copies objects from a
+ * bucket into a volume (a moved tag changes no training code). It must equal DEFAULT_S3_IMAGE in
+ * components/config/stack.ts; test/policy.test.ts checks it, since the pack is a package of its own.
+ */
+export const DEFAULT_TAGGED_IMAGES: readonly string[] = ["docker.io/amazon/aws-cli:2.22.35"];
+
+/**
+ * Images not pinned by a `@sha256:` digest, but for the exact references in `except`: a tag can be
+ * moved under a run that is restarted.
+ */
+export function unpinnedImages(w: Workload, except: readonly string[] = []): string[] {
   return w.images
-    .filter(({ image }) => !DIGEST.test(image))
+    .filter(({ image }) => !DIGEST.test(image) && !except.includes(image))
     .map(({ where, image }) => {
       const key = imageKey(w);
       const fix = `name it as <repository>@sha256:<digest>${key === undefined ? "" : ` in ${key}`}`;

@@ -5,11 +5,13 @@ import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import { DEFAULT_S3_IMAGE } from "../components/config";
 import { workloadOf } from "../policy/kinds";
 import { POLICIES } from "../policy/policies";
 import { deviceCount } from "../policy/quantity";
 import {
   DEFAULT_GPU_RESOURCES,
+  DEFAULT_TAGGED_IMAGES,
   gpusOf,
   gpusPerJobViolation,
   gpusPerStackViolation,
@@ -314,6 +316,28 @@ describe("the pack on what the program declares (the stacks the end-to-end suite
       ],
       "operator-install-contents": [],
     });
+  });
+
+  it("the program's default S3 staging image is the one tag images-pinned-by-digest excepts by default", async () => {
+    assert.deepEqual(DEFAULT_TAGGED_IMAGES, [DEFAULT_S3_IMAGE]);
+    const stack = () => ({
+      namespace: "s3-team",
+      trainingOperator: { install: false },
+      jobs: {
+        run: {
+          image: `registry.example.com/t${DIGEST}`,
+          dataset: { source: "s3://bucket/data", size: "1Gi" },
+          output: { size: "1Gi" },
+          trainer: { type: "command", command: ["python", "train.py"] },
+        },
+      },
+    });
+    const strict = await evaluate(stack(), STRICT);
+    assert.deepEqual(strict["images-pinned-by-digest"], []);
+    const none = await evaluate(stack(), { ...STRICT, "images-pinned-by-digest": { exceptImages: [] } });
+    assert.deepEqual(none["images-pinned-by-digest"], [
+      `Job s3-team/run-stage-dataset: image "${DEFAULT_S3_IMAGE}" (pod/stage) is not pinned by digest; name it as <repository>@sha256:<digest> in finetune:staging.hfImage or finetune:staging.s3Image (else finetune:jobs.run.image).`,
+    ]);
   });
 
   it("the defaults: images advisory, 64 GPUs per job, 256 per stack, no namespace requires a queue", async () => {

@@ -264,7 +264,7 @@ describe("end to end: the CI workflow's steps and the policy pack, through the C
     const text = preview.output.replace(/\s+/g, " ");
     for (const expected of [
       "❌ finetune@v0.1.0 (local: policy)",
-      '[mandatory] images-pinned-by-digest (kubernetes:kubeflow.org/v1:PyTorchJob: big-pytorchjob) Every image of a workload the stack runs is pinned by a @sha256 digest, so a restarted pod runs the code the run started with. PyTorchJob policy-fail/big: image "registry.example.com/ml/trainer:1.0" (Master/pytorch) is not pinned by digest; name it as <repository>@sha256:<digest> in finetune:jobs.big.image.',
+      '[mandatory] images-pinned-by-digest (kubernetes:kubeflow.org/v1:PyTorchJob: big-pytorchjob) Every image of a workload the stack runs is pinned by a @sha256 digest, so a restarted pod runs the code the run started with (but for the images in exceptImages). PyTorchJob policy-fail/big: image "registry.example.com/ml/trainer:1.0" (Master/pytorch) is not pinned by digest; name it as <repository>@sha256:<digest> in finetune:jobs.big.image.',
       "[mandatory] gpus-per-job (kubernetes:kubeflow.org/v1:PyTorchJob: big-pytorchjob) Any object that causes pods (a training run, Job, JobSet, CronJob, Pod, Deployment...) asks for at most maxGpus GPUs at once (pods × accelerators per pod). PyTorchJob policy-fail/big asks for 32 GPUs (1 Master pod × 8 nvidia.com/gpu, 3 Worker pods × 8 nvidia.com/gpu), more than the 16 a job may have (policy config maxGpus): lower finetune:jobs.big.nodes or gpusPerNode.",
       "[mandatory] gpus-per-stack (pulumi:pulumi:Stack: finetune-policy-fail)",
       "the stack asks for 40 GPUs at once (",
