@@ -10,6 +10,7 @@ import type { Backend, TrainingJobStatus } from "./builders/backend";
 import type { QueueStatus } from "./builders/kueue";
 import { planRun, programWaits } from "./builders/plan";
 import type { JobCondition } from "./builders/run";
+import { type PulumiCommand, runningCommand } from "./cluster/command";
 import { judgeRun } from "./cluster/judge";
 import type { ClusterReader } from "./cluster/reader";
 import { type WatchResult, watchQueuedRun } from "./cluster/watchRun";
@@ -71,6 +72,12 @@ export interface FineTuneJobArgs {
    */
   readonly judgeRun?: boolean;
   /**
+   * The Pulumi CLI command running the program. In a destroy the runs are neither waited for nor
+   * judged: the engine deletes them only once the program has ended.
+   * @default read from the program's ancestors (cluster/command.ts)
+   */
+  readonly command?: PulumiCommand;
+  /**
    * The job's config key, which messages name (`finetune:jobs.granite`).
    * @default the job name
    */
@@ -130,6 +137,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
     const prerequisites = args.podPrerequisites ?? [];
     // A queued job is waited for by the program, which reads why Kueue has not admitted it.
     const waits = programWaits(job, args.judgeRun !== false);
+    const destroy = (args.command ?? runningCommand()) === "destroy";
     const plan = planRun({
       name,
       namespace,
@@ -214,8 +222,9 @@ export class FineTuneJob extends pulumi.ComponentResource {
       ? pulumi
           .all([trainingJob.metadata.uid, this.namespace])
           .apply(async ([uid, ns]): Promise<WatchResult | undefined> => {
-            // A preview reads nothing: it shows what the state holds.
-            if (pulumi.runtime.isDryRun() || uid === undefined) return undefined;
+            // A preview reads nothing: it shows what the state holds. A destroy does not wait for
+            // the run it is about to delete.
+            if (pulumi.runtime.isDryRun() || destroy || uid === undefined) return undefined;
             try {
               const env = {
                 reader: args.cluster,
@@ -270,6 +279,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           seen,
           status: st,
           preview,
+          destroy,
         });
         if (judgement.kind === "warn") pulumi.log.warn(judgement.message, this);
         // A rejected Output fails the deploy, with a non-zero exit from the CLI too; a logged error

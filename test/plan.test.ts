@@ -129,6 +129,19 @@ describe("judgeRun", () => {
     assert.deepEqual(judgeRun({ ...base, status: failed, judge: false }), { kind: "pass" });
   });
 
+  it("judges nothing in a destroy: a failed run, or one Kueue can never admit, is about to be deleted", () => {
+    assert.deepEqual(judgeRun({ ...base, status: failed, destroy: true }), { kind: "pass" });
+    const inadmissible = {
+      status: undefined,
+      queue: { state: "inadmissible" as const },
+      error: "PyTorchJob ml/a can never be admitted",
+      forever: true,
+    };
+    assert.deepEqual(judgeRun({ ...base, programWaits: true, status: undefined, seen: inadmissible, destroy: true }), {
+      kind: "pass",
+    });
+  });
+
   it("judges a queued run from the watch: passed, or failed with why it did not start", () => {
     const queued = { ...base, programWaits: true, status: undefined };
     assert.deepEqual(judgeRun({ ...queued, seen: { status: undefined, queue: { state: "admitted" } } }), {

@@ -30,6 +30,8 @@ export interface JudgeInputs {
   readonly status: TrainingJobStatus | undefined;
   /** Whether this is a preview. */
   readonly preview: boolean;
+  /** Whether the program runs for `pulumi destroy --run-program` (cluster/command.ts). */
+  readonly destroy?: boolean;
 }
 
 /**
@@ -49,6 +51,8 @@ export function queuedRunMessage(key: string, seen: WatchResult): string {
 /** Judges a run from what was last seen of it. */
 export function judgeRun(inputs: JudgeInputs): Judgement {
   const { backend, key, seen } = inputs;
+  // A destroy deletes the run: how it stands (failed, queued forever) is no reason to refuse that.
+  if (inputs.destroy === true) return { kind: "pass" };
   if (inputs.programWaits) {
     // Judged by the watch; a preview (no watch) judges nothing it has not seen.
     if (seen?.error === undefined) return { kind: "pass" };

@@ -243,14 +243,21 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
   });
 
   it("e. destroy with the controllers running: everything but the retained outputs is gone, nothing hangs", async () => {
+    // A failed run is in the stack: the destroy deletes it rather than failing on it.
+    await world.controllers.setFailing(["broken/master"]);
+    jobs.broken = commandJob({ wait: "succeeded" });
+    exits(await deployTeam(), FAILED);
     const destroy = await team.pulumi("destroy", "--run-program", "--yes");
     exits(destroy, 0);
+    assert.doesNotMatch(destroy.output, /PyTorchJob team-a\/broken failed/);
+    await world.controllers.setFailing([]);
     const names = async (kind: string) => (await world.items(kind, "-n", NS)).map((o) => o.metadata.name).sort();
     assert.deepEqual(await names("pytorchjobs"), []);
     assert.deepEqual(await names("jobs"), []);
     assert.deepEqual(await names("secrets"), []);
     assert.deepEqual(await names("serviceaccounts"), ["default"]);
     assert.deepEqual(await names("pvc"), [
+      "broken-output",
       "doomed-output",
       "final-output",
       "late-output",

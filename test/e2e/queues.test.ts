@@ -363,7 +363,12 @@ for (const gen of [V1, V2])
     });
 
     it("k4. destroy removes the jobs, Kueue's Workloads with them, and the queue objects; it keeps the outputs", async () => {
-      exits(await team.pulumi("destroy", "--run-program", "--yes"), 0);
+      // A job Kueue can never admit is in the stack: the destroy does not wait for it, nor fail on it.
+      jobs.stuck = gpuJob({ gpusPerNode: 16, wait: "running" });
+      exits(await deploy(), FAILED);
+      const destroy = await team.pulumi("destroy", "--run-program", "--yes");
+      exits(destroy, 0);
+      assert.doesNotMatch(destroy.output, /can never be admitted/);
       await until(
         "the Workloads are garbage-collected",
         async () => (await world.items("workloads.kueue.x-k8s.io", "-n", NS)).length === 0,
@@ -379,6 +384,7 @@ for (const gen of [V1, V2])
         "first-output",
         "huge-output",
         "second-output",
+        "stuck-output",
       ]);
     });
   });
