@@ -33,6 +33,7 @@ function cluster(objects: ClusterObject[], kinds: ServedKind[] = []) {
           (namespace === undefined || o.metadata?.namespace === namespace),
       );
     },
+    log: async () => undefined,
     namespacedKinds: async () => kinds,
   };
   return { reader, lists };

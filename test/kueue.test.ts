@@ -212,6 +212,7 @@ describe("the watch of a queued job", () => {
         return w === undefined ? [] : [w];
       },
       namespacedKinds: async () => [],
+      log: async () => undefined,
     };
     return { reads, env: { reader: async () => reader, sleep: async () => {} } };
   };
@@ -221,6 +222,7 @@ describe("the watch of a queued job", () => {
         get: () => Promise.reject(error),
         list: () => Promise.reject(error),
         namespacedKinds: async () => [],
+        log: () => Promise.reject(error),
       }) as ClusterReader,
     sleep: async () => {},
   });
@@ -264,6 +266,7 @@ describe("the watch of a queued job", () => {
       get: async () => ({ metadata: { uid: "other-uid" }, ...running }),
       list: async () => [],
       namespacedKinds: async () => [],
+      log: async () => undefined,
     } as ClusterReader;
     const result = await watchQueuedRun(
       { reader: async () => reader, sleep: async () => {} },

@@ -6,7 +6,7 @@
 // asks which generation it is.
 import type { Job, JobNameRule, RuntimeRef, WaitMode } from "../schema/job";
 import type { NamespacedMetadata } from "./k8sTypes";
-import type { JobCondition, RunStatus } from "./run";
+import type { JobCondition, RunStatus, TrainerProgress } from "./run";
 import type { TrainingPodInputs } from "./trainingPod";
 
 /** A training job manifest of either generation. */
@@ -86,4 +86,8 @@ export interface Backend {
   readStatus(status: TrainingJobStatus | undefined): RunStatus;
   /** What `kubectl logs -f` follows: the first trainer pod's container. */
   logsTarget(name: string): string;
+  /** The label selector of every pod a job's operator creates for it. */
+  podSelector(name: string): string;
+  /** The trainer's own report of its progress in the status, where the generation has one. */
+  readProgress(status: TrainingJobStatus | undefined): TrainerProgress | undefined;
 }

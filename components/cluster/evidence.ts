@@ -30,17 +30,21 @@ function cut(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }
 
+/** Text with every secret value replaced, longest first (a secret that contains another goes whole). */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length)) {
+    out = out.split(secret).join(REDACTED);
+  }
+  return out;
+}
+
 /**
  * The last `lines` lines of a log, each cut to LOG_LINE_CHARS, with every secret value replaced
  * (before cutting, so no part of one is left); blank trailing lines dropped.
  */
 export function logTail(log: string, secrets: readonly string[], lines = LOG_LINES): string[] {
-  let text = log;
-  // Longest first, so a secret that contains another is replaced whole.
-  for (const secret of [...secrets].filter((s) => s.length > 0).sort((a, b) => b.length - a.length)) {
-    text = text.split(secret).join(REDACTED);
-  }
-  const all = text.replace(/\r\n/g, "\n").split("\n");
+  const all = redact(log, secrets).replace(/\r\n/g, "\n").split("\n");
   while (all.length > 0 && all[all.length - 1].trim() === "") all.pop();
   return all.slice(-lines).map((l) => cut(l, LOG_LINE_CHARS));
 }

@@ -23,7 +23,25 @@ export interface ClusterReader {
   list(apiVersion: string, kind: string, namespace?: string, labelSelector?: string): Promise<ClusterObject[]>;
   /** Every namespaced kind the API serves that can be listed, at its group's preferred version. */
   namespacedKinds(): Promise<ServedKind[]>;
+  /**
+   * The end of a container's log (its previous one, before its last restart, when `previous`);
+   * undefined when there is none to read (the pod, or a previous container, is gone).
+   */
+  log(namespace: string, pod: string, container: string, previous: boolean): Promise<string | undefined>;
 }
+
+/** How much of a log is read: the end, bounded in lines and bytes. */
+export const LOG_READ = { tailLines: 50, limitBytes: 64 * 1024 } as const;
+
+/** A container's log, as the API serves it (`readNamespacedPodLog`). */
+export type PodLogReader = (request: {
+  readonly namespace: string;
+  readonly name: string;
+  readonly container: string;
+  readonly previous: boolean;
+  readonly tailLines: number;
+  readonly limitBytes: number;
+}) => Promise<string>;
 
 /**
  * The cluster could not be read: what was asked, and the API's answer. `lasting` when waiting
@@ -113,10 +131,12 @@ export interface ReaderApi {
   readonly refresh: () => void;
   /** Lists the kinds the API serves. */
   readonly discovery: () => Promise<ServedKind[]>;
+  /** Reads a container's log. @default none: no log is ever there */
+  readonly podLog?: PodLogReader;
 }
 
 /** A reader on an API client (`clusterReader` builds one for the stack's cluster). */
-export function readerOf({ api, refresh, discovery }: ReaderApi): ClusterReader {
+export function readerOf({ api, refresh, discovery, podLog }: ReaderApi): ClusterReader {
   /**
    * Runs a request, once more after a 401 with a fresh credential; an error that says the object or
    * kind is absent gives `none`; other failures become ClusterReadErrors.
@@ -175,6 +195,12 @@ export function readerOf({ api, refresh, discovery }: ReaderApi): ClusterReader 
       kinds ??= call("list the kinds the API serves", discovery);
       return kinds;
     },
+    log: (namespace, name, container, previous) =>
+      call<string | undefined>(
+        `read the log of container ${container} of pod ${namespace}/${name}`,
+        async () => podLog?.({ namespace, name, container, previous, ...LOG_READ }),
+        { value: undefined },
+      ),
   };
 }
 
@@ -214,6 +240,7 @@ export function clusterReader(
         api: k8s.KubernetesObjectApi.makeApiClient(kc),
         refresh: () => credentials.invalidate(kc.getCurrentUser()?.name ?? ""),
         discovery,
+        podLog: (request) => core.readNamespacedPodLog(request),
       });
     })();
     // A failure to build the client (a bad kubeconfig) is reported each time it is asked for.

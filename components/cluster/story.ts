@@ -111,3 +111,21 @@ export function tell(what: string, before: Look | undefined, now: Look): string[
   }
   return lines;
 }
+
+/**
+ * What a run was still waiting for when its wait ended, from its pods: none created, never
+ * scheduled (with the scheduler's message), or each pod's state.
+ */
+export function waitingFor(pods: readonly PodView[]): string {
+  const live = pods.filter((p) => !p.deleting);
+  if (live.length === 0) return "no pod of it was created";
+  const unscheduled = live.filter((p) => p.unschedulable !== undefined);
+  if (unscheduled.length === live.length) {
+    return `${live.length === 1 ? "its pod was" : "its pods were"} never scheduled: ${unscheduled[0].unschedulable}`;
+  }
+  const byPhrase = new Map<string, string[]>();
+  for (const pod of live) byPhrase.set(podPhrase(pod), [...(byPhrase.get(podPhrase(pod)) ?? []), pod.name]);
+  return [...byPhrase]
+    .map(([phrase, list]) => `${list.length === 1 ? "pod" : "pods"} ${names(list)}: ${phrase}`)
+    .join("; ");
+}

@@ -26,4 +26,8 @@ export const PYTORCHJOB_BACKEND: Backend = {
   build: buildPyTorchJob,
   readStatus: (status) => readRunStatus(status?.conditions),
   logsTarget: (name) => `pod/${masterPodName(name)} -c ${TRAINING_CONTAINER}`,
+  // The operator labels every replica's pod with its job's name.
+  podSelector: (name) => `training.kubeflow.org/job-name=${name}`,
+  // The trainer of a PyTorchJob reports nothing to the operator.
+  readProgress: () => undefined,
 };

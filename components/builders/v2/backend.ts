@@ -2,7 +2,7 @@
 import type { Backend } from "../backend";
 import { TRAINER_NODE } from "./names";
 import { trainJobProblems, v2JobDefaults, v2JobNameProblem, v2OperatorKeyProblems, v2UnreadJobKeys } from "./rules";
-import { readTrainJobStatus, waitAnnotations } from "./status";
+import { readTrainerProgress, readTrainJobStatus, waitAnnotations } from "./status";
 import { buildTrainJob } from "./trainJob";
 
 /** TrainJob `trainer.kubeflow.org/v1alpha1`, run by Kubeflow Trainer v2.3 and JobSet. */
@@ -31,4 +31,7 @@ export const TRAINJOB_BACKEND: Backend = {
   // JobSet labels the trainer's pods; the first node's pod has completion index 0.
   logsTarget: (name) =>
     `-l jobset.sigs.k8s.io/jobset-name=${name},jobset.sigs.k8s.io/replicatedjob-name=${TRAINER_NODE},batch.kubernetes.io/job-completion-index=0 -c ${TRAINER_NODE}`,
+  // JobSet labels every pod of every replicated job (initializers, launcher, nodes) with its name.
+  podSelector: (name) => `jobset.sigs.k8s.io/jobset-name=${name}`,
+  readProgress: (status) => readTrainerProgress(status as Parameters<typeof readTrainerProgress>[0]),
 };
