@@ -27,7 +27,8 @@ const IDENTITY =
  * Always (the training replicas): restarted in place, so the pod stays Running and each restart
  * adds one to restartCount, which the training operator counts against the job's backoffLimit.
  */
-const CRASH_TEMPLATE = `{{ $now := Now }}
+function crashTemplate(exitCode: number, reason: string, message: string): string {
+  return `{{ $now := Now }}
 {{ $root := . }}
 conditions:
 - lastTransitionTime: {{ $now | Quote }}
@@ -46,9 +47,9 @@ containerStatuses:
   restartCount: {{ add1 $origin.restartCount }}
   lastState:
     terminated:
-      exitCode: 1
-      reason: Error
-      message: "the training program exited with 1"
+      exitCode: ${exitCode}
+      reason: ${reason}
+      message: "${message}"
       startedAt: {{ $now | Quote }}
       finishedAt: {{ $now | Quote }}
   state:
@@ -57,6 +58,50 @@ containerStatuses:
       message: "back-off restarting failed container"
 {{ end }}
 phase: Running
+`;
+}
+
+const CRASH_TEMPLATE = crashTemplate(1, "Error", "the training program exited with 1");
+
+/**
+ * Images whose pods KWOK plays as a kubelet would see them fail, whatever test runs them: a pull
+ * that never succeeds (`unpullable.e2e/...`: ErrImagePull, the pod Pending), a container killed
+ * for memory (`oom.e2e/...`: exit code 137, OOMKilled, restarted in place).
+ */
+export const E2E_IMAGES = { unpullable: "unpullable.e2e/", oomKilled: "oom.e2e/" } as const;
+
+/** A selector expression: the pod's first container's image starts with `prefix`. */
+function imageIs(prefix: string, operator: "In" | "NotIn"): Json {
+  return { key: `.spec.containers.[0].image | startswith("${prefix}")`, operator, values: ["true"] };
+}
+
+/** A pull error, as the kubelet shows it after trying the image. */
+const PULL_ERROR_TEMPLATE = `{{ $now := Now }}
+conditions:
+- lastTransitionTime: {{ $now | Quote }}
+  status: "True"
+  type: Initialized
+- lastTransitionTime: {{ $now | Quote }}
+  status: "False"
+  reason: ContainersNotReady
+  type: Ready
+- lastTransitionTime: {{ $now | Quote }}
+  status: "False"
+  reason: ContainersNotReady
+  type: ContainersReady
+containerStatuses:
+{{ range .spec.containers }}
+- image: {{ .image | Quote }}
+  name: {{ .name | Quote }}
+  ready: false
+  restartCount: 0
+  started: false
+  state:
+    waiting:
+      reason: ErrImagePull
+      message: {{ printf "failed to pull and unpack image %q: not found" .image | Quote }}
+{{ end }}
+phase: Pending
 `;
 
 /**
@@ -67,7 +112,12 @@ phase: Running
  * the pods whose identity is in `failing`, a container that fails instead: restarted in place when
  * the pod restarts containers (crash loop), the pod Failed when it does not (restartPolicy Never).
  */
-export function buildStages(shared: string, failing: readonly string[], holding: readonly string[] = []): string {
+export function buildStages(
+  shared: string,
+  failing: readonly string[],
+  holding: readonly string[] = [],
+  logsFile?: string,
+): string {
   const stages = parseAllDocuments(shared).map((d) => d.toJS() as Json);
   const out: Json[] = [];
   const doomed = { key: IDENTITY, operator: "In", values: [...failing] };
@@ -80,6 +130,7 @@ export function buildStages(shared: string, failing: readonly string[], holding:
     const expressions: Json[] = stage.spec.selector.matchExpressions;
     switch (stage.metadata.name) {
       case "pod-ready":
+        expressions.push(imageIs(E2E_IMAGES.unpullable, "NotIn"));
         expressions.push({
           key: `(.metadata.namespace == "kubeflow" or .metadata.namespace == "kubeflow-system" or .metadata.namespace == "kueue-system") and .metadata.annotations["${OPERATOR_READY_ANNOTATION}"] != "true"`,
           operator: "NotIn",
@@ -88,6 +139,7 @@ export function buildStages(shared: string, failing: readonly string[], holding:
         break;
       case "e2e-pod-complete":
         stage.spec.selector.matchExpressions = expressions.filter((e) => !String(e.key).includes("e2e.finetune/fail"));
+        stage.spec.selector.matchExpressions.push(imageIs(E2E_IMAGES.oomKilled, "NotIn"));
         if (failing.length + holding.length > 0) {
           stage.spec.selector.matchExpressions.push({
             key: IDENTITY,
@@ -116,6 +168,47 @@ export function buildStages(shared: string, failing: readonly string[], holding:
     }
     out.push(stage);
   }
+  out.push(
+    {
+      apiVersion: "kwok.x-k8s.io/v1alpha1",
+      kind: "Stage",
+      metadata: { name: "e2e-image-pull-error" },
+      spec: {
+        resourceRef: { apiGroup: "v1", kind: "Pod" },
+        selector: {
+          matchExpressions: [
+            { key: ".metadata.deletionTimestamp", operator: "DoesNotExist" },
+            { key: ".status.phase", operator: "In", values: ["Pending"] },
+            imageIs(E2E_IMAGES.unpullable, "In"),
+            { key: ".status.containerStatuses.[0].state.waiting.reason", operator: "NotIn", values: ["ErrImagePull"] },
+          ],
+        },
+        delay: { durationMilliseconds: 1000 },
+        next: { statusTemplate: PULL_ERROR_TEMPLATE },
+      },
+    },
+    {
+      apiVersion: "kwok.x-k8s.io/v1alpha1",
+      kind: "Stage",
+      metadata: { name: "e2e-container-oom" },
+      spec: {
+        resourceRef: { apiGroup: "v1", kind: "Pod" },
+        selector: {
+          matchExpressions: [
+            { key: ".metadata.deletionTimestamp", operator: "DoesNotExist" },
+            { key: ".status.phase", operator: "In", values: ["Running"] },
+            imageIs(E2E_IMAGES.oomKilled, "In"),
+            restartPolicy("In"),
+          ],
+        },
+        // As a kubelet: the container runs for a while, and a crashed one is restarted after its
+        // back-off (10 s at first): its failure is there to be seen between restarts. (KWOK's jitter
+        // is the delay's upper bound: below the duration, it is the delay.)
+        delay: { durationMilliseconds: 10000, jitterDurationMilliseconds: 11000 },
+        next: { statusTemplate: crashTemplate(137, "OOMKilled", "") },
+      },
+    },
+  );
   // The kubelet keeps a pod's Ready condition current; KWOK's pod-ready stage only readies a pending
   // pod. When every node was out of touch for a moment (the control plane restarted), the node
   // lifecycle controller marks their pods not Ready: as a kubelet would, ready again each running
@@ -143,7 +236,33 @@ export function buildStages(shared: string, failing: readonly string[], holding:
       },
     },
   });
+  // The log KWOK's kubelet server serves for every container, now and before its last restart.
+  if (logsFile !== undefined) {
+    out.push({
+      apiVersion: "kwok.x-k8s.io/v1alpha1",
+      kind: "ClusterLogs",
+      metadata: { name: "e2e-container-logs" },
+      spec: { logs: [{ logsFile, previousLogsFile: logsFile }] },
+    });
+  }
   return out.map((s) => `---\n${stringify(s, { lineWidth: 0 })}`).join("");
+}
+
+/** The simulated nodes' InternalIP. */
+const NODE_IP = "10.240.0.1";
+
+/** What every simulated container printed, as the e2e suite reads it back through the API server. */
+export const CONTAINER_LOG = [
+  "[rank0] loading checkpoint shards: 100%",
+  "[rank0] step 40/500 loss=1.92",
+  "torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB",
+] as const;
+
+/** Lines in the CRI log format a kubelet reads (`<time> <stream> F <line>`). */
+function containerLog(lines: readonly string[]): string {
+  return lines
+    .map((l, i) => `2026-12-04T09:00:0${i}.000000000Z ${i === lines.length - 1 ? "stderr" : "stdout"} F ${l}\n`)
+    .join("");
 }
 
 /** A simulated GPU node. */
@@ -165,6 +284,11 @@ function gpuNode(name: string, gpus: number): Json {
 export interface Controllers {
   /** The simulated nodes' names. */
   readonly nodes: readonly string[];
+  /**
+   * Where the API server reaches the nodes' kubelet (KWOK's server, which serves their pods' logs):
+   * each node's addresses, and the port of them all.
+   */
+  readonly kubelet: { readonly addresses: readonly string[]; readonly port: number };
   /** Makes the pods with these identities fail from now on (restarts KWOK); none to heal. */
   setFailing(identities: readonly string[]): Promise<void>;
   /** Keeps the pods with these identities running, never completed (restarts KWOK); none to release. */
@@ -211,17 +335,20 @@ export async function startControllers(
 
   const shared = fs.readFileSync(KWOK_STAGES, "utf8");
   const stagesFile = path.join(dir, "kwok-stages.yaml");
+  const logsFile = path.join(dir, "container.log");
+  fs.writeFileSync(logsFile, containerLog(CONTAINER_LOG));
   const kwokPort = await freePort();
   let failing: readonly string[] = [];
   let holding: readonly string[] = [];
   const startKwok = () => {
-    fs.writeFileSync(stagesFile, buildStages(shared, failing, holding));
+    fs.writeFileSync(stagesFile, buildStages(shared, failing, holding, logsFile));
     processes.start("kwok", path.join(bin, "kwok"), [
       `--kubeconfig=${kubeconfig}`,
       `--config=${stagesFile}`,
       "--manage-all-nodes=false",
       "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-      "--node-ip=10.240.0.1",
+      `--node-ip=${NODE_IP}`,
+      `--node-port=${kwokPort}`,
       "--cidr=10.244.0.0/16",
       `--server-address=127.0.0.1:${kwokPort}`,
       "--node-lease-duration-seconds=40",
@@ -286,6 +413,7 @@ export async function startControllers(
 
   return {
     nodes: names,
+    kubelet: { addresses: [...names, NODE_IP], port: kwokPort },
     setFailing: async (identities) => {
       failing = identities;
       await restartKwok();

@@ -36,6 +36,11 @@ export async function startFullCluster(bin: string, options: ControllerOptions =
     routesFile,
   ]);
   const controllers = await startControllers(cluster, bin, options);
+  // The API server reaches a node's kubelet (for pod logs) through the same egress proxy.
+  for (const address of controllers.kubelet.addresses) {
+    routes[`${address}:${controllers.kubelet.port}`] = controllers.kubelet.port;
+  }
+  fs.writeFileSync(routesFile, JSON.stringify(routes));
   const supervised: Controller[] = [];
   return {
     cluster,
