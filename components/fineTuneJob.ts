@@ -13,7 +13,7 @@ import type { JobCondition } from "./builders/run";
 import { type PulumiCommand, runningCommand } from "./cluster/command";
 import { judgeRun } from "./cluster/judge";
 import type { ClusterReader } from "./cluster/reader";
-import { type WatchResult, watchQueuedRun } from "./cluster/watchRun";
+import { type WatchRequest, type WatchResult, watchRun } from "./cluster/watchRun";
 import { durationSeconds, type Job, type StagingConfig, withoutFrames } from "./config";
 import { CHECKPOINT_SUBDIR, childResourceName, claimName, type VolumeRole } from "./names";
 import type { StackCredentials } from "./sources";
@@ -88,10 +88,12 @@ export interface FineTuneJobArgs {
    */
   readonly context?: string;
   /**
-   * Reads the cluster for what the provider cannot wait on: the program waits for a job with a
-   * Kueue queue itself, reading the job and its Workload (components/cluster/watchRun.ts).
+   * Reads the cluster: the program waits for a run itself, reading the job, its pods and, for a
+   * queued job, its Workload (components/cluster/watchRun.ts).
    */
   readonly cluster: () => Promise<ClusterReader>;
+  /** The stack's secret values, which no line or error about the run may show. @default none */
+  readonly secrets?: () => readonly string[];
 }
 
 /**
@@ -135,9 +137,53 @@ export class FineTuneJob extends pulumi.ComponentResource {
     const { job, namespace, backend } = args;
     const hfSecret = args.hfTokenSecret ? [args.hfTokenSecret] : [];
     const prerequisites = args.podPrerequisites ?? [];
-    // A queued job is waited for by the program, which reads why Kueue has not admitted it.
+    // The program waits for an awaited run itself (components/cluster/watchRun.ts).
     const waits = programWaits(job, args.judgeRun !== false);
+    const queued = job.queue !== undefined;
     const destroy = (args.command ?? runningCommand()) === "destroy";
+    const watchEnv = {
+      reader: args.cluster,
+      onPassingError: (message: string) => pulumi.log.info(message, this),
+      onLine: (line: string) => pulumi.log.info(line, this),
+      ...(args.secrets !== undefined ? { secrets: args.secrets } : {}),
+    };
+    const watch = async (uid: string, ns: string, once: boolean): Promise<WatchResult> => {
+      const request: WatchRequest = {
+        backend,
+        namespace: ns,
+        name,
+        uid,
+        mode: job.wait as WatchRequest["mode"],
+        timeoutSeconds: durationSeconds(job.timeout ?? "1h"),
+        queued,
+        once,
+      };
+      try {
+        // One look at an unchanged run tells nothing: only its judgement is said.
+        return await watchRun(once ? { ...watchEnv, onLine: undefined } : watchEnv, request);
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        return {
+          status: undefined,
+          queue: { state: "unknown" },
+          error: `${backend.kind} ${ns}/${name} was created, but the program could not read the cluster to wait for it (${why})`,
+        };
+      }
+    };
+    // A run this update creates or changes is waited for in a hook of its job, which the engine
+    // runs after the provider's create or update and before the job's outputs resolve, as it would
+    // the provider's own wait; a run it leaves unchanged is looked at once (below). A queued job is
+    // waited for at every update instead: Kueue may admit it, or not, whether it changed or not.
+    let waited: Promise<WatchResult> | undefined;
+    const afterChange = async (hook: pulumi.ResourceHookArgs) => {
+      const metadata = (hook.newOutputs as { metadata?: { uid?: string; namespace?: string } } | undefined)?.metadata;
+      if (metadata?.uid === undefined || metadata.namespace === undefined) return;
+      waited = watch(metadata.uid, metadata.namespace, false);
+      await waited;
+    };
+    // Named after the job, as the engine records a hook's name in the state of the resource it is bound to.
+    const hook = waits && !queued ? new pulumi.ResourceHook(`finetune-wait-${name}`, afterChange) : undefined;
+    const hooks = hook !== undefined ? { afterCreate: [hook], afterUpdate: [hook] } : undefined;
     const plan = planRun({
       name,
       namespace,
@@ -208,9 +254,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           ...prerequisites,
         ],
         ...runOptions(),
-        ...(job.timeout !== undefined && !waits
-          ? { customTimeouts: { create: job.timeout, update: job.timeout } }
-          : {}),
+        ...(hooks !== undefined ? { hooks } : {}),
       },
     ) as TrainingJobResource;
 
@@ -222,35 +266,20 @@ export class FineTuneJob extends pulumi.ComponentResource {
       ? pulumi
           .all([trainingJob.metadata.uid, this.namespace])
           .apply(async ([uid, ns]): Promise<WatchResult | undefined> => {
-            // A preview reads nothing: it shows what the state holds. A destroy does not wait for
-            // the run it is about to delete.
-            if (pulumi.runtime.isDryRun() || destroy || uid === undefined) return undefined;
-            try {
-              const env = {
-                reader: args.cluster,
-                onPassingError: (message: string) => pulumi.log.info(message, this),
-              };
-              return await watchQueuedRun(env, {
-                backend,
-                namespace: ns,
-                name,
-                uid,
-                mode: job.wait as Exclude<typeof job.wait, "none">,
-                timeoutSeconds: durationSeconds(job.timeout ?? "1h"),
-              });
-            } catch (e) {
-              const why = e instanceof Error ? e.message : String(e);
-              return {
-                status: undefined,
-                queue: { state: "unknown" },
-                error: `${backend.kind} ${ns}/${name} was created, but the program could not read the cluster to wait for it (${why})`,
-              };
-            }
+            // A destroy does not wait for, or judge, the run it is about to delete; a new run in a
+            // preview has no UID yet.
+            if (destroy || uid === undefined) return undefined;
+            if (waited !== undefined) return waited;
+            // Unchanged (or a preview): one look; a queued job is waited for as at its creation.
+            return watch(uid, ns, !queued || pulumi.runtime.isDryRun());
           })
       : pulumi.output<WatchResult | undefined>(undefined);
-    const status = pulumi
-      .all([trainingJob.status, watched])
-      .apply(([stored, seen]) => (seen !== undefined ? seen.status : stored));
+    // What the program read, when it waits; else what the provider left in the state. (The state's
+    // status of a job the program waits for is the one it was created with, and a preview does not
+    // even know that much.)
+    const status: pulumi.Output<TrainingJobStatus | undefined> = waits
+      ? watched.apply((seen) => seen?.status)
+      : trainingJob.status;
     this.queue =
       job.queue === undefined
         ? pulumi.output(undefined)
@@ -276,6 +305,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           wait: job.wait,
           judge: args.judgeRun !== false,
           programWaits: waits,
+          queued,
           seen,
           status: st,
           preview,

@@ -60,6 +60,13 @@ export const RUN_ANNOTATIONS = {
   queue: "finetune/queue",
 } as const;
 
+/**
+ * The annotation on a training job object that the program waits for it itself with this `wait`:
+ * in the job's metadata, so that a change of `wait` is an in-place update, after which the program
+ * waits for the run as the new mode asks.
+ */
+export const WAIT_ANNOTATION = "finetune/wait";
+
 /** Name of the PVC the program creates for a job's volume. */
 export function claimName(job: string, role: VolumeRole): string {
   return `${job}-${role}`;

@@ -8,7 +8,7 @@ import { stackOwner } from "./builders/ownership";
 import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
 import { type KubeconfigSnapshot, snapshotKubeconfig } from "./cluster/kubeconfig";
-import { clusterReader } from "./cluster/reader";
+import { type ClusterReader, clusterReader } from "./cluster/reader";
 import { type Config, keyPath } from "./config";
 import { FineTuneJob } from "./fineTuneJob";
 import { declareGuards } from "./guards";
@@ -49,11 +49,15 @@ export interface StackOutputs {
  * Declares every resource of the stack from its validated config, without V8's stack capture (see
  * stackTraces.ts: it lowers the time and peak memory of a large stack; README, Performance).
  */
-export function declareStack(config: Config): StackOutputs {
-  return withoutStackCapture(() => declareResources(config));
+/**
+ * Declares the stack's resources. `cluster`: the cluster the program reads (a test's); by default
+ * the one the stack's kubeconfig names.
+ */
+export function declareStack(config: Config, cluster?: ClusterReader): StackOutputs {
+  return withoutStackCapture(() => declareResources(config, cluster));
 }
 
-function declareResources(config: Config): StackOutputs {
+function declareResources(config: Config, cluster: ClusterReader | undefined): StackOutputs {
   // Every resource names its cluster through this provider, never the ambient kubeconfig alone.
   // The kubeconfig: the secret contents, or cluster.kubeconfig, or else explicitly none: then the
   // provider reads it as kubectl does (every file of $KUBECONFIG, ~/.kube/config, in-cluster). Left
@@ -68,17 +72,20 @@ function declareResources(config: Config): StackOutputs {
   // Every read of the cluster (the guards, the wait of queued jobs) goes through one reader, with the
   // provider's kubeconfig and context as they are now, built on the first read.
   const { kubeconfig } = config;
-  const reader = clusterReader(
-    kubeconfig === undefined
-      ? snapshotKubeconfig(config.cluster)
-      : new Promise<KubeconfigSnapshot>((resolve) => {
-          // Read inside the program only; the contents stay a secret everywhere else.
-          kubeconfig.apply((text) => {
-            resolve(snapshotKubeconfig({ ...config.cluster, kubeconfig: text }));
-            return text;
-          });
-        }),
-  );
+  const reader =
+    cluster !== undefined
+      ? async () => cluster
+      : clusterReader(
+          kubeconfig === undefined
+            ? snapshotKubeconfig(config.cluster)
+            : new Promise<KubeconfigSnapshot>((resolve) => {
+                // Read inside the program only; the contents stay a secret everywhere else.
+                kubeconfig.apply((text) => {
+                  resolve(snapshotKubeconfig({ ...config.cluster, kubeconfig: text }));
+                  return text;
+                });
+              }),
+        );
   const guards = declareGuards({
     owner: stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
     reader,
@@ -119,6 +126,20 @@ function declareResources(config: Config): StackOutputs {
   // Chosen once: each generation spells the same run in its own API.
   const backend = backendOf(generation);
 
+  // The stack's secret values, kept for one use: no line or error about a run shows them.
+  const secretValues: string[] = [];
+  for (const secret of [
+    config.hfToken,
+    config.imagePullSecrets,
+    config.kubeconfig,
+    config.s3Credentials?.accessKeyId,
+    config.s3Credentials?.secretAccessKey,
+  ]) {
+    secret?.apply((value) => {
+      secretValues.push(value);
+    });
+  }
+
   const outputs: Record<string, JobOutputs> = {};
   for (const [name, job] of Object.entries(config.jobs)) {
     const ftj = new FineTuneJob(
@@ -142,6 +163,7 @@ function declareResources(config: Config): StackOutputs {
         configKey: keyPath(["jobs", name]),
         context: config.cluster.context,
         cluster: reader,
+        secrets: () => secretValues,
       },
       opts(),
     );

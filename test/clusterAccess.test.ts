@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { PYTORCHJOB_BACKEND } from "../components/builders/v1/backend";
 import { snapshotKubeconfig } from "../components/cluster/kubeconfig";
 import { type ClusterReadError, clusterReader } from "../components/cluster/reader";
-import { watchQueuedRun } from "../components/cluster/watchRun";
+import { watchRun } from "../components/cluster/watchRun";
 import { type ApiServer, certificates, startApiServer, startConnectProxy } from "./support/apiServer";
 
 type Json = Record<string, any>;
@@ -230,9 +230,17 @@ describe("reading the cluster as kubectl does", () => {
     api.forbidden = /workloads/;
     try {
       const read = reader(single({ token: "t" }));
-      const result = await watchQueuedRun(
+      const result = await watchRun(
         { reader: read, sleep: async () => assert.fail("no second look") },
-        { backend: PYTORCHJOB_BACKEND, namespace: "ml", name: "a", uid: UID, mode: "running", timeoutSeconds: 3600 },
+        {
+          backend: PYTORCHJOB_BACKEND,
+          namespace: "ml",
+          name: "a",
+          uid: UID,
+          mode: "running",
+          timeoutSeconds: 3600,
+          queued: true,
+        },
       );
       assert.equal(
         result.error,
@@ -291,9 +299,17 @@ describe("reading the cluster as kubectl does", () => {
     const before = api.seen.length;
     const results = await Promise.all(
       Array.from({ length: 5 }, () =>
-        watchQueuedRun(
+        watchRun(
           { reader: read, sleep: async () => {} },
-          { backend: PYTORCHJOB_BACKEND, namespace: "ml", name: "a", uid: UID, mode: "running", timeoutSeconds: 60 },
+          {
+            backend: PYTORCHJOB_BACKEND,
+            namespace: "ml",
+            name: "a",
+            uid: UID,
+            mode: "running",
+            timeoutSeconds: 60,
+            queued: true,
+          },
         ),
       ),
     );

@@ -105,6 +105,39 @@ describe("gatherEvidence", () => {
     );
   });
 
+  it("gives the log read when the failure was first seen when the pod is gone by now", async () => {
+    const seen = { ...request, cause, logSeen: "step 1200 loss 0.41\nKilled\n" };
+    const expected = [
+      "First to fail: pod ml/a-master-0, container pytorch: exit code 137 (OOMKilled)",
+      "The end of the log of a-master-0 (container pytorch, before its last restart):",
+      "  step 1200 loss 0.41",
+      "  Killed",
+    ];
+    assert.deepEqual(
+      (
+        await gatherEvidence(
+          reader(async () => undefined),
+          seen,
+        )
+      ).slice(0, 4),
+      expected,
+    );
+    const refused = async () => {
+      throw new ClusterReadError("could not read the log of container pytorch of pod ml/a-master-0: HTTP 404", false);
+    };
+    assert.deepEqual((await gatherEvidence(reader(refused), seen)).slice(0, 4), expected);
+    // While the pod is there, its log now is the one given.
+    assert.deepEqual(
+      (
+        await gatherEvidence(
+          reader(async () => "now\n"),
+          seen,
+        )
+      ).slice(2, 3),
+      ["  now"],
+    );
+  });
+
   it("without a failed container, gives the warnings only", async () => {
     assert.deepEqual(
       await gatherEvidence(

@@ -3,10 +3,10 @@
 // against a scripted cluster (its reads of a real one: test/clusterAccess.test.ts).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { queuedRunDecision, readWorkload } from "../components/builders/kueue";
+import { readWorkload, runDecision } from "../components/builders/kueue";
 import { PYTORCHJOB_BACKEND } from "../components/builders/v1/backend";
 import { ClusterReadError, type ClusterReader } from "../components/cluster/reader";
-import { watchQueuedRun } from "../components/cluster/watchRun";
+import { watchRun } from "../components/cluster/watchRun";
 import { commandJob, one, runStack, T } from "./support/stacks";
 
 type Json = Record<string, any>;
@@ -129,7 +129,7 @@ describe("a Workload, read", () => {
 
 describe("after one look at a queued job", () => {
   const decide = (mode: "admitted" | "running" | "succeeded", run: Json, queue: Json, timedOut = false) =>
-    queuedRunDecision("PyTorchJob", "ml/a", mode, run as never, queue as never, timedOut);
+    runDecision("PyTorchJob", "ml/a", mode, run as never, queue as never, timedOut);
   it("waits while it is queued", () => {
     assert.deepEqual(decide("running", { state: "suspended" }, { state: "queued", reason: "Pending" }), {
       done: false,
@@ -209,7 +209,7 @@ describe("the watch of a queued job", () => {
       list: async (apiVersion, kind, namespace, selector) => {
         reads.push(`list ${apiVersion} ${kind} ${namespace} ${selector}`);
         const w = looks[look][1];
-        return w === undefined ? [] : [w];
+        return kind !== "Workload" || w === undefined ? [] : [w];
       },
       namespacedKinds: async () => [],
       log: async () => undefined,
@@ -228,14 +228,21 @@ describe("the watch of a queued job", () => {
   });
   const suspended = { status: { conditions: [{ type: "Suspended", status: "True", reason: "PyTorchJobSuspended" }] } };
   const running = { status: { conditions: [{ type: "Running", status: "True", reason: "PyTorchJobRunning" }] } };
-  const request = { backend: PYTORCHJOB_BACKEND, namespace: "ml", name: "a", uid: UID, timeoutSeconds: 600 };
+  const request = {
+    backend: PYTORCHJOB_BACKEND,
+    namespace: "ml",
+    name: "a",
+    uid: UID,
+    timeoutSeconds: 600,
+    queued: true,
+  };
 
   it("reads the job and the Workload labelled with its UID until it runs", async () => {
     const api = scripted([
       [suspended, workload([{ type: "QuotaReserved", status: "False", reason: "Pending", message: WAITING }])],
       [running, workload([{ type: "Admitted", status: "True", reason: "Admitted", message: "admitted" }])],
     ]);
-    const result = await watchQueuedRun(api.env, { ...request, mode: "running" });
+    const result = await watchRun(api.env, { ...request, mode: "running" });
     assert.deepEqual(result, {
       status: running.status,
       queue: { state: "admitted", reason: "Admitted", message: "admitted" },
@@ -243,8 +250,10 @@ describe("the watch of a queued job", () => {
     assert.deepEqual(api.reads, [
       "get kubeflow.org/v1 PyTorchJob ml/a",
       "list kueue.x-k8s.io/v1beta2 Workload ml kueue.x-k8s.io/job-uid=0c6e-uid",
+      "list v1 Pod ml training.kubeflow.org/job-name=a",
       "get kubeflow.org/v1 PyTorchJob ml/a",
       "list kueue.x-k8s.io/v1beta2 Workload ml kueue.x-k8s.io/job-uid=0c6e-uid",
+      "list v1 Pod ml training.kubeflow.org/job-name=a",
     ]);
   });
 
@@ -252,13 +261,13 @@ describe("the watch of a queued job", () => {
     const api = scripted([
       [suspended, workload([{ type: "QuotaReserved", status: "False", reason: "Pending", message: MAX }])],
     ]);
-    const result = await watchQueuedRun(api.env, { ...request, mode: "running" });
+    const result = await watchRun(api.env, { ...request, mode: "running" });
     assert.equal(result.forever, true);
     assert.equal(
       result.error,
       `PyTorchJob ml/a can never be admitted by Kueue as its queues stand: inadmissible (Pending: ${MAX})`,
     );
-    assert.equal(api.reads.length, 2);
+    assert.equal(api.reads.length, 3);
   });
 
   it("ends at once on a job of its name that is not the one created (another cluster, or replaced)", async () => {
@@ -268,7 +277,7 @@ describe("the watch of a queued job", () => {
       namespacedKinds: async () => [],
       log: async () => undefined,
     } as ClusterReader;
-    const result = await watchQueuedRun(
+    const result = await watchRun(
       { reader: async () => reader, sleep: async () => {} },
       { ...request, mode: "running" },
     );
@@ -286,7 +295,7 @@ describe("the watch of a queued job", () => {
       'could not list Workload objects in ml: HTTP 403: workloads.kueue.x-k8s.io is forbidden: User "ci" cannot list resource "workloads"',
       true,
     );
-    const result = await watchQueuedRun(failing(forbidden), { ...request, mode: "running" });
+    const result = await watchRun(failing(forbidden), { ...request, mode: "running" });
     assert.equal(
       result.error,
       'PyTorchJob ml/a was created, but the program cannot read the cluster to wait for it: could not list Workload objects in ml: HTTP 403: workloads.kueue.x-k8s.io is forbidden: User "ci" cannot list resource "workloads"',
@@ -305,7 +314,7 @@ describe("the watch of a queued job", () => {
       },
       onPassingError: (m: string) => said.push(m),
     };
-    const result = await watchQueuedRun(env, {
+    const result = await watchRun(env, {
       ...request,
       mode: "running",
       timeoutSeconds: 0.1,
@@ -323,7 +332,7 @@ describe("the watch of a queued job", () => {
 });
 
 describe("a queued job under the program", () => {
-  it("is not awaited by the provider: the program waits for it, and the outputs show its queue", async () => {
+  it("is not awaited by the provider: the program waits for it at every update, and the outputs show its queue", async () => {
     const run = await runStack({
       namespace: "ml",
       trainingOperator: { install: false },
@@ -333,8 +342,14 @@ describe("a queued job under the program", () => {
     assert.equal((a.inputs as Json).metadata.annotations["pulumi.com/skipAwait"], "true");
     assert.equal((a.inputs as Json).metadata.annotations["pulumi.com/waitFor"], undefined);
     assert.equal(a.options.customTimeouts, undefined);
+    const waitHooks = (r: typeof a) =>
+      ["afterCreate", "afterUpdate"].map((when) => ((r.options as Json).hooks[when] ?? []).length);
+    assert.deepEqual(waitHooks(a), [0, 0]);
+    // A job without a queue is waited for by the program too, in hooks of its creation and update.
     const b = one(run, T.pytorchJob, "b-pytorchjob");
-    assert.equal((b.inputs as Json).metadata.annotations["pulumi.com/skipAwait"], undefined);
+    assert.equal((b.inputs as Json).metadata.annotations["pulumi.com/skipAwait"], "true");
+    assert.equal((b.inputs as Json).metadata.annotations["pulumi.com/waitFor"], undefined);
+    assert.deepEqual(waitHooks(b), [1, 1]);
     const jobs = run.outputs.jobs as Json;
     assert.deepEqual(jobs.a.queue, { name: "team-a", state: "unknown" });
     assert.equal("queue" in jobs.b, false);

@@ -95,12 +95,15 @@ describe("programWaits", () => {
       },
       new Set(),
     ).jobs.a;
-  it("is the program's for a queued job that is judged, else the provider's", () => {
+  it("is the program's for every awaited run that is judged, queued or not; nothing waits under wait: none or skipAwait", () => {
     assert.equal(programWaits(job({ queue: "team-a" }), true), true);
     assert.equal(programWaits(job({ queue: "team-a", wait: "admitted" }), true), true);
     assert.equal(programWaits(job({ queue: "team-a" }), false), false);
     assert.equal(programWaits(job({ queue: "team-a", wait: "none" }), true), false);
-    assert.equal(programWaits(job({}), true), false);
+    assert.equal(programWaits(job({}), true), true);
+    assert.equal(programWaits(job({ wait: "succeeded" }), true), true);
+    assert.equal(programWaits(job({ wait: "none" }), true), false);
+    assert.equal(programWaits(job({}), false), false);
   });
 });
 

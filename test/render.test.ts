@@ -79,7 +79,7 @@ describe("npm run render -- --stack dev", () => {
   it("shows the dependencies of each PyTorchJob in its comment", () => {
     assert.match(
       stdout,
-      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-output, granite-stage-model, granite-prepare, training-operator, llm-finetune-service-account\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| customTimeouts=\{"create":"1h","update":"1h"\} \| beforeCreate=\[finetune-create-guard\]\n/,
+      /# kubernetes:kubeflow.org\/v1:PyTorchJob granite-pytorchjob \| dependsOn=\[granite-model, granite-output, granite-stage-model, granite-prepare, training-operator, llm-finetune-service-account\] \| deleteBeforeReplace \| replaceOnChanges=\[spec\] \| afterCreate=\[finetune-wait-granite\] \| afterUpdate=\[finetune-wait-granite\] \| beforeCreate=\[finetune-create-guard\]\n/,
     );
   });
 
@@ -174,12 +174,12 @@ describe("render of a stack with hf:// and s3:// sources", () => {
         '# kubernetes:batch/v1:Job granite-stage-model | dependsOn=[granite-model, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"} | beforeCreate=[finetune-create-guard]',
         '# kubernetes:batch/v1:Job granite-stage-dataset | dependsOn=[granite-dataset, llm-staging-s3-credentials, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"} | beforeCreate=[finetune-create-guard]',
         '# kubernetes:batch/v1:Job granite-prepare | dependsOn=[granite-model, granite-dataset, granite-stage-model, granite-stage-dataset, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"3h","update":"3h"} | beforeCreate=[finetune-create-guard]',
-        '# kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob | dependsOn=[granite-model, granite-dataset, granite-output, granite-stage-model, granite-stage-dataset, granite-prepare, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | customTimeouts={"create":"36h","update":"36h"} | beforeCreate=[finetune-create-guard]',
+        "# kubernetes:kubeflow.org/v1:PyTorchJob granite-pytorchjob | dependsOn=[granite-model, granite-dataset, granite-output, granite-stage-model, granite-stage-dataset, granite-prepare, llm-staging-hf-token, llm-staging-service-account] | deleteBeforeReplace | replaceOnChanges=[spec] | afterCreate=[finetune-wait-granite] | afterUpdate=[finetune-wait-granite] | beforeCreate=[finetune-create-guard]",
       ],
     );
   });
 
-  it("shows the waits as annotations", () => {
+  it("shows the waits as annotations: the program's own, the provider told not to wait", () => {
     const jobs = documents(stdout).filter((d) => d.object?.kind === "PyTorchJob");
     assert.deepEqual(
       jobs.map((d) => d.object?.metadata.annotations),
@@ -187,8 +187,8 @@ describe("render of a stack with hf:// and s3:// sources", () => {
         {
           "example.com/ticket": "ML-1234",
           "finetune/stack": "organization/finetune/sources",
-          "pulumi.com/waitFor":
-            'jsonpath={.status.conditions[?@.status=="True" && (@.type=="Succeeded" || @.type=="Failed")].type}',
+          "finetune/wait": "succeeded",
+          "pulumi.com/skipAwait": "true",
         },
         { "finetune/stack": "organization/finetune/sources", "pulumi.com/skipAwait": "true" },
       ],

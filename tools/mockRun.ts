@@ -2,6 +2,7 @@
 // mock runtime, with no engine and no cluster, and records every resource it registers with its
 // inputs and lifecycle options. The offline render and the unit tests both use it.
 import * as pulumi from "@pulumi/pulumi";
+import type { ClusterReader } from "../components/cluster/reader";
 import { loadConfig, verifyConfigSecrets } from "../components/config";
 import { declareStack } from "../components/stack";
 
@@ -157,6 +158,8 @@ export interface RunOptions {
   readonly verifySecrets?: boolean;
   /** The most jobs the stack may hold: only the benchmark lifts it. @default MAX_JOBS */
   readonly maxJobs?: number;
+  /** The cluster the program reads. @default the stack's kubeconfig's, as under the CLI */
+  readonly cluster?: ClusterReader;
 }
 
 /**
@@ -264,7 +267,7 @@ export async function runProgram(
         order.push(recorded);
         return chain.length > 0 ? { props: transformed.props, opts: transformed.opts } : undefined;
       });
-      return declareStack(validated);
+      return declareStack(validated, options.cluster);
     });
   } catch (e) {
     onUncaught(e);

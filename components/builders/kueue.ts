@@ -78,29 +78,30 @@ export function describeQueueStatus(queue: QueueStatus): string {
   return detail ? `${queue.state} (${detail})` : queue.state;
 }
 
-/** What to do after one look at a queued job and its Workload. */
-export type QueuedRunDecision =
+/** What to do after one look at a job (and its Workload, when it is queued). */
+export type RunDecision =
   | { readonly done: false }
   | { readonly done: true; readonly ok: true }
   | { readonly done: true; readonly ok: false; readonly error: string; readonly forever: boolean };
 
 /**
- * Decides, from one look at a queued job (`kind namespace/name`), whether the wait that `mode`
- * asks for is over: a failed run or a Workload that can never be admitted ends it at once with
- * the reason; `admitted` ends when Kueue admitted it (or it runs or ended), `running` and
- * `succeeded` as for a job that is not queued; `timedOut` ends it with where the job stands.
+ * Decides, from one look at a job (`kind namespace/name`) and, for a queued one, its Workload
+ * (`queue`; undefined for a job without a queue), whether the wait that `mode` asks for is over: a
+ * failed run or a Workload that can never be admitted ends it at once with the reason; `admitted`
+ * ends when Kueue admitted it (or it runs or ended), `running` once it runs, `succeeded` once it
+ * succeeded; `timedOut` ends it with where the job stands.
  */
-export function queuedRunDecision(
+export function runDecision(
   kind: string,
   job: string,
   mode: Exclude<WaitMode, "none">,
   run: RunStatus,
-  queue: QueueStatus,
+  queue: QueueStatus | undefined,
   timedOut: boolean,
-): QueuedRunDecision {
+): RunDecision {
   const verdict = runVerdict(kind, job, mode, run);
   if (run.state === "failed" && !verdict.ok) return { done: true, ok: false, error: verdict.error, forever: true };
-  if (queue.state === "inadmissible") {
+  if (queue?.state === "inadmissible") {
     return {
       done: true,
       ok: false,
@@ -111,13 +112,13 @@ export function queuedRunDecision(
   const started = run.state === "running" || run.state === "succeeded";
   const reached =
     mode === "admitted"
-      ? started || queue.state === "admitted" || queue.state === "finished"
+      ? started || queue?.state === "admitted" || queue?.state === "finished"
       : mode === "running"
         ? started
         : run.state === "succeeded";
   if (reached) return { done: true, ok: true };
   if (!timedOut) return { done: false };
-  const admitted = queue.state === "admitted" || queue.state === "finished" || started;
+  const admitted = queue === undefined || queue.state === "admitted" || queue.state === "finished" || started;
   return {
     done: true,
     ok: false,

@@ -62,11 +62,12 @@ export interface RunPlan {
 const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
 
 /**
- * Whether the program waits for a job itself rather than the provider: a queued job, when the run
- * is judged (it reads why Kueue has not admitted it). Admission is only ever awaited this way.
+ * Whether the program waits for a job itself rather than the provider: every awaited run that is
+ * judged, so that the wait can tell the run's pods, fail fast on a stuck container and say why a
+ * run failed (components/cluster/watchRun.ts); a queued job's admission is read from its Workload.
  */
 export function programWaits(job: Job, judgeRun: boolean): boolean {
-  return job.queue !== undefined && job.wait !== "none" && judgeRun;
+  return job.wait !== "none" && judgeRun;
 }
 
 /** The plan of one run. */

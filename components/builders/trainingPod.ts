@@ -10,6 +10,7 @@ import {
   processedDataDir,
   RUN_ANNOTATIONS,
   standardLabels,
+  WAIT_ANNOTATION,
 } from "../names";
 import type { Job } from "../schema/job";
 import { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "../schema/queue";
@@ -31,8 +32,8 @@ export interface TrainingPodInputs {
    */
   readonly imagePullSecrets?: boolean;
   /**
-   * Whether the program waits for the job itself (a queued job: see components/cluster/watchRun.ts),
-   * so the provider must not.
+   * Whether the program waits for the job itself (see builders/plan.ts `programWaits`), so the
+   * provider must not.
    * @default false: the provider waits as `wait` says
    */
   readonly programWaits?: boolean;
@@ -137,7 +138,8 @@ export function trainingResources(job: Job): { requests?: Record<string, string>
 
 /**
  * The metadata of a training job object: the user's labels and annotations under the program's
- * own, and the wait annotations (which live in metadata, so a change of `wait` is an update).
+ * own, and the wait annotations (which live in metadata, so a change of `wait` is an update): the
+ * provider's, and the program's own `finetune/wait` when it waits itself.
  */
 export function trainingJobMetadata(
   inputs: TrainingPodInputs,
@@ -153,7 +155,11 @@ export function trainingJobMetadata(
       ...(job.queue !== undefined ? { [KUEUE_QUEUE_LABEL]: job.queue } : {}),
       ...(job.workloadPriorityClass !== undefined ? { [KUEUE_PRIORITY_LABEL]: job.workloadPriorityClass } : {}),
     },
-    annotations: { ...job.annotations, ...waitAnnotations },
+    annotations: {
+      ...job.annotations,
+      ...waitAnnotations,
+      ...(inputs.programWaits === true ? { [WAIT_ANNOTATION]: job.wait } : {}),
+    },
   };
 }
 

@@ -15,6 +15,11 @@ export interface EvidenceRequest {
   readonly pods: readonly PodView[];
   /** The container that failed the run, when one did. */
   readonly cause?: Cause;
+  /**
+   * The cause's log as read when the failure was first seen: said instead when the pod is gone by
+   * now (the operator deletes a failed run's running pods, cleanPodPolicy) or its log unreadable.
+   */
+  readonly logSeen?: string;
   /** The values no line may show. */
   readonly secrets: readonly string[];
 }
@@ -31,14 +36,20 @@ export async function gatherEvidence(reader: ClusterReader, request: EvidenceReq
     lines.push(`First to fail: ${describeCause(namespace, cause)}`);
     if (cause.container !== undefined) {
       const which = `the log of ${cause.pod} (container ${cause.container}${cause.previous ? ", before its last restart" : ""})`;
+      let log: string | undefined;
+      let unread: string | undefined;
       try {
-        const log = await reader.log(namespace, cause.pod, cause.container, cause.previous);
-        const tail = log === undefined ? [] : logTail(log, secrets);
-        if (tail.length > 0) lines.push(`The end of ${which}:`, ...tail.map((l) => `  ${l}`));
-        else lines.push(`${which[0].toUpperCase()}${which.slice(1)} is empty or gone.`);
+        log = await reader.log(namespace, cause.pod, cause.container, cause.previous);
       } catch (e) {
-        lines.push(`${which[0].toUpperCase()}${which.slice(1)} could not be read: ${messageOf(e)}`);
+        unread = messageOf(e);
       }
+      const tail = logTail(log ?? "", secrets);
+      const earlier = tail.length === 0 ? logTail(request.logSeen ?? "", secrets) : [];
+      const Which = `${which[0].toUpperCase()}${which.slice(1)}`;
+      if (tail.length > 0 || earlier.length > 0) {
+        lines.push(`The end of ${which}:`, ...(tail.length > 0 ? tail : earlier).map((l) => `  ${l}`));
+      } else if (unread !== undefined) lines.push(`${Which} could not be read: ${unread}`);
+      else lines.push(`${Which} is empty or gone.`);
     }
   }
   try {

@@ -4,6 +4,7 @@
 import type { Backend, TrainingJobStatus } from "../builders/backend";
 import { runVerdict, verdictMessage } from "../builders/run";
 import type { WaitMode } from "../schema/job";
+import type { Stall } from "./pods";
 import type { WatchResult } from "./watchRun";
 
 /** Whether the deploy passes, and what to say when it does not. */
@@ -22,8 +23,10 @@ export interface JudgeInputs {
   readonly wait: WaitMode;
   /** Whether the run is judged at all (off when nothing is awaited: `cluster.skipAwait`). */
   readonly judge: boolean;
-  /** Whether the program watched the job itself (a queued job). */
+  /** Whether the program watched the job itself (every awaited run: watchRun.ts). */
   readonly programWaits: boolean;
+  /** Whether the job has a Kueue queue. @default false */
+  readonly queued?: boolean;
   /** What the program's watch saw; none in a preview, or when the provider waited. */
   readonly seen: WatchResult | undefined;
   /** The job's status as the provider's wait left it; none when nothing was observed. */
@@ -35,17 +38,38 @@ export interface JudgeInputs {
 }
 
 /**
- * What the user reads when the wait of a queued job ends without reaching what `wait` asks and
- * the run did not fail (a failed run reads as any other: `verdictMessage`).
+ * What the user reads when the program's wait ends without reaching what `wait` asks and the run
+ * neither failed nor stalled (a failed run reads as any other: `verdictMessage`).
  */
-export function queuedRunMessage(key: string, seen: WatchResult): string {
+export function queuedRunMessage(key: string, seen: WatchResult, queued = true): string {
   if (seen.forever && seen.queue.state === "inadmissible") {
     return (
       `${key}: ${seen.error}. Kueue keeps it queued until the job or the queues change: lower its ` +
       "resources or nodes, or move it to another queue (a new run), or have the ClusterQueue's quota raised; then run pulumi up again."
     );
   }
-  return `${key}: ${seen.error}. The job is left as it is: the next pulumi up waits for it again.`;
+  return queued
+    ? `${key}: ${seen.error}. The job is left as it is: the next pulumi up waits for it again.`
+    : `${key}: ${seen.error}. The job is left as it is: the next pulumi up looks at it again (and waits only for a new run).`;
+}
+
+/** Image pull reasons: the image's name, tag, digest or registry access is wrong. */
+const PULL_REASONS = new Set(["ErrImagePull", "ImagePullBackOff", "InvalidImageName", "ErrImageNeverPull"]);
+
+/** What the user reads when a container is held where no waiting helps (watchRun.ts). */
+export function stallMessage(key: string, seen: WatchResult & { readonly stall: Stall }): string {
+  const fix = PULL_REASONS.has(seen.stall.reason)
+    ? `check the image's name, tag or digest (${key}.image, or the runtime's for its other steps) and, for a private registry, finetune:imagePullSecrets`
+    : "the container refers to something that is not there (its message says what): create it, or change what names it";
+  return (
+    `${key}: ${seen.error}. Waiting will not fix it: ${fix}; then set ${key}.rerun to a new value (or change ` +
+    "anything else that defines the run) and run pulumi up again."
+  );
+}
+
+/** A message with the evidence the watch gathered below it. */
+function withEvidence(message: string, seen: WatchResult): string {
+  return seen.evidence !== undefined && seen.evidence.length > 0 ? `${message}\n${seen.evidence.join("\n")}` : message;
 }
 
 /** Judges a run from what was last seen of it. */
@@ -54,14 +78,16 @@ export function judgeRun(inputs: JudgeInputs): Judgement {
   // A destroy deletes the run: how it stands (failed, queued forever) is no reason to refuse that.
   if (inputs.destroy === true) return { kind: "pass" };
   if (inputs.programWaits) {
-    // Judged by the watch; a preview (no watch) judges nothing it has not seen.
+    // Judged by the watch (a preview's is one look, which warns instead).
     if (seen?.error === undefined) return { kind: "pass" };
     const run = backend.readStatus(seen.status);
     const message =
       run.state === "failed"
-        ? verdictMessage(key, { ok: false, status: run, error: seen.error }, false)
-        : queuedRunMessage(key, seen);
-    return { kind: "fail", message };
+        ? verdictMessage(key, { ok: false, status: run, error: seen.error }, inputs.preview)
+        : seen.stall !== undefined
+          ? stallMessage(key, { ...seen, stall: seen.stall })
+          : queuedRunMessage(key, seen, inputs.queued === true);
+    return inputs.preview ? { kind: "warn", message } : { kind: "fail", message: withEvidence(message, seen) };
   }
   // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.
   if (inputs.status === undefined || !inputs.judge) return { kind: "pass" };

@@ -1,13 +1,29 @@
-// The wait of a queued job, done by the program: Kueue writes why a job is not admitted on its
-// Workload, never on the job, so the provider (which waits on the job alone) would wait for the
-// whole timeout on a job that can never start. Here the program looks at both every few seconds
-// during `pulumi up` and ends the wait as queuedRunDecision says. The job is the one this update
-// created (its UID is checked), and its Workload is found by Kueue's job-uid label.
+// The wait of a run, done by the program rather than the provider, so that it can say what the run
+// is doing and why it stops: every few seconds during `pulumi up` it looks at the job, its pods
+// and, for a queued job, its Kueue Workload (Kueue writes why a job is not admitted there, never on
+// the job). Each change is told in a line (story.ts); a container held in a state no waiting heals
+// (an image that cannot be pulled, a container that cannot be created) ends the wait after a short
+// grace; a failed run ends it with its first failed container, its log's end and warning events
+// (failure.ts). The job is the one this update created (its UID is checked); its Workload is found
+// by Kueue's job-uid label.
 import type { Backend, TrainingJobStatus } from "../builders/backend";
-import { type QueueStatus, queuedRunDecision, readWorkload } from "../builders/kueue";
+import { type QueueStatus, readWorkload, runDecision } from "../builders/kueue";
 import type { JobCondition } from "../builders/run";
 import type { WaitMode } from "../schema/job";
+import { gatherEvidence } from "./failure";
+import {
+  type Cause,
+  causeOf,
+  type ObservedPod,
+  type PodView,
+  readPod,
+  ripeStall,
+  type Stall,
+  stallsOf,
+  trackStalls,
+} from "./pods";
 import { ClusterReadError, type ClusterReader } from "./reader";
+import { duration, type Look, tell, waitingFor } from "./story";
 
 /** Kueue's Workloads. */
 export const WORKLOAD_API = "kueue.x-k8s.io/v1beta2";
@@ -27,7 +43,19 @@ export interface WatchRequest {
   readonly timeoutSeconds: number;
   /** Seconds between looks. @default 3 */
   readonly intervalSeconds?: number;
+  /** Whether the job has a Kueue queue, whose Workload is read too. @default false */
+  readonly queued?: boolean;
+  /**
+   * One look, no wait: the run is not changed by this update, so it is only told and judged as it
+   * stands (failed, or held where no waiting helps). @default false
+   */
+  readonly once?: boolean;
+  /** Seconds an image pull or container create error may last before the wait ends. @default STALL_GRACE_SECONDS */
+  readonly stallGraceSeconds?: number;
 }
+
+/** How long a pull or create error may last before the run is said to be stuck. */
+export const STALL_GRACE_SECONDS = 60;
 
 /** Where the watch ended. */
 export interface WatchResult {
@@ -35,10 +63,18 @@ export interface WatchResult {
   readonly status: TrainingJobStatus | undefined;
   /** Its place in its queue at the last look. */
   readonly queue: QueueStatus;
-  /** Undefined when the wait reached what `mode` asks; else why not. */
+  /** Undefined when the wait reached what `mode` asks (or, for one look, nothing is wrong); else why not. */
   readonly error?: string;
   /** Whether the error stays until the user changes something (a failed run, an inadmissible job). */
   readonly forever?: boolean;
+  /** The container held in a state no waiting heals, when that ended the wait. */
+  readonly stall?: Stall;
+  /** The container that failed the run, when one did. */
+  readonly cause?: Cause;
+  /** What follows the error: the cause, its log's end, warning events (failure.ts). */
+  readonly evidence?: readonly string[];
+  /** The job object was not there at the last look (deleted after it finished, or by hand). */
+  readonly gone?: boolean;
 }
 
 /** The fields of the job and its Workload the watch reads. */
@@ -47,27 +83,61 @@ interface Observed {
   readonly status?: { readonly conditions?: readonly JobCondition[] };
 }
 
-/** How the watch reads the cluster and tells the user what it cannot read for a while. */
+/** How the watch reads the cluster and tells the user what it sees. */
 export interface WatchEnvironment {
   readonly reader: () => Promise<ClusterReader>;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The clock, in milliseconds. @default Date.now */
+  readonly now?: () => number;
   /** Called when a look fails in a way that may pass (the API server restarting); once per distinct reason. */
   readonly onPassingError?: (message: string) => void;
+  /** Called with each line of the run's story, as it changes. */
+  readonly onLine?: (line: string) => void;
+  /** The values no line or error may show (the stack's secrets). */
+  readonly secrets?: () => readonly string[];
+}
+
+function describeStall(namespace: string, s: Stall): string {
+  const container = `${s.init ? "init container" : "container"} ${s.container}`;
+  return `pod ${namespace}/${s.pod}, ${container}: ${s.reason}${s.message !== undefined ? ` (${s.message})` : ""}`;
 }
 
 /**
- * Looks at the job and its Workload until the wait is over. A read that may heal is retried until
- * the timeout (and reported once); one that cannot (credentials refused, access forbidden, another
- * object than the one created) ends the wait at once.
+ * Looks at the job, its pods and its Workload until the wait is over (or once). A read that may
+ * heal is retried until the timeout (and reported once); one that cannot (credentials refused,
+ * access forbidden, another object than the one created) ends the wait at once.
  */
-export async function watchQueuedRun(env: WatchEnvironment, request: WatchRequest): Promise<WatchResult> {
+export async function watchRun(env: WatchEnvironment, request: WatchRequest): Promise<WatchResult> {
   const sleep = env.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const now = env.now ?? Date.now;
   const { backend, namespace, name, uid, mode } = request;
-  const deadline = Date.now() + request.timeoutSeconds * 1000;
+  const queued = request.queued === true;
+  const deadline = now() + request.timeoutSeconds * 1000;
   const job = `${namespace}/${name}`;
+  const what = `${backend.kind} ${job}`;
   let status: TrainingJobStatus | undefined;
   let queue: QueueStatus = { state: "unknown" };
+  let pods: PodView[] = [];
+  // Every pod seen, and the first failure seen: the operator may delete a failed run's pods
+  // (cleanPodPolicy) before the look that reads the failure.
+  const seenPods = new Map<string, PodView>();
+  let firstCause: Cause | undefined;
+  let logSeen: string | undefined;
+  let gone = false;
+  let before: Look | undefined;
+  let since = new Map<string, number>();
   let lastError: string | undefined;
+  const secrets = () => env.secrets?.() ?? [];
+  const evidence = async (cause?: Cause) =>
+    gatherEvidence(await env.reader(), {
+      namespace,
+      kind: backend.kind,
+      name,
+      pods: [...seenPods.values()],
+      ...(cause !== undefined ? { cause } : {}),
+      ...(cause !== undefined && cause === firstCause && logSeen !== undefined ? { logSeen } : {}),
+      secrets: secrets(),
+    }).catch(() => []);
   for (;;) {
     try {
       const reader = await env.reader();
@@ -78,9 +148,32 @@ export async function watchQueuedRun(env: WatchEnvironment, request: WatchReques
           true,
         );
       }
+      gone = object === undefined;
       status = (object?.status as TrainingJobStatus | undefined) ?? status;
-      const [workload] = await reader.list(WORKLOAD_API, "Workload", namespace, `${JOB_UID_LABEL}=${uid}`);
-      queue = readWorkload(workload as Observed | undefined);
+      if (queued) {
+        const [workload] = await reader.list(WORKLOAD_API, "Workload", namespace, `${JOB_UID_LABEL}=${uid}`);
+        queue = readWorkload(workload as Observed | undefined);
+      }
+      pods = (await reader.list("v1", "Pod", namespace, backend.podSelector(name))).map((p) =>
+        readPod(p as ObservedPod),
+      );
+      for (const pod of pods) seenPods.set(pod.name, pod);
+      if (firstCause === undefined) {
+        firstCause = causeOf(pods);
+        // Its log now, while the pod is there: it may be deleted before the run is seen failed.
+        if (firstCause?.container !== undefined && !request.once) {
+          const c = firstCause;
+          logSeen = await reader.log(namespace, c.pod, c.container as string, c.previous).catch(() => undefined);
+        }
+      }
+      const look: Look = {
+        run: backend.readStatus(status),
+        ...(queued ? { queue } : {}),
+        pods,
+        ...(backend.readProgress(status) !== undefined ? { progress: backend.readProgress(status) } : {}),
+      };
+      for (const line of tell(what, before, look)) env.onLine?.(line);
+      before = look;
       lastError = undefined;
     } catch (e) {
       const message = e instanceof Error ? e.message : String(e);
@@ -95,14 +188,47 @@ export async function watchQueuedRun(env: WatchEnvironment, request: WatchReques
       if (message !== lastError) env.onPassingError?.(`${backend.kind} ${job}: ${message}; still waiting`);
       lastError = message;
     }
-    const timedOut = Date.now() >= deadline;
-    const decision = queuedRunDecision(backend.kind, job, mode, backend.readStatus(status), queue, timedOut);
+    const run = backend.readStatus(status);
+    const at = now();
+    const stalls = stallsOf(pods);
+    since = trackStalls(since, stalls, at);
+    const stall =
+      run.state === "failed" || run.state === "succeeded"
+        ? undefined
+        : ripeStall(stalls, since, at, request.once ? 0 : (request.stallGraceSeconds ?? STALL_GRACE_SECONDS) * 1000);
+    if (stall !== undefined) {
+      return {
+        status,
+        queue,
+        stall,
+        forever: true,
+        error: `${what} cannot start: ${describeStall(namespace, stall)}`,
+        evidence: await evidence(),
+      };
+    }
+    const timedOut = at >= deadline;
+    const decision = runDecision(backend.kind, job, mode, run, queued ? queue : undefined, timedOut && !request.once);
+    if (request.once && !decision.done) return { status, queue, ...(gone ? { gone } : {}) };
     if (decision.done) {
       if (decision.ok) return { status, queue };
+      if (run.state === "failed") {
+        const cause = causeOf(pods) ?? firstCause;
+        return {
+          status,
+          queue,
+          error: decision.error,
+          forever: decision.forever,
+          ...(cause !== undefined ? { cause } : {}),
+          evidence: await evidence(cause),
+        };
+      }
       const unread =
         lastError !== undefined && status === undefined ? ` (the API could not be read: ${lastError})` : "";
-      return { status, queue, error: `${decision.error}${unread}`, forever: decision.forever };
+      // What the run was waiting for, from its pods, when they could be read.
+      const waited =
+        decision.forever || unread !== "" ? "" : ` (waited ${duration(request.timeoutSeconds)}; ${waitingFor(pods)})`;
+      return { status, queue, error: `${decision.error}${unread}${waited}`, forever: decision.forever };
     }
-    await sleep(Math.min((request.intervalSeconds ?? 3) * 1000, Math.max(0, deadline - Date.now())) || 1000);
+    await sleep(Math.min((request.intervalSeconds ?? 3) * 1000, Math.max(0, deadline - now())) || 1000);
   }
 }

@@ -6,11 +6,14 @@
 // pods a scenario names), and everything else (admission, Pod Security, scheduling, the operator,
 // Jobs, garbage collection, the provider's waits, the CLI's exit codes) is real.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { INIT_CONTAINER_FLAG, INIT_CONTAINER_UID } from "../../components/builders/v1/operatorInitContainer";
 import { exits } from "../../harness/assertions";
 import { createProject, type Project } from "../../harness/cli";
 import { buildToolchain, until } from "../../harness/cluster";
+import { CONTAINER_LOG, E2E_IMAGES } from "../../harness/controllers";
 import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { type Controller, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
@@ -63,6 +66,12 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
       jobs,
     });
     return team.pulumi("up", "--yes");
+  };
+
+  // The output of the cases the README shows, kept when E2E_TRANSCRIPTS names a folder.
+  const keep = (name: string, output: string) => {
+    const dir = process.env.E2E_TRANSCRIPTS;
+    if (dir !== undefined && dir !== "") writeFileSync(path.join(dir, `${name}.txt`), output);
   };
 
   before(async () => {
@@ -150,6 +159,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
   it("b. wait: succeeded: up returns once the pods completed, and the outputs show Succeeded", async () => {
     jobs.final = commandJob({ nodes: 2, wait: "succeeded" });
     const up = await deployTeam();
+    keep("succeeded", up.output);
     exits(up, 0);
     const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
     assert.deepEqual(
@@ -163,6 +173,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     await world.controllers.setFailing(["doomed/master"]);
     jobs.doomed = commandJob({ wait: "succeeded" });
     const up = await deployTeam();
+    keep("failed", up.output);
     exits(up, FAILED);
     const doomed = await get("pytorchjob", "doomed");
     const failed = doomed.status.conditions.find((c: Json) => c.type === "Failed" && c.status === "True");
@@ -195,18 +206,19 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     assert.deepEqual(conditionTypes(second), ["Created", "Succeeded"]);
   });
 
-  it("c2. wait: running returns once the job runs; a failure after that reaches up through pulumi refresh", async () => {
-    await world.controllers.setFailing(["late/master"]);
+  it("c2. wait: running returns once the job runs; a failure after that reaches the next up, which looks at the unchanged run", async () => {
+    // Held running until up has returned, then failed.
+    await world.controllers.setHolding(["late/master"]);
     jobs.late = commandJob({ wait: "running" });
     exits(await deployTeam(), 0);
+    await world.controllers.setFailing(["late/master"]);
+    await world.controllers.setHolding([]);
     await until(
       "the late job fails",
       async () => conditionTypes(await get("pytorchjob", "late")).includes("Failed"),
       120_000,
     );
-    // The state still holds the Running status that up saw; refresh reads the failure.
-    exits(await team.pulumi("up", "--yes"), 0);
-    exits(await team.pulumi("refresh", "--yes"), 0);
+    // Unchanged, the run is not waited for again, but looked at: its failure fails the update.
     const up = await team.pulumi("up", "--yes");
     exits(up, FAILED);
     assert.match(up.output, /finetune:jobs\.late: PyTorchJob team-a\/late failed \(PyTorchJobFailed: /);
@@ -215,10 +227,93 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     exits(await deployTeam(), 0);
   });
 
+  it("g. an image that cannot be pulled fails up within two minutes, with the image and the reason", async () => {
+    const image = `${E2E_IMAGES.unpullable}ml/trainer:missing`;
+    jobs.unpullable = commandJob({ image, wait: "running" });
+    const up = await deployTeam();
+    keep("unpullable", up.output);
+    const exited = Date.now();
+    exits(up, FAILED);
+    const job = await get("pytorchjob", "unpullable");
+    assert.ok(exited - Date.parse(job.metadata.creationTimestamp) < 120_000, "up took two minutes or more");
+    const expected =
+      `finetune:jobs.unpullable: PyTorchJob ${NS}/unpullable cannot start: pod ${NS}/unpullable-master-0, ` +
+      `container pytorch: ErrImagePull (failed to pull and unpack image "${image}": not found). Waiting will not fix it: ` +
+      "check the image's name, tag or digest (finetune:jobs.unpullable.image";
+    assert.equal(up.output.includes(expected), true, up.output.slice(-4000));
+    // The wait told the pod's story as it went.
+    assert.match(
+      up.output,
+      /pod unpullable-master-0: scheduled on kwok-gpu-\d; container pytorch waiting: ErrImagePull/,
+    );
+    delete jobs.unpullable;
+    exits(await deployTeam(), 0);
+  });
+
+  it("h. a Master killed for memory fails up with the reason and exit code of the first failure", async () => {
+    jobs.oom = commandJob({ image: `${E2E_IMAGES.oomKilled}ml/trainer:1.0`, wait: "succeeded" });
+    const up = await deployTeam();
+    exits(up, FAILED);
+    const oom = await get("pytorchjob", "oom");
+    const failed = oom.status.conditions.find((c: Json) => c.type === "Failed" && c.status === "True");
+    assert.ok(failed, JSON.stringify(oom.status));
+    const verdict = `finetune:jobs.oom: PyTorchJob ${NS}/oom failed (${failed.reason}: ${failed.message}).`;
+    keep("oom-killed", up.output);
+    assert.equal(up.output.includes(verdict), true, up.output.slice(-4000));
+    assert.equal(
+      up.output.includes(`First to fail: pod ${NS}/oom-master-0, container pytorch: exit code 137 (OOMKilled)`),
+      true,
+      up.output.slice(-4000),
+    );
+    assert.match(
+      up.output,
+      /pod oom-master-0: container pytorch restarted \(1 in all\); it ended with exit code 137 \(OOMKilled\)/,
+    );
+    // The end of its log, read through the API server from the node's kubelet (KWOK's server).
+    // The CLI indents an error's later lines: each is looked for on its own, in order.
+    const tail = [
+      "The end of the log of oom-master-0 (container pytorch, before its last restart):",
+      ...CONTAINER_LOG.map((l) => `  ${l}`),
+    ];
+    const at = tail.map((line) => up.output.lastIndexOf(`${line}\n`));
+    assert.deepEqual(
+      at.map((i) => i >= 0),
+      tail.map(() => true),
+      up.output.slice(-4000),
+    );
+    assert.deepEqual(
+      [...at].sort((a, b) => a - b),
+      at,
+      "in order",
+    );
+    delete jobs.oom;
+    exits(await deployTeam(), 0);
+  });
+
+  it("i. a job no node can take says the scheduler's reason while it waits, and at its timeout that it was never scheduled", async () => {
+    jobs.nowhere = commandJob({ wait: "running", timeout: "1m", scheduling: { nodeSelector: { pool: "h200" } } });
+    const up = await deployTeam();
+    keep("unschedulable", up.output);
+    exits(up, FAILED);
+    const pod = await get("pod", "nowhere-master-0");
+    const scheduled = pod.status.conditions.find((c: Json) => c.type === "PodScheduled");
+    assert.equal(scheduled.reason, "Unschedulable");
+    assert.equal(
+      up.output.includes(`pod nowhere-master-0: Pending, not scheduled: ${scheduled.message}`),
+      true,
+      up.output.slice(-4000),
+    );
+    const expected = `finetune:jobs.nowhere: PyTorchJob ${NS}/nowhere is not running: it is created (PyTorchJobCreated: PyTorchJob nowhere is created.) (waited 1m 0s; its pod was never scheduled: ${scheduled.message}). The job is left as it is`;
+    assert.equal(up.output.includes(expected), true, up.output.slice(-4000));
+    delete jobs.nowhere;
+    exits(await deployTeam(), 0);
+  });
+
   it("d. staging: a failed staging Job fails up with its reason, the next up retries it, and training waits for the data", async () => {
     await world.controllers.setFailing(["tuned-stage-model"]);
     jobs.tuned = ilabJob();
     const up = await deployTeam();
+    keep("staging-failed", up.output);
     exits(up, FAILED);
     assert.match(up.output, /tuned-stage-model/);
     assert.match(up.output, /BackoffLimitExceeded|failed/i);
