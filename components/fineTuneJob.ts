@@ -147,7 +147,10 @@ export class FineTuneJob extends pulumi.ComponentResource {
       onLine: (line: string) => pulumi.log.info(line, this),
       ...(args.secrets !== undefined ? { secrets: args.secrets } : {}),
     };
-    const watch = async (uid: string, ns: string, once: boolean): Promise<WatchResult> => {
+    // A run this update creates or changes is waited for and told; an unchanged one is waited for
+    // only when it is not yet where its wait ends (its last wait timed out or was interrupted); a
+    // preview looks once.
+    const watch = async (uid: string, ns: string, how: "changed" | "unchanged" | "once"): Promise<WatchResult> => {
       const request: WatchRequest = {
         backend,
         namespace: ns,
@@ -156,11 +159,12 @@ export class FineTuneJob extends pulumi.ComponentResource {
         mode: job.wait as WatchRequest["mode"],
         timeoutSeconds: durationSeconds(job.timeout ?? "1h"),
         queued,
-        once,
+        once: how === "once",
+        unchanged: how === "unchanged",
       };
       try {
-        // One look at an unchanged run tells nothing: only its judgement is said.
-        return await watchRun(once ? { ...watchEnv, onLine: undefined } : watchEnv, request);
+        // A preview's one look tells nothing: only its judgement is said.
+        return await watchRun(how === "once" ? { ...watchEnv, onLine: undefined } : watchEnv, request);
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         return {
@@ -172,13 +176,14 @@ export class FineTuneJob extends pulumi.ComponentResource {
     };
     // A run this update creates or changes is waited for in a hook of its job, which the engine
     // runs after the provider's create or update and before the job's outputs resolve, as it would
-    // the provider's own wait; a run it leaves unchanged is looked at once (below). A queued job is
-    // waited for at every update instead: Kueue may admit it, or not, whether it changed or not.
+    // the provider's own wait; a run it leaves unchanged is waited for below, if it needs to be. A
+    // queued job is waited for below at every update instead, told as new: Kueue may admit it, or
+    // not, whether it changed or not.
     let waited: Promise<WatchResult> | undefined;
     const afterChange = async (hook: pulumi.ResourceHookArgs) => {
       const metadata = (hook.newOutputs as { metadata?: { uid?: string; namespace?: string } } | undefined)?.metadata;
       if (metadata?.uid === undefined || metadata.namespace === undefined) return;
-      waited = watch(metadata.uid, metadata.namespace, false);
+      waited = watch(metadata.uid, metadata.namespace, "changed");
       await waited;
     };
     // Named after the job, as the engine records a hook's name in the state of the resource it is bound to.
@@ -270,8 +275,8 @@ export class FineTuneJob extends pulumi.ComponentResource {
             // preview has no UID yet.
             if (destroy || uid === undefined) return undefined;
             if (waited !== undefined) return waited;
-            // Unchanged (or a preview): one look; a queued job is waited for as at its creation.
-            return watch(uid, ns, !queued || pulumi.runtime.isDryRun());
+            // Unchanged or queued, or a preview (which changes nothing, so looks once).
+            return watch(uid, ns, pulumi.runtime.isDryRun() ? "once" : queued ? "changed" : "unchanged");
           })
       : pulumi.output<WatchResult | undefined>(undefined);
     // What the program read, when it waits; else what the provider left in the state. (The state's
@@ -305,7 +310,6 @@ export class FineTuneJob extends pulumi.ComponentResource {
           wait: job.wait,
           judge: args.judgeRun !== false,
           programWaits: waits,
-          queued,
           seen,
           status: st,
           preview,

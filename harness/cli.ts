@@ -48,6 +48,8 @@ export interface RunningCommand {
   kill(): void;
   /** Whether any process of the tree is still running. */
   alive(): boolean;
+  /** The output so far (stdout and stderr as they came). */
+  outputSoFar(): string;
   readonly result: Promise<CommandResult>;
 }
 
@@ -150,8 +152,8 @@ export async function createProject(
 function run(cwd: string, env: NodeJS.ProcessEnv, args: string[], group = false): RunningCommand {
   const start = Date.now();
   const child = spawn("pulumi", args, { cwd, env, stdio: ["ignore", "pipe", "pipe"], detached: group });
+  let output = "";
   const result = new Promise<CommandResult>((resolve) => {
-    let output = "";
     let stdout = "";
     let timed = "";
     const at = () => `[${((Date.now() - start) / 1000).toFixed(1)}s] `;
@@ -181,5 +183,6 @@ function run(cwd: string, env: NodeJS.ProcessEnv, args: string[], group = false)
     },
     kill: () => tree?.signal("SIGKILL"),
     alive: () => tree?.alive() ?? false,
+    outputSoFar: () => output,
   };
 }

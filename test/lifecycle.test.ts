@@ -474,12 +474,37 @@ describe("outputs", () => {
     );
   });
 
-  it("passes an unchanged run on its way: it is looked at, not waited for again", async () => {
+  it("waits again for an unchanged run short of what wait asks (its last wait did not end), and tells it", async () => {
+    const succeeded = [
+      conditions[0],
+      { type: "Succeeded", status: "True", reason: "PyTorchJobSucceeded", message: "completed" },
+    ];
+    const looks = [conditions, succeeded];
+    let gets = 0;
+    const options = withStatus({ conditions });
+    const cluster = {
+      ...(options.cluster as NonNullable<RunOptions["cluster"]>),
+      get: async (_apiVersion: string, kind: string, name: string) =>
+        kind === "PyTorchJob" && name === "granite"
+          ? { metadata: { uid: UID }, status: { conditions: looks[Math.min(gets++, looks.length - 1)] } }
+          : undefined,
+    };
+    let outputs: Json = {};
+    const lines = await recordLogs("info", async () => {
+      const run = await runStack(base({ granite: ilabJob({ wait: "succeeded" }) }), [], { ...options, cluster });
+      outputs = (run.outputs.jobs as Json).granite;
+    });
+    assert.equal(gets, 2);
     assert.deepEqual(
-      await recordLogs("error", () =>
-        runStack(base({ granite: ilabJob({ wait: "succeeded" }) }), [], withStatus({ conditions })),
-      ),
-      [],
+      outputs.conditions.map((c: Json) => `${c.type}=${c.status}`),
+      ["Created=True", "Succeeded=True"],
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.startsWith("PyTorchJob ml/granite")),
+      [
+        "PyTorchJob ml/granite: running (PyTorchJobRunning: running)",
+        "PyTorchJob ml/granite: succeeded (PyTorchJobSucceeded: completed)",
+      ],
     );
   });
 

@@ -219,6 +219,28 @@ describe("the program's wait for a run", () => {
     assert.deepEqual(pending.result, { status: created.status, queue: { state: "unknown" } });
   });
 
+  it("an unchanged run already where its wait ends costs one look and tells nothing; one short of it is waited for and told", async () => {
+    const there = await watch(scripted([{ job: running, pods: [] }]), { unchanged: true });
+    assert.deepEqual(
+      [there.seconds, there.lines, there.result],
+      [0, [], { status: running.status, queue: { state: "unknown" } }],
+    );
+    // Its last wait was interrupted: the run is waited for again, its story told from the first look.
+    const short = await watch(
+      scripted([
+        { job: created, pods: [unschedulable("0/3 nodes are available")] },
+        { job: running, pods: [] },
+      ]),
+      { unchanged: true },
+    );
+    assert.deepEqual(short.lines, [
+      "PyTorchJob ml/a: created (PyTorchJobCreated)",
+      "pod a-master-0: Pending, not scheduled: 0/3 nodes are available",
+      "PyTorchJob ml/a: running (PyTorchJobRunning)",
+    ]);
+    assert.deepEqual([short.seconds, short.result], [10, { status: running.status, queue: { state: "unknown" } }]);
+  });
+
   it("at its timeout says what the run was waiting for", async () => {
     const message = "0/3 nodes are available: 3 node(s) didn't match Pod's node affinity/selector.";
     const { result } = await watch(scripted([{ job: created, pods: [unschedulable(message)] }]), {
@@ -230,7 +252,7 @@ describe("the program's wait for a run", () => {
     );
     assert.deepEqual(judge(result), {
       kind: "fail",
-      message: `finetune:jobs.a: ${result.error}. The job is left as it is: the next pulumi up looks at it again (and waits only for a new run).`,
+      message: `finetune:jobs.a: ${result.error}. The job is left as it is: the next pulumi up waits for it again.`,
     });
   });
 });

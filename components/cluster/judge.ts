@@ -25,8 +25,6 @@ export interface JudgeInputs {
   readonly judge: boolean;
   /** Whether the program watched the job itself (every awaited run: watchRun.ts). */
   readonly programWaits: boolean;
-  /** Whether the job has a Kueue queue. @default false */
-  readonly queued?: boolean;
   /** What the program's watch saw; none in a preview, or when the provider waited. */
   readonly seen: WatchResult | undefined;
   /** The job's status as the provider's wait left it; none when nothing was observed. */
@@ -41,16 +39,14 @@ export interface JudgeInputs {
  * What the user reads when the program's wait ends without reaching what `wait` asks and the run
  * neither failed nor stalled (a failed run reads as any other: `verdictMessage`).
  */
-export function queuedRunMessage(key: string, seen: WatchResult, queued = true): string {
+export function queuedRunMessage(key: string, seen: WatchResult): string {
   if (seen.forever && seen.queue.state === "inadmissible") {
     return (
       `${key}: ${seen.error}. Kueue keeps it queued until the job or the queues change: lower its ` +
       "resources or nodes, or move it to another queue (a new run), or have the ClusterQueue's quota raised; then run pulumi up again."
     );
   }
-  return queued
-    ? `${key}: ${seen.error}. The job is left as it is: the next pulumi up waits for it again.`
-    : `${key}: ${seen.error}. The job is left as it is: the next pulumi up looks at it again (and waits only for a new run).`;
+  return `${key}: ${seen.error}. The job is left as it is: the next pulumi up waits for it again.`;
 }
 
 /** Image pull reasons: the image's name, tag, digest or registry access is wrong. */
@@ -86,7 +82,7 @@ export function judgeRun(inputs: JudgeInputs): Judgement {
         ? verdictMessage(key, { ok: false, status: run, error: seen.error }, inputs.preview)
         : seen.stall !== undefined
           ? stallMessage(key, { ...seen, stall: seen.stall })
-          : queuedRunMessage(key, seen, inputs.queued === true);
+          : queuedRunMessage(key, seen);
     return inputs.preview ? { kind: "warn", message } : { kind: "fail", message: withEvidence(message, seen) };
   }
   // No status: nothing was observed (a preview of a new run, or `wait: none`), so nothing to judge.

@@ -50,6 +50,12 @@ export interface WatchRequest {
    * stands (failed, or held where no waiting helps). @default false
    */
   readonly once?: boolean;
+  /**
+   * The run is not changed by this update: when the first look finds it where the wait ends
+   * (already running, say), nothing is told; else it is waited for and told as a new run is (its
+   * last wait did not end: it timed out, or the update was interrupted). @default false
+   */
+  readonly unchanged?: boolean;
   /** Seconds an image pull or container create error may last before the wait ends. @default STALL_GRACE_SECONDS */
   readonly stallGraceSeconds?: number;
 }
@@ -127,6 +133,9 @@ export async function watchRun(env: WatchEnvironment, request: WatchRequest): Pr
   let before: Look | undefined;
   let since = new Map<string, number>();
   let lastError: string | undefined;
+  // The first look's lines of an unchanged run, told only if the wait goes on.
+  let held: string[] | undefined = request.unchanged === true ? [] : undefined;
+  const tellLine = (line: string) => (held !== undefined ? held.push(line) : env.onLine?.(line));
   const secrets = () => env.secrets?.() ?? [];
   const evidence = async (cause?: Cause) =>
     gatherEvidence(await env.reader(), {
@@ -172,7 +181,7 @@ export async function watchRun(env: WatchEnvironment, request: WatchRequest): Pr
         pods,
         ...(backend.readProgress(status) !== undefined ? { progress: backend.readProgress(status) } : {}),
       };
-      for (const line of tell(what, before, look)) env.onLine?.(line);
+      for (const line of tell(what, before, look)) tellLine(line);
       before = look;
       lastError = undefined;
     } catch (e) {
@@ -209,6 +218,10 @@ export async function watchRun(env: WatchEnvironment, request: WatchRequest): Pr
     const timedOut = at >= deadline;
     const decision = runDecision(backend.kind, job, mode, run, queued ? queue : undefined, timedOut && !request.once);
     if (request.once && !decision.done) return { status, queue, ...(gone ? { gone } : {}) };
+    if (held !== undefined && !decision.done) {
+      for (const line of held) env.onLine?.(line);
+    }
+    held = undefined;
     if (decision.done) {
       if (decision.ok) return { status, queue };
       if (run.state === "failed") {

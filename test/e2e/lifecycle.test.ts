@@ -6,8 +6,6 @@
 // pods a scenario names), and everything else (admission, Pod Security, scheduling, the operator,
 // Jobs, garbage collection, the provider's waits, the CLI's exit codes) is real.
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { INIT_CONTAINER_FLAG, INIT_CONTAINER_UID } from "../../components/builders/v1/operatorInitContainer";
 import { exits } from "../../harness/assertions";
@@ -17,6 +15,7 @@ import { CONTAINER_LOG, E2E_IMAGES } from "../../harness/controllers";
 import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { type Controller, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
+import { keepTranscript } from "../../harness/transcripts";
 import { restrictedViolations } from "../support/podSecurity";
 
 type Json = Record<string, any>;
@@ -66,12 +65,6 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
       jobs,
     });
     return team.pulumi("up", "--yes");
-  };
-
-  // The output of the cases the README shows, kept when E2E_TRANSCRIPTS names a folder.
-  const keep = (name: string, output: string) => {
-    const dir = process.env.E2E_TRANSCRIPTS;
-    if (dir !== undefined && dir !== "") writeFileSync(path.join(dir, `${name}.txt`), output);
   };
 
   before(async () => {
@@ -159,7 +152,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
   it("b. wait: succeeded: up returns once the pods completed, and the outputs show Succeeded", async () => {
     jobs.final = commandJob({ nodes: 2, wait: "succeeded" });
     const up = await deployTeam();
-    keep("succeeded", up.output);
+    keepTranscript("succeeded", up.output);
     exits(up, 0);
     const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
     assert.deepEqual(
@@ -173,7 +166,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     await world.controllers.setFailing(["doomed/master"]);
     jobs.doomed = commandJob({ wait: "succeeded" });
     const up = await deployTeam();
-    keep("failed", up.output);
+    keepTranscript("failed", up.output);
     exits(up, FAILED);
     const doomed = await get("pytorchjob", "doomed");
     const failed = doomed.status.conditions.find((c: Json) => c.type === "Failed" && c.status === "True");
@@ -227,11 +220,11 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     exits(await deployTeam(), 0);
   });
 
-  it("g. an image that cannot be pulled fails up within two minutes, with the image and the reason", async () => {
+  it("u1. an image that cannot be pulled fails up within two minutes, with the image and the reason", async () => {
     const image = `${E2E_IMAGES.unpullable}ml/trainer:missing`;
     jobs.unpullable = commandJob({ image, wait: "running" });
     const up = await deployTeam();
-    keep("unpullable", up.output);
+    keepTranscript("unpullable", up.output);
     const exited = Date.now();
     exits(up, FAILED);
     const job = await get("pytorchjob", "unpullable");
@@ -250,7 +243,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     exits(await deployTeam(), 0);
   });
 
-  it("h. a Master killed for memory fails up with the reason and exit code of the first failure", async () => {
+  it("u2. a Master killed for memory fails up with the reason and exit code of the first failure", async () => {
     jobs.oom = commandJob({ image: `${E2E_IMAGES.oomKilled}ml/trainer:1.0`, wait: "succeeded" });
     const up = await deployTeam();
     exits(up, FAILED);
@@ -258,7 +251,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     const failed = oom.status.conditions.find((c: Json) => c.type === "Failed" && c.status === "True");
     assert.ok(failed, JSON.stringify(oom.status));
     const verdict = `finetune:jobs.oom: PyTorchJob ${NS}/oom failed (${failed.reason}: ${failed.message}).`;
-    keep("oom-killed", up.output);
+    keepTranscript("oom-killed", up.output);
     assert.equal(up.output.includes(verdict), true, up.output.slice(-4000));
     assert.equal(
       up.output.includes(`First to fail: pod ${NS}/oom-master-0, container pytorch: exit code 137 (OOMKilled)`),
@@ -290,10 +283,10 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     exits(await deployTeam(), 0);
   });
 
-  it("i. a job no node can take says the scheduler's reason while it waits, and at its timeout that it was never scheduled", async () => {
+  it("u3. a job no node can take says the scheduler's reason while it waits, and at its timeout that it was never scheduled", async () => {
     jobs.nowhere = commandJob({ wait: "running", timeout: "1m", scheduling: { nodeSelector: { pool: "h200" } } });
     const up = await deployTeam();
-    keep("unschedulable", up.output);
+    keepTranscript("unschedulable", up.output);
     exits(up, FAILED);
     const pod = await get("pod", "nowhere-master-0");
     const scheduled = pod.status.conditions.find((c: Json) => c.type === "PodScheduled");
@@ -313,7 +306,7 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     await world.controllers.setFailing(["tuned-stage-model"]);
     jobs.tuned = ilabJob();
     const up = await deployTeam();
-    keep("staging-failed", up.output);
+    keepTranscript("staging-failed", up.output);
     exits(up, FAILED);
     assert.match(up.output, /tuned-stage-model/);
     assert.match(up.output, /BackoffLimitExceeded|failed/i);

@@ -11,6 +11,7 @@ import { buildToolchain, until } from "../../harness/cluster";
 import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { type Controller, JOBSET, TRAINER_V2, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE, TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
+import { keepTranscript } from "../../harness/transcripts";
 import { restrictedViolations } from "../support/podSecurity";
 
 type Json = Record<string, any>;
@@ -163,6 +164,55 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
       outputs.jobs.final.conditions.filter((c: Json) => c.status === "True").map((c: Json) => c.type),
       ["Complete"],
     );
+  });
+
+  it("d. the trainer's progress, posted to the TrainJob's status, shows in up as it waits, with the time left", async () => {
+    // Held running while the trainer reports twice, as Trainer v2's status server writes it.
+    await world.controllers.setHolding(["reporting-node-0"]);
+    jobs.reporting = commandJob({ wait: "succeeded" });
+    const up = deployTeam();
+    await until(
+      "the reporting TrainJob's pod runs",
+      async () =>
+        (await world.items("pods", "-n", NS, "-l", "jobset.sigs.k8s.io/jobset-name=reporting")).some(
+          (p) => p.status.phase === "Running",
+        ),
+      120_000,
+    );
+    const report = async (percent: number, left: number, loss: string) => {
+      const trainerStatus = {
+        progressPercentage: percent,
+        estimatedRemainingSeconds: left,
+        metrics: [{ name: "loss", value: loss }],
+        lastUpdatedTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
+      };
+      await world.cluster.kubectlAsync(
+        "patch",
+        "trainjob",
+        "reporting",
+        "-n",
+        NS,
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ status: { trainerStatus } }),
+      );
+      // The program looks every 3 seconds.
+      await new Promise((r) => setTimeout(r, 8000));
+    };
+    await report(40, 3720, "0.52");
+    await report(80, 900, "0.31");
+    await world.controllers.setHolding([]);
+    const done = await up;
+    keepTranscript("progress", done.output);
+    exits(done, 0);
+    const at = [
+      "TrainJob team-b/reporting: training 40% done, about 1h 2m left (loss=0.52)",
+      "TrainJob team-b/reporting: training 80% done, about 15m 0s left (loss=0.31)",
+    ].map((line) => done.output.indexOf(line));
+    assert.equal(at[0] >= 0 && at[1] > at[0], true, done.output.slice(-4000));
+    delete jobs.reporting;
+    exits(await deployTeam(), 0);
   });
 
   it("c. a crashing trainer fails up with the TrainJob's reason; the next up fails the same; rerun runs again", async () => {

@@ -2,7 +2,7 @@
 // fail `pulumi up`, warnings what the CLI shows beside the plan.
 import * as pulumi from "@pulumi/pulumi";
 
-type Level = "error" | "warn";
+type Level = "error" | "warn" | "info";
 
 /** Runs `fn` and returns the messages logged at `level` meanwhile. */
 export async function recordLogs(level: Level, fn: () => Promise<unknown>): Promise<string[]> {
