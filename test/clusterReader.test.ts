@@ -148,6 +148,29 @@ describe("reads of the cluster", () => {
     ]);
   });
 
+  it("gives objects as the API server wrote them: client-node's Date fields back as the timestamps they were", async () => {
+    const finishedAt = new Date("2026-12-04T09:00:18Z");
+    const pod = {
+      metadata: { name: "p", creationTimestamp: new Date("2026-12-04T09:00:00Z") },
+      status: { containerStatuses: [{ name: "c", state: { terminated: { exitCode: 1, finishedAt } } }] },
+    };
+    const reader = readerOf({
+      api: { read: async () => pod, list: async () => ({ items: [pod] }) } as never,
+      refresh: () => {},
+      discovery: async () => [],
+    });
+    const expected = {
+      metadata: { name: "p", creationTimestamp: "2026-12-04T09:00:00.000Z" },
+      status: {
+        containerStatuses: [
+          { name: "c", state: { terminated: { exitCode: 1, finishedAt: "2026-12-04T09:00:18.000Z" } } },
+        ],
+      },
+    };
+    assert.deepEqual(await reader.get("v1", "Pod", "p", "ml"), expected);
+    assert.deepEqual(await reader.list("v1", "Pod", "ml"), [{ apiVersion: "v1", kind: "Pod", ...expected }]);
+  });
+
   it("reports any other failure with the API's status and message", async () => {
     const forbidden = () => Promise.reject(apiError(403, 'persistentvolumeclaims "x" is forbidden'));
     await assert.rejects(api(forbidden).get("v1", "PersistentVolumeClaim", "x", "ml"), {

@@ -136,6 +136,14 @@ export interface ReaderApi {
 }
 
 /** A reader on an API client (`clusterReader` builds one for the stack's cluster). */
+/**
+ * An object as the API server wrote it: client-node gives the fields of the kinds it knows as its
+ * own types (a timestamp as a Date), which every reader of this program takes as JSON.
+ */
+function asWritten<T>(o: T): T {
+  return o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T);
+}
+
 export function readerOf({ api, refresh, discovery, podLog }: ReaderApi): ClusterReader {
   /**
    * Runs a request, once more after a 401 with a fresh credential; an error that says the object or
@@ -165,11 +173,13 @@ export function readerOf({ api, refresh, discovery, podLog }: ReaderApi): Cluste
       call<ClusterObject | undefined>(
         `read ${kind} ${namespace ? `${namespace}/` : ""}${name}`,
         async () =>
-          (await api.read({
-            apiVersion,
-            kind,
-            metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
-          })) as ClusterObject,
+          asWritten(
+            (await api.read({
+              apiVersion,
+              kind,
+              metadata: { name, ...(namespace !== undefined ? { namespace } : {}) },
+            })) as ClusterObject,
+          ),
         { value: undefined },
       ),
     list: (apiVersion, kind, namespace, labelSelector) =>
@@ -187,7 +197,7 @@ export function readerOf({ api, refresh, discovery, podLog }: ReaderApi): Cluste
             labelSelector,
           );
           // The API server leaves apiVersion and kind off list items: each is given the ones listed.
-          return ((l.items ?? []) as ClusterObject[]).map((o) => ({ ...o, apiVersion, kind }));
+          return asWritten((l.items ?? []) as ClusterObject[]).map((o) => ({ ...o, apiVersion, kind }));
         },
         { value: [] },
       ),

@@ -283,6 +283,21 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     exits(await deployTeam(), 0);
   });
 
+  it("u4. a 2-node job whose Master and Worker are both killed for memory names the first to fail", async () => {
+    jobs.pair = commandJob({ nodes: 2, image: `${E2E_IMAGES.oomKilled}ml/trainer:1.0`, wait: "succeeded" });
+    const up = await deployTeam();
+    exits(up, FAILED);
+    assert.match(
+      up.output,
+      /First to fail: pod team-a\/pair-(master|worker)-0, container pytorch: exit code 137 \(OOMKilled\)/,
+      up.output.slice(-4000),
+    );
+    // Every look read the pods: none was taken for a passing error of the cluster.
+    assert.doesNotMatch(up.output, /still waiting|could not read the cluster/);
+    delete jobs.pair;
+    exits(await deployTeam(), 0);
+  });
+
   it("u3. a job no node can take says the scheduler's reason while it waits, and at its timeout that it was never scheduled", async () => {
     jobs.nowhere = commandJob({ wait: "running", timeout: "1m", scheduling: { nodeSelector: { pool: "h200" } } });
     const up = await deployTeam();
