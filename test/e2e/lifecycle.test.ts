@@ -364,8 +364,12 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
       "doomed-output",
       "final-output",
       "late-output",
+      "nowhere-output",
+      "oom-output",
+      "pair-output",
       "sweep-output",
       "tuned-output",
+      "unpullable-output",
     ]);
     const namespace = JSON.parse(await world.cluster.kubectlAsync("get", "namespace", NS, "-o", "json"));
     assert.equal(namespace.status.phase, "Active", "the namespace that holds retained outputs is kept");
