@@ -288,7 +288,13 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
     exits(await team.pulumi("destroy", "--run-program", "--yes"), 0);
     const names = async (kind: string) => (await world.items(kind, "-n", NS)).map((o) => o.metadata.name).sort();
     assert.deepEqual(await names("trainjobs"), []);
-    assert.deepEqual(await names("pvc"), ["doomed-output", "ds-output", "final-output", "reporting-output", "sweep-output"]);
+    assert.deepEqual(await names("pvc"), [
+      "doomed-output",
+      "ds-output",
+      "final-output",
+      "reporting-output",
+      "sweep-output",
+    ]);
     exits(await platform.pulumi("destroy", "--run-program", "--yes"), 0);
     const crds = (await world.items("crd")).map((c) => c.metadata.name);
     assert.deepEqual(
