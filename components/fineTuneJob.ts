@@ -11,6 +11,7 @@ import type { QueueStatus } from "./builders/kueue";
 import { planRun, programWaits } from "./builders/plan";
 import type { JobCondition } from "./builders/run";
 import { type PulumiCommand, runningCommand } from "./cluster/command";
+import { watchJobPods } from "./cluster/jobPods";
 import { judgeRun } from "./cluster/judge";
 import type { ClusterReader } from "./cluster/reader";
 import { type WatchRequest, type WatchResult, watchRun } from "./cluster/watchRun";
@@ -242,6 +243,26 @@ export class FineTuneJob extends pulumi.ComponentResource {
           ...runOptions(),
         })
       : undefined;
+    // While the provider waits for a staging or preparation Job (it blocks training until the data
+    // is there), the program says each failed attempt, until the Job's wait ends well. Said under
+    // the component: a diagnostic of a resource is sent only once its registration has ended.
+    if (args.judgeRun !== false && !destroy && !pulumi.runtime.isDryRun()) {
+      const manifests = [...plan.staging.map((s) => s.manifest), ...(plan.prepare ? [plan.prepare] : [])];
+      [...stagingJobs, ...(prepare ? [prepare] : [])].forEach((resource, i) => {
+        const { name: jobName, namespace: jobNamespace } = manifests[i].metadata;
+        pulumi.output(jobNamespace).apply((ns) => {
+          const watch = watchJobPods(
+            {
+              reader: args.cluster,
+              onFailure: (lines) => pulumi.log.warn(lines.join("\n"), this),
+              ...(args.secrets !== undefined ? { secrets: args.secrets } : {}),
+            },
+            { namespace: ns, job: jobName },
+          );
+          resource.metadata.apply(() => watch.stop());
+        });
+      });
+    }
 
     const trainingJob = new k8s.apiextensions.CustomResource(
       childResourceName(name, backend.resourceSuffix),

@@ -28,6 +28,34 @@ function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+/**
+ * The end of a failed container's log, as lines (indented under a header), or a line saying it is
+ * empty, gone or unreadable. `logSeen` is said instead when the pod's log is gone by now.
+ */
+export async function logEvidence(
+  reader: ClusterReader,
+  namespace: string,
+  cause: Cause & { readonly container: string },
+  secrets: readonly string[],
+  logSeen?: string,
+): Promise<string[]> {
+  const which = `the log of ${cause.pod} (container ${cause.container}${cause.previous ? ", before its last restart" : ""})`;
+  let log: string | undefined;
+  let unread: string | undefined;
+  try {
+    log = await reader.log(namespace, cause.pod, cause.container, cause.previous);
+  } catch (e) {
+    unread = messageOf(e);
+  }
+  const tail = logTail(log ?? "", secrets);
+  const earlier = tail.length === 0 ? logTail(logSeen ?? "", secrets) : [];
+  const Which = `${which[0].toUpperCase()}${which.slice(1)}`;
+  if (tail.length > 0 || earlier.length > 0) {
+    return [`The end of ${which}:`, ...(tail.length > 0 ? tail : earlier).map((l) => `  ${l}`)];
+  }
+  return [unread !== undefined ? `${Which} could not be read: ${unread}` : `${Which} is empty or gone.`];
+}
+
 /** The lines that follow a failure's message: the cause, its log's last lines, warning events. */
 export async function gatherEvidence(reader: ClusterReader, request: EvidenceRequest): Promise<string[]> {
   const { namespace, cause, secrets } = request;
@@ -35,21 +63,9 @@ export async function gatherEvidence(reader: ClusterReader, request: EvidenceReq
   if (cause !== undefined) {
     lines.push(`First to fail: ${describeCause(namespace, cause)}`);
     if (cause.container !== undefined) {
-      const which = `the log of ${cause.pod} (container ${cause.container}${cause.previous ? ", before its last restart" : ""})`;
-      let log: string | undefined;
-      let unread: string | undefined;
-      try {
-        log = await reader.log(namespace, cause.pod, cause.container, cause.previous);
-      } catch (e) {
-        unread = messageOf(e);
-      }
-      const tail = logTail(log ?? "", secrets);
-      const earlier = tail.length === 0 ? logTail(request.logSeen ?? "", secrets) : [];
-      const Which = `${which[0].toUpperCase()}${which.slice(1)}`;
-      if (tail.length > 0 || earlier.length > 0) {
-        lines.push(`The end of ${which}:`, ...(tail.length > 0 ? tail : earlier).map((l) => `  ${l}`));
-      } else if (unread !== undefined) lines.push(`${Which} could not be read: ${unread}`);
-      else lines.push(`${Which} is empty or gone.`);
+      lines.push(
+        ...(await logEvidence(reader, namespace, { ...cause, container: cause.container }, secrets, request.logSeen)),
+      );
     }
   }
   try {

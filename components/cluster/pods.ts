@@ -256,14 +256,15 @@ export interface Cause {
   readonly previous: boolean;
 }
 
+/** A container's failure, with when it ended (`finishedAt`; empty when not given). */
+export type Failure = Cause & { readonly container: string; readonly at: string };
+
 /**
- * The first container of these pods to end in failure (a non-zero exit, now or before its last
- * restart), else the first pod the node evicted or stopped (Evicted, DeadlineExceeded): the
- * first failure is the likeliest cause, the others often follow from it (Workers lose their
- * Master). Undefined when nothing failed.
+ * Every failed end of these pods' containers (a non-zero exit, now or before the last restart),
+ * oldest first.
  */
-export function causeOf(pods: readonly PodView[]): Cause | undefined {
-  const found: (Cause & { readonly at: string })[] = [];
+export function failuresOf(pods: readonly PodView[]): Failure[] {
+  const found: Failure[] = [];
   for (const pod of pods) {
     for (const c of pod.containers) {
       for (const [t, previous] of [
@@ -285,9 +286,19 @@ export function causeOf(pods: readonly PodView[]): Cause | undefined {
     }
   }
   // ISO timestamps sort as text; one without a time sorts last.
-  found.sort((a, b) => (a.at || "~").localeCompare(b.at || "~") || a.pod.localeCompare(b.pod));
-  if (found.length > 0) {
-    const { at: _at, ...cause } = found[0];
+  return found.sort((a, b) => (a.at || "~").localeCompare(b.at || "~") || a.pod.localeCompare(b.pod));
+}
+
+/**
+ * The first container of these pods to end in failure (a non-zero exit, now or before its last
+ * restart), else the first pod the node evicted or stopped (Evicted, DeadlineExceeded): the
+ * first failure is the likeliest cause, the others often follow from it (Workers lose their
+ * Master). Undefined when nothing failed.
+ */
+export function causeOf(pods: readonly PodView[]): Cause | undefined {
+  const [first] = failuresOf(pods);
+  if (first !== undefined) {
+    const { at: _at, ...cause } = first;
     return cause;
   }
   const stopped = pods.find((p) => p.phase === "Failed" && p.reason !== undefined);

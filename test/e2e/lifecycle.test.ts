@@ -327,6 +327,24 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     assert.match(up.output, /BackoffLimitExceeded|failed/i);
     const failedJob = await get("job", "tuned-stage-model");
     assert.deepEqual(conditionTypes(failedJob).includes("Failed"), true, JSON.stringify(failedJob.status));
+    // A failed attempt is said as it happens, under the Job, with the end of its log (read through
+    // the API server from KWOK's kubelet server): the first one surely (the Job's back-off follows
+    // it), the last one only if the program looks before the provider's failure ends up.
+    const attempts = await pods("batch.kubernetes.io/job-name=tuned-stage-model");
+    assert.equal(attempts.length, failedJob.spec.backoffLimit + 1, "one pod per attempt");
+    const [first] = attempts.sort(
+      (a, b) => Date.parse(a.metadata.creationTimestamp) - Date.parse(b.metadata.creationTimestamp),
+    );
+    const pod = first.metadata.name;
+    const said = `Job ${NS}/tuned-stage-model: pod ${NS}/${pod}, container stage: exit code 1 (containerFailed): container failed`;
+    assert.equal(up.output.includes(said), true, up.output.slice(-5000));
+    let at = up.output.indexOf(`The end of the log of ${pod} (container stage):`);
+    assert.ok(at >= 0, up.output.slice(-5000));
+    for (const line of CONTAINER_LOG) {
+      const next = up.output.indexOf(`  ${line}\n`, at);
+      assert.ok(next > at && next - at < 1000, `${pod}: ${line}`);
+      at = next;
+    }
     assert.deepEqual((await world.items("pytorchjobs", "-n", NS)).map((j) => j.metadata.name).includes("tuned"), false);
 
     await world.controllers.setFailing([]);
