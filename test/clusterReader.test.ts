@@ -159,12 +159,11 @@ describe("reads of the cluster", () => {
       refresh: () => {},
       discovery: async () => [],
     });
+    // As the API server writes a timestamp (RFC 3339 to the second), not as Date.toJSON does.
     const expected = {
-      metadata: { name: "p", creationTimestamp: "2026-12-04T09:00:00.000Z" },
+      metadata: { name: "p", creationTimestamp: "2026-12-04T09:00:00Z" },
       status: {
-        containerStatuses: [
-          { name: "c", state: { terminated: { exitCode: 1, finishedAt: "2026-12-04T09:00:18.000Z" } } },
-        ],
+        containerStatuses: [{ name: "c", state: { terminated: { exitCode: 1, finishedAt: "2026-12-04T09:00:18Z" } } }],
       },
     };
     assert.deepEqual(await reader.get("v1", "Pod", "p", "ml"), expected);

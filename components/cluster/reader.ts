@@ -138,10 +138,17 @@ export interface ReaderApi {
 /** A reader on an API client (`clusterReader` builds one for the stack's cluster). */
 /**
  * An object as the API server wrote it: client-node gives the fields of the kinds it knows as its
- * own types (a timestamp as a Date), which every reader of this program takes as JSON.
+ * own types (a timestamp as a Date), which every reader of this program takes as JSON. A Date is
+ * written back as the API server writes a timestamp, RFC 3339 to the second (`Date.toJSON` adds
+ * `.000`); one with milliseconds (a MicroTime) keeps them.
  */
 function asWritten<T>(o: T): T {
-  return o === undefined ? o : (JSON.parse(JSON.stringify(o)) as T);
+  if (o === undefined) return o;
+  const text = JSON.stringify(o, function (this: Record<string, unknown>, key, value) {
+    const original = this[key];
+    return original instanceof Date ? original.toISOString().replace(/\.000Z$/, "Z") : value;
+  });
+  return JSON.parse(text) as T;
 }
 
 export function readerOf({ api, refresh, discovery, podLog }: ReaderApi): ClusterReader {
