@@ -14,6 +14,7 @@ import { type PulumiCommand, runningCommand } from "./cluster/command";
 import { watchJobPods } from "./cluster/jobPods";
 import { judgeRun } from "./cluster/judge";
 import type { ClusterReader } from "./cluster/reader";
+import { type RunSummary, summarizeRun } from "./cluster/runSummary";
 import { type WatchRequest, type WatchResult, watchRun } from "./cluster/watchRun";
 import { durationSeconds, type Job, type StagingConfig, withoutFrames } from "./config";
 import { CHECKPOINT_SUBDIR, childResourceName, claimName, type VolumeRole } from "./names";
@@ -130,6 +131,11 @@ export class FineTuneJob extends pulumi.ComponentResource {
    * Export it (the stack does): a rejected Output fails `pulumi up` only when the engine awaits it.
    */
   public readonly outcome: pulumi.Output<JobCondition[]>;
+  /**
+   * The run's account when `pulumi up` returned (start, end, duration, restarts, GPU-hours), from
+   * what the program's wait read; undefined when the program does not wait for the run.
+   */
+  public readonly run: pulumi.Output<RunSummary | undefined>;
   /** For a job with a queue: its name and where the job stood in it when `pulumi up` returned. */
   public readonly queue: pulumi.Output<({ readonly name: string } & QueueStatus) | undefined>;
 
@@ -318,6 +324,16 @@ export class FineTuneJob extends pulumi.ComponentResource {
         ...(c.message !== undefined ? { message: c.message } : {}),
       })),
     );
+    this.run = watched.apply((seen) =>
+      seen === undefined || seen.lookedAt === undefined
+        ? undefined
+        : summarizeRun({
+            run: backend.readStatus(seen.status),
+            pods: seen.pods ?? [],
+            gpus: job.gpusPerNode * job.nodes,
+            lookedAt: seen.lookedAt,
+          }),
+    );
     const context = args.context !== undefined ? ` --context ${args.context}` : "";
     this.logs = pulumi.interpolate`kubectl${context} -n ${this.namespace} logs -f ${backend.logsTarget(name)}`;
     this.outcome = pulumi
@@ -350,6 +366,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
       checkpointPath: this.checkpointPath,
       conditions: this.conditions,
       logs: this.logs,
+      run: this.run,
     });
   }
 }

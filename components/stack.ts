@@ -35,6 +35,8 @@ export interface JobOutputs {
   readonly conditions: pulumi.Output<JobCondition[]>;
   /** `kubectl logs` command that follows the Master. */
   readonly logs: pulumi.Output<string>;
+  /** The run's start, end, duration, restarts and GPU-hours when `pulumi up` returned (when the program waits). */
+  readonly run: FineTuneJob["run"];
   /** For a job with a Kueue queue: the queue, and where the job stood in it when `pulumi up` returned. */
   readonly queue?: FineTuneJob["queue"];
 }
@@ -174,6 +176,7 @@ function declareResources(config: Config, cluster: ClusterReader | undefined): S
       checkpointPath: ftj.checkpointPath,
       conditions: ftj.outcome,
       logs: ftj.logs,
+      run: ftj.run,
       ...(job.queue !== undefined ? { queue: ftj.queue } : {}),
     };
   }

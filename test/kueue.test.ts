@@ -214,7 +214,7 @@ describe("the watch of a queued job", () => {
       namespacedKinds: async () => [],
       log: async () => undefined,
     };
-    return { reads, env: { reader: async () => reader, sleep: async () => {} } };
+    return { reads, env: { reader: async () => reader, sleep: async () => {}, now: () => 5_000 } };
   };
   const failing = (error: Error) => ({
     reader: async () =>
@@ -246,6 +246,8 @@ describe("the watch of a queued job", () => {
     assert.deepEqual(result, {
       status: running.status,
       queue: { state: "admitted", reason: "Admitted", message: "admitted" },
+      pods: [],
+      lookedAt: 5_000,
     });
     assert.deepEqual(api.reads, [
       "get kubeflow.org/v1 PyTorchJob ml/a",
@@ -281,9 +283,11 @@ describe("the watch of a queued job", () => {
       { reader: async () => reader, sleep: async () => {} },
       { ...request, mode: "running" },
     );
+    // No look was made: no pod seen, no time of a look.
     assert.deepEqual(result, {
       status: undefined,
       queue: { state: "unknown" },
+      pods: [],
       forever: false,
       error:
         "PyTorchJob ml/a was created, but the program cannot read the cluster to wait for it: the PyTorchJob ml/a the program reads is not the one this update created (UID other-uid, not 0c6e-uid): the program and the provider read different clusters, or it was replaced meanwhile",

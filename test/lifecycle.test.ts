@@ -426,6 +426,42 @@ describe("outputs", () => {
         { type: "Running", status: "True", reason: "PyTorchJobRunning", message: "running" },
       ],
       logs: "kubectl --context gpu-east -n ml logs -f pod/granite-master-0 -c pytorch",
+      // One look, no pod yet: nothing started, nothing restarted.
+      run: { restarts: 0 },
+    });
+  });
+
+  it("exports the run's account: its pods' first start, its end, duration, restarts and GPU-hours", async () => {
+    const succeeded = [
+      conditions[0],
+      { type: "Succeeded", status: "True", reason: "PyTorchJobSucceeded", lastTransitionTime: "2026-12-04T12:30:00Z" },
+    ];
+    const pod = (name: string, startTime: string, restartCount: number) => ({
+      metadata: { name },
+      status: {
+        phase: "Succeeded",
+        startTime,
+        containerStatuses: [{ name: "pytorch", restartCount, state: { terminated: { exitCode: 0 } } }],
+      },
+    });
+    const options = withStatus({ conditions: succeeded });
+    const run = await runStack(base({ granite: { ...ilabJob(), nodes: 2, gpusPerNode: 8 } }), [], {
+      ...options,
+      cluster: {
+        ...(options.cluster as NonNullable<RunOptions["cluster"]>),
+        list: async (_apiVersion, kind) =>
+          kind === "Pod"
+            ? [pod("granite-master-0", "2026-12-04T10:00:00Z", 1), pod("granite-worker-0", "2026-12-04T10:00:05Z", 2)]
+            : [],
+      },
+    });
+    // 2 h 30 min from the first pod's start to the Succeeded condition, on 2 nodes of 8 GPUs.
+    assert.deepEqual((run.outputs.jobs as Json).granite.run, {
+      startedAt: "2026-12-04T10:00:00Z",
+      finishedAt: "2026-12-04T12:30:00Z",
+      durationSeconds: 9000,
+      restarts: 3,
+      gpuHours: 40,
     });
   });
 

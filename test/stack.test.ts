@@ -42,6 +42,8 @@ describe("a stack with defaults", () => {
           checkpointPath: "checkpoints",
           conditions: [],
           logs: "kubectl -n ml logs -f pod/granite-master-0 -c pytorch",
+          // The program could not look at the run (no cluster here): no account of it.
+          run: undefined,
         },
       },
     });

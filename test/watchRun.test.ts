@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { PYTORCHJOB_BACKEND } from "../components/builders/v1/backend";
 import { judgeRun } from "../components/cluster/judge";
+import { type ObservedPod, readPod } from "../components/cluster/pods";
 import type { ClusterReader } from "../components/cluster/reader";
 import { type WatchRequest, type WatchResult, watchRun } from "../components/cluster/watchRun";
 
@@ -137,7 +138,13 @@ describe("the program's wait for a run", () => {
       "PyTorchJob ml/a: running (PyTorchJobRunning)",
       "pod a-master-0: Running on gpu-0",
     ]);
-    assert.deepEqual(result, { status: running.status, queue: { state: "unknown" } });
+    // Every pod seen, as last seen, and the time of the last look (the fourth, at 30 s).
+    assert.deepEqual(result, {
+      status: running.status,
+      queue: { state: "unknown" },
+      pods: [readPod({ ...oomRestarted, status: { phase: "Running", conditions: [SCHEDULED] } } as ObservedPod)],
+      lookedAt: 30_000,
+    });
     assert.deepEqual(judge(result), { kind: "pass" });
   });
 
@@ -216,14 +223,19 @@ describe("the program's wait for a run", () => {
       once: true,
     });
     assert.equal(pending.seconds, 0);
-    assert.deepEqual(pending.result, { status: created.status, queue: { state: "unknown" } });
+    assert.deepEqual(pending.result, {
+      status: created.status,
+      queue: { state: "unknown" },
+      pods: [readPod(unschedulable("0/3 nodes are available") as ObservedPod)],
+      lookedAt: 0,
+    });
   });
 
   it("an unchanged run already where its wait ends costs one look and tells nothing; one short of it is waited for and told", async () => {
     const there = await watch(scripted([{ job: running, pods: [] }]), { unchanged: true });
     assert.deepEqual(
       [there.seconds, there.lines, there.result],
-      [0, [], { status: running.status, queue: { state: "unknown" } }],
+      [0, [], { status: running.status, queue: { state: "unknown" }, pods: [], lookedAt: 0 }],
     );
     // Its last wait was interrupted: the run is waited for again, its story told from the first look.
     const short = await watch(
@@ -238,7 +250,18 @@ describe("the program's wait for a run", () => {
       "pod a-master-0: Pending, not scheduled: 0/3 nodes are available",
       "PyTorchJob ml/a: running (PyTorchJobRunning)",
     ]);
-    assert.deepEqual([short.seconds, short.result], [10, { status: running.status, queue: { state: "unknown" } }]);
+    assert.deepEqual(
+      [short.seconds, short.result],
+      [
+        10,
+        {
+          status: running.status,
+          queue: { state: "unknown" },
+          pods: [readPod(unschedulable("0/3 nodes are available") as ObservedPod)],
+          lookedAt: 10_000,
+        },
+      ],
+    );
   });
 
   it("at its timeout says what the run was waiting for", async () => {

@@ -21,6 +21,8 @@ export interface RunStatus {
   readonly state: RunState;
   readonly reason?: string;
   readonly message?: string;
+  /** When the condition that decided it became True (its lastTransitionTime). */
+  readonly since?: string;
 }
 
 /**
@@ -38,6 +40,7 @@ export function stateFromConditions(
         state,
         ...(c.reason !== undefined ? { reason: c.reason } : {}),
         ...(c.message !== undefined ? { message: c.message } : {}),
+        ...(c.lastTransitionTime !== undefined ? { since: c.lastTransitionTime } : {}),
       };
     }
   }

@@ -37,6 +37,8 @@ export interface ObservedPod {
   readonly spec?: { readonly nodeName?: string };
   readonly status?: {
     readonly phase?: string;
+    /** When the kubelet took the pod. */
+    readonly startTime?: string;
     readonly reason?: string;
     readonly message?: string;
     readonly conditions?: readonly {
@@ -90,6 +92,8 @@ export interface PodView {
   readonly reason?: string;
   readonly message?: string;
   readonly containers: readonly ContainerView[];
+  /** When the kubelet took it (its status.startTime). */
+  readonly startedAt?: string;
   /** Being deleted. */
   readonly deleting: boolean;
 }
@@ -151,6 +155,7 @@ export function readPod(pod: ObservedPod): PodView {
       ...(status.initContainerStatuses ?? []).map((c) => readContainer(c, true)),
       ...(status.containerStatuses ?? []).map((c) => readContainer(c, false)),
     ],
+    ...(status.startTime !== undefined ? { startedAt: status.startTime } : {}),
     deleting: pod.metadata?.deletionTimestamp !== undefined,
   };
 }

@@ -81,6 +81,10 @@ export interface WatchResult {
   readonly evidence?: readonly string[];
   /** The job object was not there at the last look (deleted after it finished, or by hand). */
   readonly gone?: boolean;
+  /** Every pod of the run seen, each as last seen (runSummary.ts). */
+  readonly pods?: readonly PodView[];
+  /** When the last look was, in milliseconds. */
+  readonly lookedAt?: number;
 }
 
 /** The fields of the job and its Workload the watch reads. */
@@ -114,6 +118,20 @@ function describeStall(namespace: string, s: Stall): string {
  * access forbidden, another object than the one created) ends the wait at once.
  */
 export async function watchRun(env: WatchEnvironment, request: WatchRequest): Promise<WatchResult> {
+  const seenPods = new Map<string, PodView>();
+  let lookedAt: number | undefined;
+  const result = await watchLooks(env, request, seenPods, (at) => {
+    lookedAt = at;
+  });
+  return { ...result, pods: [...seenPods.values()], ...(lookedAt !== undefined ? { lookedAt } : {}) };
+}
+
+async function watchLooks(
+  env: WatchEnvironment,
+  request: WatchRequest,
+  seenPods: Map<string, PodView>,
+  looked: (at: number) => void,
+): Promise<WatchResult> {
   const sleep = env.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = env.now ?? Date.now;
   const { backend, namespace, name, uid, mode } = request;
@@ -124,9 +142,8 @@ export async function watchRun(env: WatchEnvironment, request: WatchRequest): Pr
   let status: TrainingJobStatus | undefined;
   let queue: QueueStatus = { state: "unknown" };
   let pods: PodView[] = [];
-  // Every pod seen, and the first failure seen: the operator may delete a failed run's pods
-  // (cleanPodPolicy) before the look that reads the failure.
-  const seenPods = new Map<string, PodView>();
+  // Every pod seen (in seenPods), and the first failure seen: the operator may delete a failed
+  // run's pods (cleanPodPolicy) before the look that reads the failure.
   let firstCause: Cause | undefined;
   let logSeen: string | undefined;
   let gone = false;
@@ -167,6 +184,7 @@ export async function watchRun(env: WatchEnvironment, request: WatchRequest): Pr
         readPod(p as ObservedPod),
       );
       for (const pod of pods) seenPods.set(pod.name, pod);
+      looked(now());
       if (firstCause === undefined) {
         firstCause = causeOf(pods);
         // Its log now, while the pod is there: it may be deleted before the run is seen failed.

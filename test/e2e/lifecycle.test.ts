@@ -159,7 +159,20 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
       outputs.jobs.final.conditions.filter((c: Json) => c.status === "True").map((c: Json) => c.type),
       ["Created", "Succeeded"],
     );
-    for (const pod of await pods("training.kubeflow.org/job-name=final")) assert.equal(pod.status.phase, "Succeeded");
+    const finalPods = await pods("training.kubeflow.org/job-name=final");
+    for (const pod of finalPods) assert.equal(pod.status.phase, "Succeeded");
+    // The run's account, as the cluster has it: from the first pod's start (the kubelet's, here
+    // KWOK's) to the Succeeded condition, on 2 nodes of 1 GPU.
+    const startedAt = finalPods.map((p: Json) => p.status.startTime).sort()[0];
+    const succeeded = (await get("pytorchjob", "final")).status.conditions.find((c: Json) => c.type === "Succeeded");
+    const durationSeconds = (Date.parse(succeeded.lastTransitionTime) - Date.parse(startedAt)) / 1000;
+    assert.deepEqual(outputs.jobs.final.run, {
+      startedAt,
+      finishedAt: succeeded.lastTransitionTime,
+      durationSeconds,
+      restarts: 0,
+      gpuHours: Math.round((2 * durationSeconds) / 36) / 100,
+    });
   });
 
   it("c. a failed Master fails up promptly with the job's reason; the next up fails the same; rerun starts a new run", async () => {
