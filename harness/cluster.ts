@@ -261,7 +261,10 @@ export async function startCluster(bin: string, options: ClusterOptions = {}): P
     "--authorization-mode=AlwaysAllow",
     `--service-account-key-file=${path.join(dir, "sa.pub")}`,
     `--service-account-signing-key-file=${path.join(dir, "sa.key")}`,
-    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    // The issuer is the API server itself, so that a controller that verifies service account
+    // tokens by OIDC discovery (Trainer v2's status server) reaches its discovery document and keys.
+    `--service-account-issuer=https://127.0.0.1:${apiPort}`,
+    `--service-account-jwks-uri=https://127.0.0.1:${apiPort}/openid/v1/jwks`,
     "--service-cluster-ip-range=10.0.0.0/24",
     "--enable-priority-and-fairness=false",
     ...extra,

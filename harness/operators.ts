@@ -154,6 +154,8 @@ export interface Controller {
   readonly started: Promise<void>;
   /** The arguments it was started with. */
   readonly args: () => readonly string[];
+  /** The loopback ports it was given, once started. */
+  readonly ports: () => Ports | undefined;
   /** Kills the running process (SIGKILL, as a crashed or evicted pod); it stays down until `start`. */
   kill(): Promise<void>;
   /** Starts it again with the same arguments and files, and waits until it is ready. */
@@ -198,6 +200,7 @@ export function superviseController(
 ): Controller {
   let stopped = false;
   let args: string[] = [];
+  let given: Ports | undefined;
   let relaunch: (() => Promise<void>) | undefined;
   const root = path.join(cluster.dir, "pods", profile.name);
   const started = (async () => {
@@ -223,6 +226,7 @@ export function superviseController(
       else for (const [file, text] of Object.entries(shown)) files.set(`${mount.mountPath}/${file}`, text);
     }
     const ports: Ports = { webhook: await freePort(), probe: await freePort(), status: await freePort() };
+    given = ports;
     const own = profile.localize([...(container.args ?? [])], files, ports, cluster.kubeconfig);
     // Files live under the controller's root, and their paths in the arguments are rewritten to
     // them; the compiled-in folders are bind-mounted in its private mount namespace instead.
@@ -238,6 +242,21 @@ export function superviseController(
     fs.mkdirSync(certs, { recursive: true });
     fs.mkdirSync(account, { recursive: true });
     fs.writeFileSync(path.join(account, "namespace"), profile.namespace);
+    // The pod's service account token, as the kubelet projects it (Trainer v2's status server
+    // reads its issuer there).
+    const serviceAccount = p.spec.serviceAccountName ?? "default";
+    let token = "";
+    await until(
+      `a token of the ${serviceAccount} service account`,
+      async () => {
+        token = await cluster
+          .kubectlAsync("create", "token", serviceAccount, "-n", profile.namespace, "--duration=24h")
+          .catch(() => "");
+        return token.trim() !== "";
+      },
+      120_000,
+    );
+    fs.writeFileSync(path.join(account, "token"), token.trim());
     for (const dir of [CERT_DIR, SA_DIR]) fs.mkdirSync(dir, { recursive: true });
 
     // The pod may come before its webhook Service: the stack creates them side by side.
@@ -327,6 +346,7 @@ export function superviseController(
   return {
     started,
     args: () => args,
+    ports: () => given,
     kill: () => cluster.processes.kill(profile.name),
     start: async () => {
       await started;
