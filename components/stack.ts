@@ -120,8 +120,10 @@ function declareResources(config: Config, cluster: ClusterReader | undefined): S
   );
 
   // A source is resolved exactly when the stack installs the operator.
-  const { version, source, runtimesSource, generation } = config.trainingOperator;
-  const operator = source ? new TrainingOperator(INSTALL, { version, source, runtimesSource }, opts(true)) : undefined;
+  const { version, source, runtimesSource, generation, trainJobStatus } = config.trainingOperator;
+  const operator = source
+    ? new TrainingOperator(INSTALL, { version, source, runtimesSource, options: { trainJobStatus } }, opts(true))
+    : undefined;
   const queues = config.queues
     ? new KueueQueues("queues", { queues: config.queues, namespace: namespace.name }, opts())
     : undefined;

@@ -4,6 +4,7 @@
 // restricted Pod Security level); Trainer v2's runtimes follow its manager. Jobs depend on it.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { InstallOptions } from "./builders/backend";
 import { patchInstall } from "./builders/backends";
 import { kindOfType, operatorManagedFields, withoutOperatorManagedValues } from "./builders/operator";
 import type { KubernetesObject } from "./bundle";
@@ -20,23 +21,30 @@ export interface TrainingOperatorArgs {
    * @default none (the v1 operator)
    */
   readonly runtimesSource?: OperatorSource;
+  /** What the stack asks of the install beyond its manifests (Trainer v2's TrainJobStatus gate). */
+  readonly options: InstallOptions;
 }
 
 /**
  * A resource transform for operator objects rendered by the provider (kustomize and remote
  * sources): drops the values the operator manages and tells Pulumi to ignore them, and patches
- * each object as its backend installs it (the v1 operator's restricted Worker init container).
+ * each object as its backend installs it (the v1 operator's restricted Worker init container,
+ * Trainer v2's TrainJobStatus gate when asked).
  */
-export function operatorTransform(args: pulumi.ResourceTransformArgs): pulumi.ResourceTransformResult | undefined {
-  const kind = kindOfType(args.type);
-  if (kind === undefined) return undefined;
-  const name = (args.props.metadata as { name?: string } | undefined)?.name;
-  const fields = operatorManagedFields(kind, name);
-  const props = patchInstall(withoutOperatorManagedValues(kind, args.props), kind);
-  if (fields.length === 0 && props === args.props) return undefined;
-  return {
-    props,
-    opts: fields.length > 0 ? pulumi.mergeOptions(args.opts, { ignoreChanges: fields }) : args.opts,
+export function operatorTransform(
+  options: InstallOptions,
+): (args: pulumi.ResourceTransformArgs) => pulumi.ResourceTransformResult | undefined {
+  return (args) => {
+    const kind = kindOfType(args.type);
+    if (kind === undefined) return undefined;
+    const name = (args.props.metadata as { name?: string } | undefined)?.name;
+    const fields = operatorManagedFields(kind, name);
+    const props = patchInstall(withoutOperatorManagedValues(kind, args.props), kind, options);
+    if (fields.length === 0 && props === args.props) return undefined;
+    return {
+      props,
+      opts: fields.length > 0 ? pulumi.mergeOptions(args.opts, { ignoreChanges: fields }) : args.opts,
+    };
   };
 }
 
@@ -58,12 +66,13 @@ function bundleGroup(
   name: string,
   objects: readonly KubernetesObject[],
   after: pulumi.Output<pulumi.Resource[]>,
+  options: InstallOptions,
   opts: pulumi.ComponentResourceOptions,
 ): k8s.yaml.ConfigGroup {
   return new k8s.yaml.ConfigGroup(
     name,
     {
-      objs: objects.map((o) => patchInstall(withoutOperatorManagedValues(o.kind, o))),
+      objs: objects.map((o) => patchInstall(withoutOperatorManagedValues(o.kind, o), undefined, options)),
       transformations: [
         (obj: { kind?: string; metadata?: { name?: string } }, objOpts: pulumi.CustomResourceOptions) => {
           const fields = operatorManagedFields(obj.kind ?? "", obj.metadata?.name);
@@ -88,6 +97,7 @@ function declareManifests(
   name: string,
   source: OperatorSource,
   after: pulumi.Output<pulumi.Resource[]>,
+  options: InstallOptions,
   parent: pulumi.Resource,
 ): pulumi.Output<pulumi.Resource[]> {
   switch (source.kind) {
@@ -95,8 +105,8 @@ function declareManifests(
       const first = source.objects.filter(isPrerequisite);
       const rest = source.objects.filter((o) => !isPrerequisite(o));
       const prerequisites =
-        first.length > 0 ? resourcesOf(bundleGroup(`${name}-prerequisites`, first, after, { parent })) : after;
-      const group = bundleGroup(name, rest, prerequisites, { parent });
+        first.length > 0 ? resourcesOf(bundleGroup(`${name}-prerequisites`, first, after, options, { parent })) : after;
+      const group = bundleGroup(name, rest, prerequisites, options, { parent });
       return pulumi.all([prerequisites, resourcesOf(group)]).apply(([a, b]) => [...a, ...b]);
     }
     case "remote":
@@ -106,7 +116,7 @@ function declareManifests(
       const directory = new k8s.kustomize.v2.Directory(
         name,
         { directory: source.location },
-        { parent, dependsOn: after, transforms: [operatorTransform] },
+        { parent, dependsOn: after, transforms: [operatorTransform(options)] },
       );
       return pulumi.output([directory]);
     }
@@ -127,10 +137,10 @@ export class TrainingOperator extends pulumi.ComponentResource {
     super("finetune:index:TrainingOperator", name, {}, opts);
     this.version = args.version;
     this.source = args.source.location;
-    const manager = declareManifests(name, args.source, pulumi.output([]), this);
+    const manager = declareManifests(name, args.source, pulumi.output([]), args.options, this);
     if (args.runtimesSource !== undefined) {
       // The runtimes need the manager's CRDs, and its webhook (the Deployment ready) validates them.
-      declareManifests(`${name}-runtimes`, args.runtimesSource, manager, this);
+      declareManifests(`${name}-runtimes`, args.runtimesSource, manager, args.options, this);
     }
     this.registerOutputs({ version: this.version, source: this.source });
   }

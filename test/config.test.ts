@@ -48,6 +48,7 @@ describe("defaults", () => {
       generation: 1,
       source: { kind: "remote", location: upstreamOperatorSource("v1.9.4") },
       workerPodSecurity: "restricted",
+      trainJobStatus: false,
     });
     assert.equal(config.hasHfToken, false);
     assert.equal(config.hasS3Credentials, false);

@@ -71,6 +71,19 @@ describe("the backend follows trainingOperator.version", () => {
       "finetune:trainingOperator.workerPodSecurity: applies to the training operator v1 only: Trainer v2 adds no init container to the trainer's pods",
     ]);
   });
+
+  it("trainJobStatus: a boolean, for a Trainer v2 this stack installs", () => {
+    assert.deepEqual(problemsOf({ namespace: "ml", trainingOperator: { trainJobStatus: true }, jobs: { a: job() } }), [
+      "finetune:trainingOperator.trainJobStatus: applies to Kubeflow Trainer v2 only (trainingOperator.version v2.3.x)",
+    ]);
+    assert.deepEqual(problemsOf(v2({ a: job() }, { install: false, trainJobStatus: true })), [
+      "finetune:trainingOperator.trainJobStatus: applies only when this stack installs Trainer v2 (install: true): the feature gate is a flag of the manager it installs; on a cluster whose Trainer another stack installs, set it there",
+    ]);
+    assert.deepEqual(problemsOf(v2({ a: job() }, { install: false, trainJobStatus: "yes" })), [
+      'finetune:trainingOperator.trainJobStatus: must be true or false; "yes" is text to Pulumi, which reads YAML 1.2: write true',
+    ]);
+    assert.deepEqual(problemsOf(v2({ a: job() }, { install: false, trainJobStatus: false })), []);
+  });
 });
 
 describe("what a TrainJob cannot express is refused with its key", () => {

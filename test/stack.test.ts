@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
+import type { InstallOptions } from "../components/builders/backend";
 import {
   INIT_CONTAINER_ANNOTATION,
   restrictedInitContainerTemplate,
@@ -192,7 +193,15 @@ describe("the training operator", () => {
     const run = await runStack({ namespace: "ml", jobs: { granite: commandJob() } });
     const dir = one(run, T.directory, "training-operator");
     assert.deepEqual(dir.inputs, { directory: upstreamOperatorSource("v1.9.4") });
-    assert.deepEqual(dir.options.transforms, [operatorTransform]);
+    // One transform: the operator's (it drops and ignores the webhook cert Secret's data).
+    const transforms = dir.options.transforms as ReturnType<typeof operatorTransform>[];
+    assert.equal(transforms.length, 1);
+    const secret = { metadata: { name: "training-operator-webhook-cert" }, data: {} };
+    assert.deepEqual(
+      transforms[0]({ name: "x", custom: true, opts: {}, type: "kubernetes:core/v1:Secret", props: secret } as never)
+        ?.props,
+      { metadata: { name: "training-operator-webhook-cert" } },
+    );
   });
 
   it("installs nothing with install: false, and jobs depend on nothing but their PVCs", async () => {
@@ -307,11 +316,13 @@ describe("the training operator", () => {
   });
 });
 
+const NO_OPTIONS: InstallOptions = { trainJobStatus: false };
+
 describe("operatorTransform", () => {
   const base = { name: "x", custom: true, opts: {} } as const;
 
   it("drops and ignores the webhook cert Secret's data", () => {
-    const result = operatorTransform({
+    const result = operatorTransform(NO_OPTIONS)({
       ...base,
       type: "kubernetes:core/v1:Secret",
       props: { metadata: { name: "training-operator-webhook-cert", namespace: "kubeflow" }, data: {} },
@@ -322,7 +333,7 @@ describe("operatorTransform", () => {
 
   it("ignores the webhook configuration's caBundle", () => {
     const props = { metadata: { name: "validator.training-operator.kubeflow.org" }, webhooks: [] };
-    const result = operatorTransform({
+    const result = operatorTransform(NO_OPTIONS)({
       ...base,
       type: "kubernetes:admissionregistration.k8s.io/v1:ValidatingWebhookConfiguration",
       props,
@@ -336,7 +347,7 @@ describe("operatorTransform", () => {
       metadata: { name: "training-operator", namespace: "kubeflow" },
       spec: { template: { spec: { containers: [{ name: "training-operator", command: ["/manager"] }] } } },
     };
-    const result = operatorTransform({ ...base, type: "kubernetes:apps/v1:Deployment", props } as never);
+    const result = operatorTransform(NO_OPTIONS)({ ...base, type: "kubernetes:apps/v1:Deployment", props } as never);
     assert.deepEqual(result?.props, withRestrictedInitContainer(props, "Deployment"));
     assert.deepEqual(result?.opts, {});
   });
@@ -346,7 +357,7 @@ describe("operatorTransform", () => {
       ["kubernetes:apps/v1:Deployment", "other"],
       ["kubernetes:core/v1:Secret", "training-operator"],
     ]) {
-      const result = operatorTransform({ ...base, type, props: { metadata: { name } } } as never);
+      const result = operatorTransform(NO_OPTIONS)({ ...base, type, props: { metadata: { name } } } as never);
       assert.equal(result, undefined, type);
     }
   });

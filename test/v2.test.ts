@@ -4,10 +4,11 @@
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
 import { describe, it } from "node:test";
+import { patchTrainerInstall } from "../components/builders/v2/install";
 import { readTrainJobStatus, waitAnnotations } from "../components/builders/v2/status";
 import { buildTrainJob } from "../components/builders/v2/trainJob";
 import { parseConfig } from "../components/config";
-import { plan, runStack, T } from "./support/stacks";
+import { one, plan, runStack, T } from "./support/stacks";
 import { validateStructural } from "./support/structuralSchema";
 import {
   builtInRuntimes,
@@ -204,15 +205,19 @@ describe("a v2 stack under the program", () => {
     );
   });
 
+  /** A stack that installs Trainer v2 from the local bundles. */
+  const installing = (extra: Record<string, unknown> = {}) =>
+    runStack(
+      v2(
+        { granite: job() },
+        { trainingOperator: { version: "v2.3.0", source: TRAINER_BUNDLE, runtimesSource: RUNTIMES_BUNDLE, ...extra } },
+      ),
+    );
+
   it("installs the manager with JobSet, then the built-in runtimes", {
     skip: !fs.existsSync(RUNTIMES_BUNDLE) && "no v2 bundles",
   }, async () => {
-    const run = await runStack(
-      v2(
-        { granite: job() },
-        { trainingOperator: { version: "v2.3.0", source: TRAINER_BUNDLE, runtimesSource: RUNTIMES_BUNDLE } },
-      ),
-    );
+    const run = await installing();
     const groups = run.resources.filter((r) => r.type === T.configGroup);
     assert.deepEqual(
       groups.map((g) => [g.name, g.options.dependsOn]),
@@ -260,8 +265,36 @@ describe("a v2 stack under the program", () => {
       (r) => r.type === "kubernetes:trainer.kubeflow.org/v1alpha1:ClusterTrainingRuntime",
     );
     assert.equal(runtimes.length, 8);
+    // The manager's arguments as the bundle gives them: the TrainJobStatus gate stays off.
+    assert.deepEqual(managerArgs(run), ["--config=/controller_manager_config.yaml", "--zap-log-level=2"]);
+  });
+
+  it("with trainJobStatus: true, runs the manager with the TrainJobStatus feature gate on", {
+    skip: !fs.existsSync(RUNTIMES_BUNDLE) && "no v2 bundles",
+  }, async () => {
+    const run = await installing({ trainJobStatus: true });
+    assert.deepEqual(managerArgs(run), [
+      "--config=/controller_manager_config.yaml",
+      "--zap-log-level=2",
+      "--feature-gates=TrainJobStatus=true",
+    ]);
+    // The bundle's Service already exposes the status server the trainers are told to post to.
+    const service = one(run, "kubernetes:core/v1:Service", "kubeflow-system/kubeflow-trainer-controller-manager");
+    assert.deepEqual(
+      (service.inputs.spec as { ports: { name: string; port: number }[] }).ports.find(
+        (p) => p.name === "status-server",
+      ),
+      { name: "status-server", port: 10443, protocol: "TCP", targetPort: "status-server" },
+    );
   });
 });
+
+/** The Trainer v2 manager container's arguments, as the stack declares its Deployment. */
+function managerArgs(run: Awaited<ReturnType<typeof runStack>>): string[] {
+  const deployment = one(run, "kubernetes:apps/v1:Deployment", "kubeflow-system/kubeflow-trainer-controller-manager");
+  const spec = deployment.inputs.spec as { template: { spec: { containers: { name: string; args: string[] }[] } } };
+  return spec.template.spec.containers.find((c) => c.name === "manager")?.args ?? [];
+}
 
 describe("TrainJob conformance: the v2.3.0 CRD schema and the webhooks, on the built-in runtimes", {
   skip: !trainJobSchema() && "no v2 bundles",
@@ -306,5 +339,49 @@ describe("moving a job from the v1 operator to Trainer v2", () => {
       [`${TRAINJOB} granite-trainjob`]: "create",
       [`${T.pytorchJob} granite-pytorchjob`]: "delete",
     });
+  });
+});
+
+describe("patchTrainerInstall", () => {
+  const deployment = (args?: string[]) => ({
+    kind: "Deployment",
+    metadata: { name: "kubeflow-trainer-controller-manager", namespace: "kubeflow-system" },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            { name: "manager", ...(args !== undefined ? { args } : {}) },
+            { name: "sidecar", args: ["--x"] },
+          ],
+        },
+      },
+    },
+  });
+  const argsOf = (o: ReturnType<typeof deployment>) =>
+    o.spec.template.spec.containers.map((c) => (c as { args?: string[] }).args);
+
+  it("adds the gate to the manager container only, to its own --feature-gates flag when it has one", () => {
+    const on = { trainJobStatus: true };
+    assert.deepEqual(argsOf(patchTrainerInstall(deployment(["--config=/c.yaml"]), undefined, on)), [
+      ["--config=/c.yaml", "--feature-gates=TrainJobStatus=true"],
+      ["--x"],
+    ]);
+    assert.deepEqual(argsOf(patchTrainerInstall(deployment(), "Deployment", on)), [
+      ["--feature-gates=TrainJobStatus=true"],
+      ["--x"],
+    ]);
+    assert.deepEqual(
+      argsOf(patchTrainerInstall(deployment(["--feature-gates=A=true,TrainJobStatus=false", "--v=2"]), undefined, on)),
+      [["--feature-gates=A=true,TrainJobStatus=true", "--v=2"], ["--x"]],
+    );
+  });
+
+  it("leaves everything as it is when not asked, and every other object", () => {
+    const d = deployment(["--config=/c.yaml"]);
+    assert.equal(patchTrainerInstall(d, undefined, { trainJobStatus: false }), d);
+    const other = { ...d, metadata: { name: "jobset-controller-manager" } };
+    assert.equal(patchTrainerInstall(other, undefined, { trainJobStatus: true }), other);
+    const service = { kind: "Service", metadata: { name: "kubeflow-trainer-controller-manager" } };
+    assert.equal(patchTrainerInstall(service, undefined, { trainJobStatus: true }), service);
   });
 });

@@ -34,6 +34,13 @@ export interface RawOperatorKeys {
   readonly install?: unknown;
   readonly workerPodSecurity?: unknown;
   readonly runtimesSource?: unknown;
+  readonly trainJobStatus?: unknown;
+}
+
+/** What the stack asks of an operator install, beyond what its manifests say. */
+export interface InstallOptions {
+  /** Trainer v2: turn on the TrainJobStatus feature gate (`trainingOperator.trainJobStatus`). */
+  readonly trainJobStatus: boolean;
 }
 
 /** The Pod Security levels a namespace of the program's jobs enforces. */
@@ -71,7 +78,7 @@ export interface Backend {
    * (v1: the restricted Worker init container), any other returned as it is. `kind` is given apart
    * for provider-rendered objects.
    */
-  patchInstall<T extends object>(obj: T, kind?: string): T;
+  patchInstall<T extends object>(obj: T, kind: string | undefined, options: InstallOptions): T;
   /** The annotations that make the Kubernetes provider wait for its job as asked. */
   waitAnnotations(mode: WaitMode): Record<string, string>;
   /** The kind of its job object, in messages. */

@@ -102,6 +102,7 @@ export const operatorSchema = strictObject({
   source: sourceSchema.optional(),
   runtimesSource: sourceSchema.optional(),
   workerPodSecurity: z.enum(WORKER_POD_SECURITY, { error: `must be ${WORKER_POD_SECURITY.join(" or ")}` }).optional(),
+  trainJobStatus: z.boolean({ error: "must be true or false" }).optional(),
 }).superRefine(
   (op, ctx) => {
     const generation = typeof op.version === "string" ? generationOf(op.version) : 1;
@@ -129,6 +130,8 @@ export interface OperatorConfig {
    * @default restricted when the stack installs the operator (it configures the container), else baseline
    */
   readonly workerPodSecurity: (typeof WORKER_POD_SECURITY)[number];
+  /** Trainer v2: the manager this stack installs runs with the TrainJobStatus feature gate on. */
+  readonly trainJobStatus: boolean;
 }
 
 /**
@@ -159,5 +162,6 @@ export function resolveOperator(op: z.output<typeof operatorSchema>): OperatorCo
     ...(source ? { source } : {}),
     ...(runtimesSource ? { runtimesSource } : {}),
     workerPodSecurity: backend.workerPodSecurity(op),
+    trainJobStatus: op.trainJobStatus === true,
   };
 }

@@ -11,6 +11,7 @@ import { buildToolchain, until } from "../../harness/cluster";
 import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { type Controller, JOBSET, TRAINER_V2, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE, TRAINER_V2_BUNDLE, TRAINER_V2_RUNTIMES } from "../../harness/paths";
+import { postTrainerStatus } from "../../harness/trainerStatus";
 import { keepTranscript } from "../../harness/transcripts";
 import { restrictedViolations } from "../support/podSecurity";
 
@@ -69,11 +70,18 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
     platform.writeConfig({
       namespace: "platform-v2",
       cluster: { context: world.cluster.context },
-      trainingOperator: { version: "v2.3.0", source: TRAINER_BUNDLE, runtimesSource: RUNTIMES_BUNDLE },
+      trainingOperator: {
+        version: "v2.3.0",
+        source: TRAINER_BUNDLE,
+        runtimesSource: RUNTIMES_BUNDLE,
+        trainJobStatus: true,
+      },
       jobs: {},
     });
     exits(await platform.pulumi("up", "--yes"), 0);
     await Promise.all([jobset.started, trainer.started]);
+    // The manager runs with the TrainJobStatus gate on (case d: its status server takes progress).
+    assert.equal(trainer.args().includes("--feature-gates=TrainJobStatus=true"), true, trainer.args().join(" "));
     const runtimes = (await world.items("clustertrainingruntimes")).map((r) => r.metadata.name).sort();
     assert.deepEqual(runtimes, [
       "deepspeed-distributed",
@@ -166,18 +174,34 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
     );
   });
 
-  it("d. the trainer's progress, posted to the TrainJob's status, shows in up as it waits, with the time left", async () => {
-    // Held running while the trainer reports twice, as Trainer v2's status server writes it.
+  it("d. the trainer's progress, posted to Trainer v2's status server, shows in up as it waits, with the time left", async () => {
+    // Held running while the trainer reports twice, as a trainer does with the TrainJobStatus gate
+    // on: to the URL the manager gave its container, with a token for that TrainJob.
     await world.controllers.setHolding(["reporting-node-0"]);
     jobs.reporting = commandJob({ wait: "succeeded" });
     const up = deployTeam();
+    let pod: Json = {};
     await until(
       "the reporting TrainJob's pod runs",
-      async () =>
-        (await world.items("pods", "-n", NS, "-l", "jobset.sigs.k8s.io/jobset-name=reporting")).some(
-          (p) => p.status.phase === "Running",
-        ),
+      async () => {
+        const pods = await world.items("pods", "-n", NS, "-l", "jobset.sigs.k8s.io/jobset-name=reporting");
+        pod = pods.find((p) => p.status.phase === "Running") ?? {};
+        return pod.metadata !== undefined;
+      },
       120_000,
+    );
+    const node = pod.spec.containers.find((c: Json) => c.name === "node");
+    assert.deepEqual(
+      (node.env ?? []).filter((e: Json) => e.name.startsWith("KUBEFLOW_TRAINER_SERVER")),
+      [
+        {
+          name: "KUBEFLOW_TRAINER_SERVER_URL",
+          // The manager's statusServer.port: 10443 in the bundle, a free loopback port here.
+          value: `https://kubeflow-trainer-controller-manager.kubeflow-system.svc:${trainer.ports()?.status}/apis/trainer.kubeflow.org/v1alpha1/namespaces/${NS}/trainjobs/reporting/status`,
+        },
+        { name: "KUBEFLOW_TRAINER_SERVER_CA_CERT", value: "/var/run/secrets/kubeflow/trainer/ca.crt" },
+        { name: "KUBEFLOW_TRAINER_SERVER_TOKEN", value: "/var/run/secrets/kubeflow/trainer/token" },
+      ],
     );
     const report = async (percent: number, left: number, loss: string) => {
       const trainerStatus = {
@@ -186,17 +210,8 @@ describe("end to end: Kubeflow Trainer v2, through the CLI, with the real Traine
         metrics: [{ name: "loss", value: loss }],
         lastUpdatedTime: new Date().toISOString().replace(/\.\d+Z$/, "Z"),
       };
-      await world.cluster.kubectlAsync(
-        "patch",
-        "trainjob",
-        "reporting",
-        "-n",
-        NS,
-        "--subresource=status",
-        "--type=merge",
-        "-p",
-        JSON.stringify({ status: { trainerStatus } }),
-      );
+      const answer = await postTrainerStatus(world.cluster, pod, trainer.ports()?.status ?? 0, trainerStatus);
+      assert.equal(answer.status, 200, answer.body);
       // The program looks every 3 seconds.
       await new Promise((r) => setTimeout(r, 8000));
     };

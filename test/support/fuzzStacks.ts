@@ -225,10 +225,11 @@ const operator = fc.oneof(
     { install: false, workerPodSecurity: "baseline" },
   ),
   fc.constant({ source: OPERATOR_V1_BUNDLE, workerPodSecurity: "restricted" }),
-  fc.constant({
-    version: "v2.3.0",
-    source: TRAINER_V2_BUNDLE,
-    runtimesSource: TRAINER_V2_RUNTIMES,
+  fc.record({
+    version: fc.constant("v2.3.0"),
+    source: fc.constant(TRAINER_V2_BUNDLE),
+    runtimesSource: fc.constant(TRAINER_V2_RUNTIMES),
+    trainJobStatus: fc.boolean(),
   }),
 );
 

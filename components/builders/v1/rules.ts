@@ -20,6 +20,7 @@ export function v1OperatorKeyProblems(op: RawOperatorKeys): KeyProblem[] {
     });
   }
   if (op.runtimesSource !== undefined) problems.push({ path: ["runtimesSource"], message: V2_ONLY });
+  if (op.trainJobStatus !== undefined) problems.push({ path: ["trainJobStatus"], message: V2_ONLY });
   return problems;
 }
 

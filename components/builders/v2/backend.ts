@@ -1,5 +1,6 @@
 // Kubeflow Trainer v2 as a backend: one TrainJob (trainer.kubeflow.org/v1alpha1) per job.
 import type { Backend } from "../backend";
+import { patchTrainerInstall } from "./install";
 import { TRAINER_NODE } from "./names";
 import { trainJobProblems, v2JobDefaults, v2JobNameProblem, v2OperatorKeyProblems, v2UnreadJobKeys } from "./rules";
 import { readTrainerProgress, readTrainJobStatus, waitAnnotations } from "./status";
@@ -20,8 +21,8 @@ export const TRAINJOB_BACKEND: Backend = {
   jobDefaults: v2JobDefaults,
   jobNameProblem: v2JobNameProblem,
   jobProblems: trainJobProblems,
-  // Nothing of Trainer v2's install is patched.
-  patchInstall: (obj) => obj,
+  // The manager's TrainJobStatus feature gate, when asked.
+  patchInstall: patchTrainerInstall,
   waitAnnotations,
   kind: "TrainJob",
   resourceSuffix: "trainjob",

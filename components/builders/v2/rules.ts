@@ -30,13 +30,21 @@ export function maxTrainJobNameLength(nodes: number): number {
 
 /** Problems with `trainingOperator` keys a Trainer v2 stack does not accept. */
 export function v2OperatorKeyProblems(op: RawOperatorKeys): KeyProblem[] {
-  if (op.workerPodSecurity === undefined) return [];
-  return [
-    {
+  const problems: KeyProblem[] = [];
+  if (op.workerPodSecurity !== undefined) {
+    problems.push({
       path: ["workerPodSecurity"],
       message: "applies to the training operator v1 only: Trainer v2 adds no init container to the trainer's pods",
-    },
-  ];
+    });
+  }
+  if (op.install === false && op.trainJobStatus === true) {
+    problems.push({
+      path: ["trainJobStatus"],
+      message:
+        "applies only when this stack installs Trainer v2 (install: true): the feature gate is a flag of the manager it installs; on a cluster whose Trainer another stack installs, set it there",
+    });
+  }
+  return problems;
 }
 
 /** Problems with a job's keys, as written (before defaults), that a TrainJob has no field for. */
