@@ -12,7 +12,7 @@ export = async () => {
   return {
     /** The jobs' namespace. */
     namespace: stack.namespace,
-    /** Per job: its PyTorchJob name, namespace, output claim, checkpoint path, conditions and logs command. */
+    /** Per job: its job's name, namespace, output claim, checkpoint path, conditions, logs command and run account. */
     jobs: stack.jobs,
   };
 };
