@@ -253,9 +253,12 @@ export class FineTuneJob extends pulumi.ComponentResource {
     // is there), the program says each failed attempt, until the Job's wait ends well. Said under
     // the component: a diagnostic of a resource is sent only once its registration has ended.
     if (args.judgeRun !== false && !destroy && !pulumi.runtime.isDryRun()) {
-      const manifests = [...plan.staging.map((s) => s.manifest), ...(plan.prepare ? [plan.prepare] : [])];
-      [...stagingJobs, ...(prepare ? [prepare] : [])].forEach((resource, i) => {
-        const { name: jobName, namespace: jobNamespace } = manifests[i].metadata;
+      const dataJobs = [
+        ...plan.staging.map(({ manifest }, i) => ({ manifest, resource: stagingJobs[i] })),
+        ...(plan.prepare && prepare ? [{ manifest: plan.prepare, resource: prepare }] : []),
+      ];
+      for (const { manifest, resource } of dataJobs) {
+        const { name: jobName, namespace: jobNamespace } = manifest.metadata;
         pulumi.output(jobNamespace).apply((ns) => {
           const watch = watchJobPods(
             {
@@ -267,7 +270,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           );
           resource.metadata.apply(() => watch.stop());
         });
-      });
+      }
     }
 
     const trainingJob = new k8s.apiextensions.CustomResource(

@@ -135,7 +135,6 @@ export interface ReaderApi {
   readonly podLog?: PodLogReader;
 }
 
-/** A reader on an API client (`clusterReader` builds one for the stack's cluster). */
 /**
  * An object as the API server wrote it: client-node gives the fields of the kinds it knows as its
  * own types (a timestamp as a Date), which every reader of this program takes as JSON. A Date is
@@ -151,6 +150,7 @@ function asWritten<T>(o: T): T {
   return JSON.parse(text) as T;
 }
 
+/** A reader on an API client (`clusterReader` builds one for the stack's cluster). */
 export function readerOf({ api, refresh, discovery, podLog }: ReaderApi): ClusterReader {
   /**
    * Runs a request, once more after a 401 with a fresh credential; an error that says the object or

@@ -118,20 +118,19 @@ function describeStall(namespace: string, s: Stall): string {
  * access forbidden, another object than the one created) ends the wait at once.
  */
 export async function watchRun(env: WatchEnvironment, request: WatchRequest): Promise<WatchResult> {
-  const seenPods = new Map<string, PodView>();
-  let lookedAt: number | undefined;
-  const result = await watchLooks(env, request, seenPods, (at) => {
-    lookedAt = at;
-  });
-  return { ...result, pods: [...seenPods.values()], ...(lookedAt !== undefined ? { lookedAt } : {}) };
+  const seen: Seen = { pods: new Map() };
+  const result = await watchLooks(env, request, seen);
+  return { ...result, pods: [...seen.pods.values()], ...(seen.at !== undefined ? { lookedAt: seen.at } : {}) };
 }
 
-async function watchLooks(
-  env: WatchEnvironment,
-  request: WatchRequest,
-  seenPods: Map<string, PodView>,
-  looked: (at: number) => void,
-): Promise<WatchResult> {
+/** What the looks saw, whatever ended them: every pod, each as last seen, and when the last look was. */
+interface Seen {
+  readonly pods: Map<string, PodView>;
+  at?: number;
+}
+
+async function watchLooks(env: WatchEnvironment, request: WatchRequest, seen: Seen): Promise<WatchResult> {
+  const seenPods = seen.pods;
   const sleep = env.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const now = env.now ?? Date.now;
   const { backend, namespace, name, uid, mode } = request;
@@ -184,7 +183,7 @@ async function watchLooks(
         readPod(p as ObservedPod),
       );
       for (const pod of pods) seenPods.set(pod.name, pod);
-      looked(now());
+      seen.at = now();
       if (firstCause === undefined) {
         firstCause = causeOf(pods);
         // Its log now, while the pod is there: it may be deleted before the run is seen failed.
