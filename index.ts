@@ -3,12 +3,15 @@
 // README.md). An async default export: the Node.js runtime awaits it, and a rejection (bad
 // config, a failed run) fails `pulumi preview` and `pulumi up` with a non-zero exit.
 import { loadConfig, verifyConfigSecrets } from "./components/config";
-import { declareStack } from "./components/stack";
+import { declareStack, readStackJobs, stackReader } from "./components/stack";
 
 export = async () => {
   const config = loadConfig();
   await verifyConfigSecrets(config);
-  const stack = declareStack(config);
+  // Read before anything is declared: which data Jobs keep their spec is a resource option.
+  const reader = stackReader(config);
+  const held = await readStackJobs(config, reader);
+  const stack = declareStack(config, { cluster: reader, held });
   return {
     /** The jobs' namespace. */
     namespace: stack.namespace,

@@ -7,10 +7,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Backend, TrainingJobStatus } from "./builders/backend";
+import type { BatchJobManifest } from "./builders/dataJobs";
+import { KEPT_SPEC } from "./builders/keptJobs";
 import type { QueueStatus } from "./builders/kueue";
 import { planRun, programWaits } from "./builders/plan";
 import type { JobCondition } from "./builders/run";
 import { type PulumiCommand, runningCommand } from "./cluster/command";
+import type { HeldJobs } from "./cluster/heldJobs";
 import { watchJobPods } from "./cluster/jobPods";
 import { judgeRun } from "./cluster/judge";
 import type { ClusterReader } from "./cluster/reader";
@@ -94,6 +97,14 @@ export interface FineTuneJobArgs {
    * queued job, its Workload (components/cluster/watchRun.ts).
    */
   readonly cluster: () => Promise<ClusterReader>;
+  /**
+   * The staging and preparation Jobs the cluster held when the program started: one that completed
+   * or is running keeps its spec until its sources or tokens change (builders/keptJobs.ts).
+   * @default none (every data Job is declared as the program writes it now)
+   */
+  readonly held?: HeldJobs;
+  /** The stack's identity, as its objects record it (`finetune/stack`). @default none (nothing is kept) */
+  readonly owner?: string;
   /** The stack's secret values, which no line or error about the run may show. @default none */
   readonly secrets?: () => readonly string[];
 }
@@ -104,6 +115,14 @@ export interface FineTuneJobArgs {
  */
 function runOptions(): pulumi.CustomResourceOptions {
   return { replaceOnChanges: ["spec"], deleteBeforeReplace: true };
+}
+
+/**
+ * Options of a staging or preparation Job: one run of a data step, which keeps the spec of the Job
+ * the cluster holds when the plan says so (builders/keptJobs.ts).
+ */
+function dataJobOptions(manifest: BatchJobManifest, kept: ReadonlySet<string>): pulumi.CustomResourceOptions {
+  return { ...runOptions(), ...(kept.has(manifest.metadata.name) ? { ignoreChanges: [...KEPT_SPEC] } : {}) };
 }
 
 /** The training job resource with the `status` output it is given (see below). */
@@ -206,6 +225,8 @@ export class FineTuneJob extends pulumi.ComponentResource {
       imagePullSecrets: args.imagePullSecrets ?? false,
       networkPolicy: args.networkPolicy ?? false,
       programWaits: waits,
+      ...(args.held !== undefined ? { held: args.held } : {}),
+      ...(args.owner !== undefined ? { owner: args.owner } : {}),
     });
 
     for (const { child, manifest } of plan.networkPolicies) {
@@ -238,7 +259,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
             ...prerequisites,
           ],
           customTimeouts: dataTimeouts,
-          ...runOptions(),
+          ...dataJobOptions(manifest, plan.kept),
         }),
     );
     const prepare = plan.prepare
@@ -246,7 +267,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           parent: this,
           dependsOn: [...claimsOf("model", "dataset"), ...stagingJobs, ...prerequisites],
           customTimeouts: dataTimeouts,
-          ...runOptions(),
+          ...dataJobOptions(plan.prepare, plan.kept),
         })
       : undefined;
     // While the provider waits for a staging or preparation Job (it blocks training until the data

@@ -5,8 +5,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { backendOf } from "./builders/backends";
 import { stackOwner } from "./builders/ownership";
+import { hasDataJobs } from "./builders/plan";
 import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
+import { runningCommand } from "./cluster/command";
+import { type HeldJobs, readHeldJobs } from "./cluster/heldJobs";
 import { type KubeconfigSnapshot, snapshotKubeconfig } from "./cluster/kubeconfig";
 import { type ClusterReader, clusterReader } from "./cluster/reader";
 import { type Config, keyPath } from "./config";
@@ -47,19 +50,61 @@ export interface StackOutputs {
   readonly jobs: Record<string, JobOutputs>;
 }
 
+/** What the stack is declared with besides its config. */
+export interface StackOptions {
+  /** The cluster the program reads (a test's). @default the one the stack's kubeconfig names */
+  readonly cluster?: ClusterReader | (() => Promise<ClusterReader>);
+  /** The data Jobs the cluster held when the program started (`readHeldJobs`). @default none */
+  readonly held?: HeldJobs;
+}
+
+/**
+ * The stack's one reader of the cluster, with the provider's kubeconfig and context as they are
+ * now, built on the first read; `cluster`, a test's, instead when given.
+ */
+export function stackReader(config: Config, cluster?: ClusterReader): () => Promise<ClusterReader> {
+  if (cluster !== undefined) return async () => cluster;
+  const { kubeconfig } = config;
+  return clusterReader(
+    kubeconfig === undefined
+      ? snapshotKubeconfig(config.cluster)
+      : new Promise<KubeconfigSnapshot>((resolve) => {
+          // Read inside the program only; the contents stay a secret everywhere else.
+          kubeconfig.apply((text) => {
+            resolve(snapshotKubeconfig({ ...config.cluster, kubeconfig: text }));
+            return text;
+          });
+        }),
+  );
+}
+
+/**
+ * The staging and preparation Jobs the cluster holds in the stack's namespace, read before anything
+ * is declared (none are read when no job has any, or in a destroy, which keeps nothing). A cluster
+ * that cannot be read fails the program: declared without them, every data Job whose spec the
+ * program now writes differently would be replaced, fetching its data again.
+ */
+export async function readStackJobs(config: Config, reader: () => Promise<ClusterReader>): Promise<HeldJobs> {
+  if (!Object.values(config.jobs).some(hasDataJobs) || runningCommand() === "destroy") return new Map();
+  try {
+    return await readHeldJobs(await reader(), config.namespace);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new pulumi.RunError(
+      `could not read the staging and preparation Jobs in namespace ${config.namespace}, which say which of them have completed and keep their spec (${why}); nothing was changed`,
+    );
+  }
+}
+
 /**
  * Declares every resource of the stack from its validated config, without V8's stack capture (see
  * stackTraces.ts: it lowers the time and peak memory of a large stack; README, Performance).
  */
-/**
- * Declares the stack's resources. `cluster`: the cluster the program reads (a test's); by default
- * the one the stack's kubeconfig names.
- */
-export function declareStack(config: Config, cluster?: ClusterReader): StackOutputs {
-  return withoutStackCapture(() => declareResources(config, cluster));
+export function declareStack(config: Config, options: StackOptions = {}): StackOutputs {
+  return withoutStackCapture(() => declareResources(config, options));
 }
 
-function declareResources(config: Config, cluster: ClusterReader | undefined): StackOutputs {
+function declareResources(config: Config, options: StackOptions): StackOutputs {
   // Every resource names its cluster through this provider, never the ambient kubeconfig alone.
   // The kubeconfig: the secret contents, or cluster.kubeconfig, or else explicitly none: then the
   // provider reads it as kubectl does (every file of $KUBECONFIG, ~/.kube/config, in-cluster). Left
@@ -71,25 +116,12 @@ function declareResources(config: Config, cluster: ClusterReader | undefined): S
   });
 
   for (const warning of config.warnings) pulumi.log.warn(warning);
-  // Every read of the cluster (the guards, the wait of queued jobs) goes through one reader, with the
-  // provider's kubeconfig and context as they are now, built on the first read.
-  const { kubeconfig } = config;
-  const reader =
-    cluster !== undefined
-      ? async () => cluster
-      : clusterReader(
-          kubeconfig === undefined
-            ? snapshotKubeconfig(config.cluster)
-            : new Promise<KubeconfigSnapshot>((resolve) => {
-                // Read inside the program only; the contents stay a secret everywhere else.
-                kubeconfig.apply((text) => {
-                  resolve(snapshotKubeconfig({ ...config.cluster, kubeconfig: text }));
-                  return text;
-                });
-              }),
-        );
+  // Every read of the cluster (the guards, the wait of runs) goes through one reader.
+  const { cluster } = options;
+  const reader = typeof cluster === "function" ? cluster : stackReader(config, cluster);
+  const owner = stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack());
   const guards = declareGuards({
-    owner: stackOwner(pulumi.getOrganization(), pulumi.getProject(), pulumi.getStack()),
+    owner,
     reader,
     namespace: config.namespace,
     createNamespace: config.createNamespace,
@@ -167,6 +199,8 @@ function declareResources(config: Config, cluster: ClusterReader | undefined): S
         configKey: keyPath(["jobs", name]),
         context: config.cluster.context,
         cluster: reader,
+        held: options.held ?? new Map(),
+        owner,
         secrets: () => secretValues,
       },
       opts(),

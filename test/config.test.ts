@@ -52,7 +52,11 @@ describe("defaults", () => {
     });
     assert.equal(config.hasHfToken, false);
     assert.equal(config.hasS3Credentials, false);
-    assert.deepEqual(config.staging, { s3Image: "docker.io/amazon/aws-cli:2.22.35", timeout: "2h" });
+    assert.deepEqual(config.staging, {
+      s3Image: "docker.io/amazon/aws-cli:2.22.35",
+      timeout: "2h",
+      resources: { cpu: "1", memory: "2Gi", memoryLimit: "8Gi" },
+    });
     assert.deepEqual(config.jobs.granite, {
       image: "quay.io/acme/trainer:1.0",
       nodes: 1,

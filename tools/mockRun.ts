@@ -2,6 +2,7 @@
 // mock runtime, with no engine and no cluster, and records every resource it registers with its
 // inputs and lifecycle options. The offline render and the unit tests both use it.
 import * as pulumi from "@pulumi/pulumi";
+import type { HeldJobs } from "../components/cluster/heldJobs";
 import type { ClusterReader } from "../components/cluster/reader";
 import { loadConfig, verifyConfigSecrets } from "../components/config";
 import { declareStack } from "../components/stack";
@@ -160,6 +161,8 @@ export interface RunOptions {
   readonly maxJobs?: number;
   /** The cluster the program reads. @default the stack's kubeconfig's, as under the CLI */
   readonly cluster?: ClusterReader;
+  /** The data Jobs the cluster holds, as index.ts reads them first. @default none: a new stack */
+  readonly held?: HeldJobs;
 }
 
 /**
@@ -267,7 +270,10 @@ export async function runProgram(
         order.push(recorded);
         return chain.length > 0 ? { props: transformed.props, opts: transformed.opts } : undefined;
       });
-      return declareStack(validated, options.cluster);
+      return declareStack(validated, {
+        ...(options.cluster !== undefined ? { cluster: options.cluster } : {}),
+        ...(options.held !== undefined ? { held: options.held } : {}),
+      });
     });
   } catch (e) {
     onUncaught(e);

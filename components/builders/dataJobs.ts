@@ -14,6 +14,7 @@ import {
   standardLabels,
 } from "../names";
 import type { Job, SecurityContextOverride } from "../schema/job";
+import type { StagingResources } from "../schema/staging";
 import type { InstructLabTrainer } from "../schema/trainer";
 import type { Volume } from "../schema/volumes";
 import { type FetchedSource, fetchOf, formatSource, hasCredentials, type StackCredentials } from "../sources";
@@ -71,6 +72,8 @@ export interface StagingJobInputs {
   readonly securityContext?: SecurityContextOverride;
   /** Whether the stack has registry credentials for the image. */
   readonly imagePullSecrets: boolean;
+  /** What the staging pod requests (`staging.resources`). */
+  readonly resources: StagingResources;
 }
 
 /**
@@ -103,6 +106,11 @@ export function buildStagingJob(inputs: StagingJobInputs): BatchJobManifest {
               image: inputs.image,
               command: fetchOf(source).argv(source, STAGING_TARGET),
               env: fetchEnv(source, inputs.secrets),
+              // Requested, so that the pod is not the first evicted (BestEffort) while it downloads.
+              resources: {
+                requests: { cpu: inputs.resources.cpu, memory: inputs.resources.memory },
+                limits: { memory: inputs.resources.memoryLimit },
+              },
               volumeMounts: [
                 { name: "target", mountPath: STAGING_TARGET },
                 { name: "scratch", mountPath: "/tmp" },
@@ -182,6 +190,24 @@ export interface PrepareJobInputs {
 }
 
 /**
+ * Where the data preparation pod may run: the nodes the job's training pods may run on (its node
+ * selector, tolerations and node affinity), at its priority. Its requests are the training pod's,
+ * and on many clusters only the tainted GPU nodes are that large. Not its scheduler, gang or queue:
+ * it is one pod, scheduled on its own, before the run is submitted.
+ */
+export function prepareScheduling(
+  job: Job,
+): Pick<PodSpec, "nodeSelector" | "tolerations" | "affinity" | "priorityClassName"> {
+  const { nodeSelector, tolerations, affinity, priorityClassName } = job.scheduling;
+  return {
+    ...(nodeSelector !== undefined ? { nodeSelector } : {}),
+    ...(tolerations !== undefined ? { tolerations } : {}),
+    ...(affinity?.nodeAffinity !== undefined ? { affinity: { nodeAffinity: affinity.nodeAffinity } } : {}),
+    ...(priorityClassName !== undefined ? { priorityClassName } : {}),
+  };
+}
+
+/**
  * The data preparation Job of an InstructLab run: processes the dataset once (not on every
  * node), with the model's tokenizer, into the dataset volume. Its pod template carries the
  * sources and the rerun token, so it runs again when a source changes or a new run is asked for.
@@ -193,6 +219,8 @@ export function buildPrepareJob(inputs: PrepareJobInputs): BatchJobManifest {
   const requests: Record<string, string> = {};
   if (job.resources.cpu !== undefined) requests.cpu = job.resources.cpu;
   if (job.resources.memory !== undefined) requests.memory = job.resources.memory;
+  // The training pod's memory is the most it may use: past it, the kernel kills it, not its node.
+  const limits: Record<string, string> = job.resources.memory !== undefined ? { memory: job.resources.memory } : {};
   return {
     apiVersion: "batch/v1",
     kind: "Job",
@@ -208,6 +236,7 @@ export function buildPrepareJob(inputs: PrepareJobInputs): BatchJobManifest {
         metadata: { labels, ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
         spec: {
           ...podIdentity(job.securityContext, inputs.imagePullSecrets),
+          ...prepareScheduling(job),
           restartPolicy: "Never",
           containers: [
             {
@@ -218,7 +247,9 @@ export function buildPrepareJob(inputs: PrepareJobInputs): BatchJobManifest {
                 { name: "HOME", value: "/tmp" },
                 { name: "HF_HOME", value: "/tmp/huggingface" },
               ],
-              ...(Object.keys(requests).length > 0 ? { resources: { requests } } : {}),
+              ...(Object.keys(requests).length > 0
+                ? { resources: { requests, ...(Object.keys(limits).length > 0 ? { limits } : {}) } }
+                : {}),
               volumeMounts: [
                 volumeMountOf("model", job.model, true),
                 volumeMountOf("dataset", job.dataset, false),

@@ -5,10 +5,12 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { VolumeRole } from "../names";
 import type { Job } from "../schema/job";
+import type { StagingResources } from "../schema/staging";
 import type { InstructLabTrainer } from "../schema/trainer";
 import { fetchOf, type StackCredentials, type StagingImages } from "../sources";
 import type { Backend, TrainingJobManifest } from "./backend";
 import { type BatchJobManifest, buildPrepareJob, buildStagingJob } from "./dataJobs";
+import { type HeldJobs, keepsSpec } from "./keptJobs";
 import { buildStagingPolicy, buildTrainingPolicy, type NetworkPolicyManifest } from "./security";
 import { buildPersistentVolumeClaim, type PersistentVolumeClaimManifest } from "./storage";
 
@@ -21,8 +23,8 @@ export interface RunPlanInputs {
   readonly job: Job;
   /** The operator generation that runs it. */
   readonly backend: Backend;
-  /** The staging images the stack names. */
-  readonly staging: StagingImages;
+  /** The staging images the stack names, and what staging pods request. */
+  readonly staging: StagingImages & { readonly resources: StagingResources };
   /** Which of the stack's credentials Secrets exist. */
   readonly credentials: Readonly<Record<StackCredentials, boolean>>;
   /** Whether the pods pull their images with the namespace's registry credentials. */
@@ -31,6 +33,10 @@ export interface RunPlanInputs {
   readonly networkPolicy: boolean;
   /** Whether the program waits for the training job itself (see `programWaits`). */
   readonly programWaits: boolean;
+  /** The data Jobs the cluster holds (builders/keptJobs.ts). @default none: nothing is kept */
+  readonly held?: HeldJobs;
+  /** The stack's identity, as its objects record it (`finetune/stack`). @default none: nothing is kept */
+  readonly owner?: string;
 }
 
 /** A run's children, in the order they are declared. */
@@ -57,6 +63,8 @@ export interface RunPlan {
   readonly prepare?: BatchJobManifest;
   /** The training job, as the backend spells it. */
   readonly training: TrainingJobManifest;
+  /** The names of the staging and preparation Jobs that keep the spec the cluster holds (`KEPT_SPEC`). */
+  readonly kept: ReadonlySet<string>;
 }
 
 const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
@@ -68,6 +76,21 @@ const ROLES: readonly VolumeRole[] = ["model", "dataset", "output"];
  */
 export function programWaits(job: Job, judgeRun: boolean): boolean {
   return job.wait !== "none" && judgeRun;
+}
+
+/** Whether a job's data is processed by a preparation Job before training (InstructLab's `processData`). */
+export function preparesData(job: Job): boolean {
+  return (
+    job.trainer.type === "instructlab" &&
+    job.trainer.processData &&
+    job.model !== undefined &&
+    job.dataset !== undefined
+  );
+}
+
+/** Whether a job declares a staging or preparation Job. */
+export function hasDataJobs(job: Job): boolean {
+  return job.model?.fetch !== undefined || job.dataset?.fetch !== undefined || preparesData(job);
 }
 
 /** The plan of one run. */
@@ -107,11 +130,12 @@ export function planRun(inputs: RunPlanInputs): RunPlan {
       secrets: inputs.credentials,
       securityContext: job.securityContext,
       imagePullSecrets,
+      resources: inputs.staging.resources,
     });
     return [{ role, manifest, ...(fetch.credentials !== undefined ? { credentials: fetch.credentials } : {}) }];
   });
   const prepare =
-    job.trainer.type === "instructlab" && job.trainer.processData && job.model && job.dataset
+    preparesData(job) && job.model && job.dataset
       ? buildPrepareJob({
           name,
           namespace,
@@ -127,5 +151,11 @@ export function planRun(inputs: RunPlanInputs): RunPlan {
     imagePullSecrets,
     programWaits: inputs.programWaits,
   });
-  return { networkPolicies, claims, staging: stagingJobs, ...(prepare ? { prepare } : {}), training };
+  const { held, owner } = inputs;
+  const kept = new Set(
+    [...stagingJobs.map((s) => s.manifest), ...(prepare ? [prepare] : [])]
+      .filter((m) => held !== undefined && owner !== undefined && keepsSpec(held.get(m.metadata.name), m, owner))
+      .map((m) => m.metadata.name),
+  );
+  return { networkPolicies, claims, staging: stagingJobs, ...(prepare ? { prepare } : {}), training, kept };
 }

@@ -22,6 +22,12 @@ export { KUEUE_PRIORITY_LABEL, KUEUE_QUEUE_LABEL } from "../schema/queue";
 export { MAX_QUEUE_OBJECTS, type QueuesConfig } from "../schema/queues";
 export type { RunPolicy, Scheduling } from "../schema/scheduling";
 export { SECRET_KEYS, SECRET_MARKER, SECRET_RULES } from "../schema/secrets";
+export {
+  DEFAULT_S3_IMAGE,
+  DEFAULT_STAGING_RESOURCES,
+  type StagingConfig,
+  type StagingResources,
+} from "../schema/staging";
 export type { CommandTrainer, InstructLabTrainer, Trainer } from "../schema/trainer";
 export { ACCESS_MODES, type ExistingVolume, type NewVolume, type Volume } from "../schema/volumes";
 export { decodeConfigValues, loadConfig, parseStackConfig, verifyConfigSecrets } from "./load";
@@ -32,12 +38,5 @@ export {
   upstreamOperatorSource,
   upstreamRuntimesSource,
 } from "./operator";
-export {
-  type Config,
-  DEFAULT_S3_IMAGE,
-  MAX_JOBS,
-  parseConfig,
-  type S3Credentials,
-  type StagingConfig,
-} from "./stack";
+export { type Config, MAX_JOBS, parseConfig, type S3Credentials } from "./stack";
 export { imageWarnings } from "./warnings";

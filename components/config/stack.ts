@@ -4,7 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Generation } from "../builders/backend";
 import { backendOf } from "../builders/backends";
-import { duration, imageReference, isPlainObject, strictObject, text } from "../schema/base";
+import { isPlainObject, strictObject, text } from "../schema/base";
 import { coerceToSchema, inputSchemaOf } from "../schema/coerce";
 import { ConfigError, formatIssues, keyPath } from "../schema/errors";
 import { DEFAULT_TIMEOUTS, type Job, jobsSchemaWith } from "../schema/job";
@@ -12,6 +12,7 @@ import { queueIssues, queueName } from "../schema/queue";
 import { type QueuesConfig, queueCountProblems, queuesSchema, queueWarnings } from "../schema/queues";
 import { runtimeWarnings } from "../schema/runtimes";
 import { SECRET_KEYS } from "../schema/secrets";
+import { type StagingConfig, stagingSchema } from "../schema/staging";
 import { resolveInputVolume, resolveOutputVolume } from "../schema/volumes";
 import { DNS1123_LABEL } from "../validation";
 import { type OperatorConfig, operatorSchema, rawGeneration, resolveOperator } from "./operator";
@@ -23,9 +24,6 @@ import {
   trainingWarnings,
   workerWarnings,
 } from "./warnings";
-
-/** The image that runs `aws s3 sync` in staging Jobs, unless `staging.s3Image` is set. */
-export const DEFAULT_S3_IMAGE = "docker.io/amazon/aws-cli:2.22.35";
 
 /**
  * The most jobs one stack may hold: what the program holds per job, under the SDK's mock runtime
@@ -74,11 +72,7 @@ function buildStackSchema(generation: Generation) {
     queue: queueName.optional(),
     // Kueue's queue objects, when the stack declares them.
     queues: queuesSchema.optional(),
-    staging: strictObject({
-      hfImage: imageReference.optional(),
-      s3Image: imageReference.default(DEFAULT_S3_IMAGE),
-      timeout: duration.default("2h"),
-    }).prefault({}),
+    staging: stagingSchema,
     jobs: jobsSchemaWith(backendOf(generation).jobNameProblem),
   }).superRefine(
     (stack, ctx) => {
@@ -148,16 +142,6 @@ export function stackInputSchema(): ReturnType<typeof inputSchemaOf> {
 export interface S3Credentials {
   readonly accessKeyId: pulumi.Output<string>;
   readonly secretAccessKey: pulumi.Output<string>;
-}
-
-/** How staging Jobs fetch sources. */
-export interface StagingConfig {
-  /** Image with `huggingface_hub` for hf:// sources; the job's own image when unset. */
-  readonly hfImage?: string;
-  /** Image with the AWS CLI for s3:// sources. */
-  readonly s3Image: string;
-  /** How long `pulumi up` waits for a staging Job to complete. */
-  readonly timeout: string;
 }
 
 /** The validated, defaulted stack config: what the components are built from. */

@@ -33,7 +33,7 @@ export function runStack(
  * What `pulumi preview` would plan between two runs of the program, per resource
  * (`type name`): `create`, `delete`, `replace` (an input changed under one of the resource's
  * `replaceOnChanges` paths), `update` (any other input changed) or `same`. Follows the engine's
- * rule for `replaceOnChanges`, on the program's inputs.
+ * rules for `replaceOnChanges` and `ignoreChanges`, on the program's inputs.
  */
 export function plan(before: ProgramRun, after: ProgramRun): Record<string, string> {
   const key = (r: RecordedResource) => `${r.type} ${r.name}`;
@@ -46,10 +46,12 @@ export function plan(before: ProgramRun, after: ProgramRun): Record<string, stri
       result[key(r)] = "create";
       continue;
     }
-    const changed = changedPaths(prev.inputs, r.inputs);
+    const under = (p: string, paths: readonly string[] | undefined) =>
+      (paths ?? []).some((rp) => p === rp || p.startsWith(`${rp}.`));
+    // The engine keeps the old value of an ignored path.
+    const changed = changedPaths(prev.inputs, r.inputs).filter((p) => !under(p, r.options.ignoreChanges));
     if (changed.length === 0) result[key(r)] = "same";
-    else if (changed.some((p) => (r.options.replaceOnChanges ?? []).some((rp) => p === rp || p.startsWith(`${rp}.`))))
-      result[key(r)] = "replace";
+    else if (changed.some((p) => under(p, r.options.replaceOnChanges))) result[key(r)] = "replace";
     else result[key(r)] = "update";
   }
   for (const k of old.keys()) result[k] = "delete";
