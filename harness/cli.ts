@@ -2,7 +2,7 @@
 // components/, package.json) and the Pulumi CLI with its Node.js language host, a local file
 // backend and a passphrase secrets provider, exactly as the README's quickstart and a CI deploy
 // stage drive it. Every command's exit code and output are returned, never thrown.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
@@ -72,22 +72,41 @@ export interface Project {
   stateFile(): string;
   /** The same project and stack, its commands run with `extra` added to the environment. */
   withEnv(extra: NodeJS.ProcessEnv): Project;
+  /**
+   * Replaces the program with the one of commit `ref` (as a user upgrades their copy), or with the
+   * working tree's when `ref` is undefined. The stack's config and state are kept.
+   */
+  checkout(ref?: string): void;
+}
+
+/** Writes the project files into `dir`: the working tree's, or those of commit `ref` (git archive). */
+function writeProgram(dir: string, ref: string | undefined): void {
+  for (const entry of PROJECT_FILES) fs.rmSync(path.join(dir, entry), { recursive: true, force: true });
+  if (ref === undefined) {
+    for (const entry of PROJECT_FILES) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+    return;
+  }
+  const tar = execFileSync("git", ["-C", ROOT, "archive", "--format=tar", ref, "--", ...PROJECT_FILES], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  execFileSync("tar", ["-x", "-C", dir], { input: tar });
 }
 
 /**
- * Copies the project into `<cluster dir>/projects/<name>` and creates `stack` (`pulumi stack
- * init`), unless `init` is false: then the caller selects it as a user would.
+ * Copies the project into `<cluster dir>/projects/<name>` (the working tree's, or commit `ref`'s)
+ * and creates `stack` (`pulumi stack init`), unless `init` is false: then the caller selects it as
+ * a user would.
  */
 export async function createProject(
   cluster: Cluster,
   bin: string,
   name: string,
   stack: string,
-  { init = true }: { init?: boolean } = {},
+  { init = true, ref }: { init?: boolean; ref?: string } = {},
 ): Promise<Project> {
   const dir = path.join(cluster.dir, "projects", name);
   fs.mkdirSync(dir, { recursive: true });
-  for (const entry of PROJECT_FILES) fs.cpSync(path.join(ROOT, entry), path.join(dir, entry), { recursive: true });
+  writeProgram(dir, ref);
   fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"));
   const backend = path.join(cluster.dir, "backend");
   fs.mkdirSync(backend, { recursive: true });
@@ -145,6 +164,7 @@ export async function createProject(
     },
     stateFile: () => path.join(backend, ".pulumi", "stacks", "finetune", `${stack}.json`),
     withEnv: (extra) => make({ ...commandEnv, ...extra }),
+    checkout: (ref) => writeProgram(dir, ref),
   });
   return make(env);
 }

@@ -1,0 +1,120 @@
+// Upgrading the program, end to end, as a user upgrades their copy: a stack deployed by the
+// previous release (its commit, from the CHANGELOG, checked out into the project copy), then the
+// same stack and config previewed and deployed with this tree. No run is replaced and no data is
+// fetched again: the staging, preparation and training jobs keep their UIDs. The loopback cluster
+// with its controllers, KWOK GPU nodes and the real training operator v1.9.4 (lifecycle.test.ts).
+import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { exits } from "../../harness/assertions";
+import { createProject, type Project } from "../../harness/cli";
+import { buildToolchain } from "../../harness/cluster";
+import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
+import { TRAINING_OPERATOR_V1 } from "../../harness/operators";
+import { OPERATOR_V1_BUNDLE, ROOT } from "../../harness/paths";
+import { keepTranscript } from "../../harness/transcripts";
+import { checkCommit, releases } from "../support/releases";
+
+type Json = Record<string, any>;
+const NS = "team-a";
+
+const ilabJob = (extra: Json = {}): Json => ({
+  image: "registry.example.com/ml/instructlab-training:0.10.1",
+  model: { source: "hf://ibm-granite/granite-3.1-8b-base", size: "1Gi" },
+  dataset: { source: "hf://datasets/acme/granite-sft", size: "1Gi" },
+  output: { size: "1Gi" },
+  trainer: { type: "instructlab", epochs: 1 },
+  wait: "succeeded",
+  ...extra,
+});
+
+/** The jobs of a run whose UIDs an upgrade must keep. */
+const RUN_OBJECTS: [string, string][] = [
+  ["job", "tuned-stage-model"],
+  ["job", "tuned-stage-dataset"],
+  ["job", "tuned-prepare"],
+  ["pytorchjob", "tuned"],
+];
+
+const previous = releases(fs.readFileSync(path.join(ROOT, "CHANGELOG.md"), "utf8"))[0];
+// A shallow clone that cannot be deepened has no previous release to deploy: said, as a skip.
+const check = checkCommit(ROOT, previous.commit);
+const skip = !check.held && check.shallow && check.why;
+
+describe("end to end: a stack deployed by the previous release, upgraded to this tree", { skip }, () => {
+  let world: FullCluster;
+  let team: Project;
+  const get = async (kind: string, name: string): Promise<Json> =>
+    JSON.parse(await world.cluster.kubectlAsync("get", kind, name, "-n", NS, "-o", "json"));
+  const uids = async () =>
+    Object.fromEntries(
+      await Promise.all(RUN_OBJECTS.map(async ([kind, name]) => [name, (await get(kind, name)).metadata.uid])),
+    );
+  const config = (job: Json) => ({
+    namespace: NS,
+    cluster: { context: world.cluster.context },
+    trainingOperator: { install: false },
+    jobs: { tuned: job },
+  });
+
+  before(async () => {
+    const bin = buildToolchain();
+    world = await startFullCluster(bin);
+    world.supervise(TRAINING_OPERATOR_V1);
+    const platform = await createProject(world.cluster, bin, "platform", "platform");
+    platform.writeConfig({
+      namespace: "platform",
+      cluster: { context: world.cluster.context },
+      trainingOperator: { source: OPERATOR_V1_BUNDLE },
+      jobs: {},
+    });
+    exits(await platform.pulumi("up", "--yes"), 0);
+    team = await createProject(world.cluster, bin, "team", "dev", { ref: previous.commit });
+  });
+
+  after(async () => {
+    await world?.stop();
+  });
+
+  it(`v. deployed by ${previous.version}, previewed and deployed with this tree: nothing of the run is replaced`, async () => {
+    team.writeConfig(config(ilabJob()));
+    exits(await team.pulumi("up", "--yes"), 0);
+    const before = await uids();
+
+    team.checkout(undefined);
+    const preview = await team.pulumi("preview", "--json");
+    keepTranscript("upgrade-preview", preview.output);
+    exits(preview, 0);
+    const steps = (JSON.parse(preview.stdout).steps ?? []) as Json[];
+    const replaced = steps
+      .filter((s) => ["replace", "create-replacement", "delete-replaced", "delete", "create"].includes(s.op))
+      .map((s) => `${s.op} ${s.urn.split("::").pop()}`);
+    assert.deepEqual(replaced, []);
+
+    const up = await team.pulumi("up", "--yes");
+    keepTranscript("upgrade-up", up.output);
+    exits(up, 0);
+    assert.deepEqual(await uids(), before);
+    // What the previous release wrote is what the Jobs still hold: no requests on the staging pod.
+    const stage = await get("job", "tuned-stage-model");
+    assert.deepEqual(stage.spec.template.spec.containers[0].resources, {});
+  });
+
+  it("v2. the next run of a kept Job is written as this tree writes it: a restage fetches with staging.resources", async () => {
+    const before = await uids();
+    team.writeConfig(config(ilabJob({ model: { ...ilabJob().model, restage: "2026-12-05" } })));
+    exits(await team.pulumi("up", "--yes"), 0);
+    const after = await uids();
+    // A new model: fetched again, prepared again, trained again; the dataset stays.
+    assert.notEqual(after["tuned-stage-model"], before["tuned-stage-model"]);
+    assert.notEqual(after["tuned-prepare"], before["tuned-prepare"]);
+    assert.notEqual(after.tuned, before.tuned);
+    assert.equal(after["tuned-stage-dataset"], before["tuned-stage-dataset"]);
+    const stage = await get("job", "tuned-stage-model");
+    assert.deepEqual(stage.spec.template.spec.containers[0].resources, {
+      requests: { cpu: "1", memory: "2Gi" },
+      limits: { memory: "8Gi" },
+    });
+  });
+});
