@@ -217,20 +217,29 @@ const job = (generation: 1 | 2) =>
       });
     });
 
+// Installs from the local bundles are one stack in six: each renders megabytes of upstream CRDs,
+// which the mock engine copies through protobuf (most of this test's time), and the fuzz checks
+// the program's own objects, not upstream's.
 const operator = fc.oneof(
-  fc.constantFrom(
-    { install: false },
-    {},
-    { version: "v2.3.0", install: false },
-    { install: false, workerPodSecurity: "baseline" },
-  ),
-  fc.constant({ source: OPERATOR_V1_BUNDLE, workerPodSecurity: "restricted" }),
-  fc.record({
-    version: fc.constant("v2.3.0"),
-    source: fc.constant(TRAINER_V2_BUNDLE),
-    runtimesSource: fc.constant(TRAINER_V2_RUNTIMES),
-    trainJobStatus: fc.boolean(),
-  }),
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      { install: false },
+      {},
+      { version: "v2.3.0", install: false },
+      { install: false, workerPodSecurity: "baseline" },
+    ),
+  },
+  { weight: 1, arbitrary: fc.constant({ source: OPERATOR_V1_BUNDLE, workerPodSecurity: "restricted" }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      version: fc.constant("v2.3.0"),
+      source: fc.constant(TRAINER_V2_BUNDLE),
+      runtimesSource: fc.constant(TRAINER_V2_RUNTIMES),
+      trainJobStatus: fc.boolean(),
+    }),
+  },
 );
 
 const queues = fc.constant({
@@ -266,6 +275,15 @@ export const validStack = operator.chain((trainingOperator) =>
             hfImage: maybe(fc.constantFrom("registry.example.com/hf:1.0")),
             s3Image: maybe(fc.constantFrom(`registry.example.com/aws@sha256:${"b".repeat(64)}`)),
             timeout: maybe(fc.constantFrom("30m", "2h")),
+            resources: maybe(
+              fc
+                .record({
+                  cpu: maybe(fc.constantFrom("500m", "2")),
+                  memory: maybe(fc.constantFrom("1Gi", "4Gi")),
+                  memoryLimit: maybe(fc.constantFrom("4Gi", "16Gi")),
+                })
+                .map(defined),
+            ),
           })
           .map(defined),
       ),
