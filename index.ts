@@ -4,6 +4,7 @@
 // config, a failed run) fails `pulumi preview` and `pulumi up` with a non-zero exit.
 import { loadConfig, verifyConfigSecrets } from "./components/config";
 import { declareStack, readStackJobs, stackReader } from "./components/stack";
+import { programVersion } from "./components/version";
 
 export = async () => {
   const config = loadConfig();
@@ -13,6 +14,8 @@ export = async () => {
   const held = await readStackJobs(config, reader);
   const stack = declareStack(config, { cluster: reader, held });
   return {
+    /** The version of this program that deployed the stack last (package.json; README, Upgrading). */
+    version: programVersion(),
     /** The jobs' namespace. */
     namespace: stack.namespace,
     /** Per job: its job's name, namespace, output claim, checkpoint path, conditions, logs command and run account. */

@@ -96,6 +96,9 @@ describe("end to end: a stack deployed by the previous release, upgraded to this
     keepTranscript("upgrade-up", up.output);
     exits(up, 0);
     assert.deepEqual(await uids(), before);
+    // The stack outputs say which version of the program deployed it last (0.1.0 gave none).
+    const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
+    assert.equal(outputs.version, JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).version);
     // What the previous release wrote is what the Jobs still hold: no requests on the staging pod.
     const stage = await get("job", "tuned-stage-model");
     assert.deepEqual(stage.spec.template.spec.containers[0].resources, {});

@@ -57,3 +57,28 @@ export function checkCommit(root: string, sha: string): CommitCheck {
       }
     : { held: false, shallow, why: `commit ${sha} is not in this repository` };
 }
+
+/** Whether the CHANGELOG's `## Unreleased` section says anything (changes not yet released). */
+export function hasUnreleased(changelog: string): boolean {
+  const m = /^## Unreleased\n([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(changelog);
+  return m !== null && m[1].trim() !== "";
+}
+
+const SEMVER = /^(\d+)\.(\d+)\.(\d+)(-dev)?$/;
+
+/**
+ * What is wrong with package.json's `version` (none: undefined): it must be the newest release's
+ * when nothing is unreleased, and a later version with `-dev` while something is.
+ */
+export function versionProblem(version: string, newest: string | undefined, unreleased: boolean): string | undefined {
+  const m = SEMVER.exec(version);
+  if (m === null) return `package.json's version ${version} is not MAJOR.MINOR.PATCH, with -dev or without`;
+  if (!unreleased) {
+    return version === newest ? undefined : `package.json's version ${version} is not the newest release's (${newest})`;
+  }
+  if (m[4] === undefined) return `the CHANGELOG has unreleased changes: package.json's version ${version} needs -dev`;
+  const n = newest === undefined ? undefined : SEMVER.exec(newest);
+  const later =
+    n === undefined || n === null || [1, 2, 3].map((i) => Number(m[i]) - Number(n[i])).find((d) => d !== 0)! > 0;
+  return later ? undefined : `package.json's version ${version} is not after the newest release's (${newest})`;
+}
