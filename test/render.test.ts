@@ -245,6 +245,39 @@ describe("render: the fake engine echoes only each object's identity", () => {
   }
 });
 
+describe("the render reads the same in YAML 1.1 and 1.2", () => {
+  // kubectl (sigs.k8s.io/yaml, go-yaml v2) and PyYAML read YAML 1.1, where plain `on`, `yes`, `no`,
+  // `y`, `off`, `2026-12-05` and `1:20` are booleans, dates and numbers; YAML 1.2 reads them as strings.
+  const AMBIGUOUS = ["on", "yes", "no", "y", "off", "2026-12-05", "1:20", "0755", "1_000"];
+  it("quotes every string a YAML 1.1 reader would read as something else", async () => {
+    const labelValues = AMBIGUOUS.filter((v) => /^[A-Za-z0-9._-]+$/.test(v));
+    const nodeSelector = Object.fromEntries(labelValues.map((v, i) => [`example.com/k${i}`, v]));
+    const config = {
+      "finetune:namespace": "ml",
+      "finetune:trainingOperator": JSON.stringify({ install: false }),
+      "finetune:jobs": JSON.stringify({
+        a: {
+          image: "registry.example.com/ml/trainer:1.0",
+          output: { size: "1Gi" },
+          trainer: { type: "command", command: ["python", "train.py", ...AMBIGUOUS] },
+          scheduling: { nodeSelector },
+        },
+      }),
+    };
+    const { text } = await renderStack(config, [], "yaml11");
+    const objects = (version: "1.1" | "1.2") =>
+      text
+        .split(/^---\n/m)
+        .filter((d) => d.length > 0)
+        .map((d) => parse(d, { version }));
+    assert.deepEqual(objects("1.1"), objects("1.2"));
+    const job = objects("1.1").find((o) => o.kind === "PyTorchJob");
+    const pod = job.spec.pytorchReplicaSpecs.Master.template.spec;
+    assert.deepEqual(pod.nodeSelector, nodeSelector);
+    assert.deepEqual(pod.containers[0].command.slice(-AMBIGUOUS.length), AMBIGUOUS);
+  });
+});
+
 describe("render helpers", () => {
   it("reads a stack file: objects as JSON, scalars as strings, secure values as secrets", () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "finetune-stack-")), "Pulumi.x.yaml");

@@ -127,7 +127,9 @@ export function renderResources(resources: readonly RecordedResource[]): string 
     }
     if (!r.custom) continue;
     if (typeof r.inputs.apiVersion !== "string" || typeof r.inputs.kind !== "string") continue;
-    const body = stringify(redact(r.inputs), { aliasDuplicateObjects: false, lineWidth: 0 });
+    // Written under YAML 1.1's rules, which quote every string a 1.1 reader (kubectl, PyYAML) would
+    // read as a boolean, date or number (`on`, `yes`, `2026-12-05`); a 1.2 reader reads the same.
+    const body = stringify(redact(r.inputs), { aliasDuplicateObjects: false, lineWidth: 0, version: "1.1" });
     docs.push(`${describeOptions(r)}\n${body}`);
   }
   return docs.map((d) => `---\n${d}`).join("");
