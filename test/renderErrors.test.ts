@@ -7,6 +7,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { describe, it } from "node:test";
 import fc from "fast-check";
+import { parse } from "yaml";
 import { main } from "../tools/render";
 import { renderArgs } from "./support/renderCommand";
 
@@ -51,6 +52,17 @@ describe("render: file-level problems are one line each, exit 1, nothing written
     ["a scalar", "hello\n", (f) => `render: ${f}: must be a map with a config: map, not a string`],
     ["config: a list", "config:\n  - a\n", (f) => `render: ${f}: config: must be a map of keys to values, not a list`],
     [
+      "a Kubernetes manifest",
+      "apiVersion: kubeflow.org/v1\nkind: PyTorchJob\nmetadata:\n  name: a\n",
+      (f) =>
+        `render: ${f}: is a Kubernetes manifest (kubeflow.org/v1 PyTorchJob), not a stack file; a stack file (Pulumi.<stack>.yaml) holds a config: map`,
+    ],
+    [
+      "a map with no config: section",
+      "namespace: ml\njobs: {}\n",
+      (f) => `render: ${f}: has no config: section; a stack file (Pulumi.<stack>.yaml) holds a config: map`,
+    ],
+    [
       "a tab in the indentation",
       "config:\n\tfinetune:namespace: ml\n",
       (f) => `render: ${f}:2:1: not valid YAML: Tabs are not allowed as indentation`,
@@ -70,6 +82,84 @@ describe("render: file-level problems are one line each, exit 1, nothing written
       1,
       `render: no stack config at ${path.join(ROOT, "Pulumi.nosuchstack.yaml")}`,
     );
+  });
+});
+
+describe("render: what Pulumi reads, read the same", () => {
+  it("YAML merge keys: a job built on an anchored base renders with the merged keys", () => {
+    const file = stackFile(
+      "Pulumi.merge.yaml",
+      [
+        "config:",
+        "  finetune:namespace: ml",
+        "  finetune:trainingOperator: {install: false}",
+        "  finetune:jobs:",
+        "    a: &base",
+        "      image: registry.example.com/ml/trainer:1.0",
+        "      output: {size: 1Gi}",
+        "      trainer: {type: command, command: [torchrun, train.py]}",
+        "    b:",
+        "      <<: *base",
+        "      nodes: 2",
+        "",
+      ].join("\n"),
+    );
+    const result = render("--config", file);
+    assert.equal(result.code, 0, result.stderr);
+    const jobs = result.stdout
+      .split(/^---\n/m)
+      .map((d) => parse(d))
+      .filter((o) => o?.kind === "PyTorchJob")
+      .map((o) => [o.metadata.name, o.spec.pytorchReplicaSpecs.Worker?.replicas ?? 0]);
+    assert.deepEqual(jobs, [
+      ["a", 0],
+      ["b", 1],
+    ]);
+  });
+
+  it("an empty stack file with only its encryption salt (as pulumi stack init leaves it) is an empty config", () => {
+    const file = stackFile("Pulumi.fresh.yaml", "encryptionsalt: v1:abc=:v1:def:ghi\n");
+    const result = render("--config", file);
+    assert.equal(result.code, 1);
+    assert.equal(
+      result.stderr,
+      "Invalid stack config (2 problems); nothing was deployed:\n" +
+        "  finetune:namespace: is required (a string)\n" +
+        "  finetune:jobs: is required (a map of keys to values)\n",
+    );
+    assert.equal(result.stdout, "");
+  });
+
+  it("relative paths are read from the folder npm run render was typed in (INIT_CWD), not the package's", () => {
+    const sub = fs.mkdtempSync(path.join(dir, "team-"));
+    fs.writeFileSync(
+      path.join(sub, "Pulumi.team.yaml"),
+      [
+        "config:",
+        "  finetune:namespace: team-ml",
+        "  finetune:trainingOperator: {install: false}",
+        ...GOOD_JOB,
+        "",
+      ].join("\n"),
+    );
+    const typed = (...args: string[]) =>
+      spawnSync(process.execPath, renderArgs(...args), {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, INIT_CWD: sub, npm_lifecycle_event: "render" },
+      });
+    for (const args of [
+      ["--config", "Pulumi.team.yaml"],
+      ["--stack", "team"],
+    ]) {
+      const result = typed(...args);
+      assert.equal(result.status, 0, result.stderr);
+      assert.match(result.stdout, /name: team-ml\n/);
+    }
+    const written = typed("--stack", "team", "--out", "team.yaml");
+    assert.equal(written.status, 0, written.stderr);
+    assert.match(fs.readFileSync(path.join(sub, "team.yaml"), "utf8"), /name: team-ml\n/);
+    assert.equal(fs.existsSync(path.join(ROOT, "team.yaml")), false);
   });
 });
 

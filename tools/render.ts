@@ -37,6 +37,19 @@ function describeValue(v: unknown): string {
   return v === null ? "empty" : Array.isArray(v) ? "a list" : typeof v === "object" ? "a map" : `a ${typeof v}`;
 }
 
+/** The keys of a stack file besides `config:` (`pulumi stack init` writes only the first). */
+const STACK_FILE_KEYS = ["encryptionsalt", "secretsprovider", "encryptedkey", "environment"];
+const STACK_FILE = "a stack file (Pulumi.<stack>.yaml) holds a config: map";
+
+/** Why a YAML map with no `config:` is not a stack file (none when it is one with no config yet). */
+function notAStackFile(root: Record<string, unknown>): string | undefined {
+  if ("config" in root || STACK_FILE_KEYS.some((k) => k in root)) return undefined;
+  if (typeof root.apiVersion === "string" && typeof root.kind === "string") {
+    return `is a Kubernetes manifest (${root.apiVersion} ${root.kind}), not a stack file; ${STACK_FILE}`;
+  }
+  return `has no config: section; ${STACK_FILE}`;
+}
+
 /**
  * Reads a `Pulumi.<stack>.yaml` file into the config map the engine would pass to the program.
  * Secure values cannot be decrypted offline: they become a placeholder and are marked secret.
@@ -52,7 +65,8 @@ export function readStackFile(file: string): { config: StackConfig; secretKeys: 
     const code = (e as NodeJS.ErrnoException).code;
     throw new StackFileError(code === "ENOENT" ? `no stack config at ${file}` : `cannot read ${file}: ${code}`);
   }
-  const doc = parseDocument(text);
+  // Merge keys (`<<: *base`) as Pulumi reads them.
+  const doc = parseDocument(text, { merge: true });
   const error = doc.errors[0];
   if (error) {
     const at = error.linePos?.[0];
@@ -67,6 +81,8 @@ export function readStackFile(file: string): { config: StackConfig; secretKeys: 
   if (typeof root !== "object" || Array.isArray(root)) {
     throw new StackFileError(`${file}: must be a map with a config: map, not ${describeValue(root)}`);
   }
+  const problem = notAStackFile(root as Record<string, unknown>);
+  if (problem !== undefined) throw new StackFileError(`${file}: ${problem}`);
   const entries = (root as { config?: unknown }).config ?? {};
   if (typeof entries !== "object" || entries === null || Array.isArray(entries)) {
     throw new StackFileError(`${file}: config: must be a map of keys to values, not ${describeValue(entries)}`);
@@ -220,14 +236,17 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(HELP);
       return 0;
     }
-    const file = args.config ?? path.join(process.cwd(), `Pulumi.${args.stack}.yaml`);
-    const out = args.out !== undefined ? outProblem(args.out) : undefined;
+    // npm runs the script in the package's folder; paths are the user's, from where they typed it.
+    const here = process.env.npm_lifecycle_event === "render" && process.env.INIT_CWD ? process.env.INIT_CWD : ".";
+    const file = path.resolve(here, args.config ?? `Pulumi.${args.stack}.yaml`);
+    const outFile = args.out !== undefined ? path.resolve(here, args.out) : undefined;
+    const out = outFile !== undefined ? outProblem(outFile) : undefined;
     if (out !== undefined) return fail(1, `render: ${out}`);
     const stackName = args.stack ?? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "");
     const { config, secretKeys } = readStackFile(file);
     const { text, warnings } = await renderStack(config, secretKeys, stackName);
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
-    if (args.out !== undefined) fs.writeFileSync(args.out, text);
+    if (outFile !== undefined) fs.writeFileSync(outFile, text);
     else process.stdout.write(text);
     return 0;
   } catch (e) {
