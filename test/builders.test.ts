@@ -61,9 +61,16 @@ describe("buildPyTorchJob", () => {
     assert.deepEqual(pj.spec.pytorchReplicaSpecs.Worker?.template, pj.spec.pytorchReplicaSpecs.Master.template);
   });
 
-  it("sets every run policy field given", () => {
+  it("sets every run policy field given; restartPolicy on every replica, not in the run policy", () => {
     const job = commandJob({
-      runPolicy: { cleanPodPolicy: "All", backoffLimit: 0, activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 600 },
+      nodes: 2,
+      runPolicy: {
+        cleanPodPolicy: "All",
+        backoffLimit: 0,
+        activeDeadlineSeconds: 3600,
+        ttlSecondsAfterFinished: 600,
+        restartPolicy: "ExitCode",
+      },
     });
     const pj = buildPyTorchJob({ name: "granite", namespace: "ml", job, hfToken: false });
     assert.deepEqual(pj.spec.runPolicy, {
@@ -72,6 +79,14 @@ describe("buildPyTorchJob", () => {
       activeDeadlineSeconds: 3600,
       ttlSecondsAfterFinished: 600,
     });
+    assert.equal(pj.spec.pytorchReplicaSpecs.Master.restartPolicy, "ExitCode");
+    assert.equal(pj.spec.pytorchReplicaSpecs.Worker?.restartPolicy, "ExitCode");
+  });
+
+  it("restarts failed containers in place by default (OnFailure), as before runPolicy.restartPolicy existed", () => {
+    const pj = buildPyTorchJob({ name: "granite", namespace: "ml", job: commandJob({ nodes: 2 }), hfToken: false });
+    assert.equal(pj.spec.pytorchReplicaSpecs.Master.restartPolicy, "OnFailure");
+    assert.equal(pj.spec.pytorchReplicaSpecs.Worker?.restartPolicy, "OnFailure");
   });
 });
 

@@ -69,7 +69,12 @@ describe("defaults", () => {
       output: { kind: "new", size: "100Gi", accessMode: "ReadWriteOnce", retain: true, protect: false },
       trainer: { type: "command", command: ["torchrun", "train.py"] },
       scheduling: { gang: false },
-      runPolicy: { cleanPodPolicy: "Running", backoffLimit: 3, ttlSecondsAfterFinished: 604800 },
+      runPolicy: {
+        cleanPodPolicy: "Running",
+        backoffLimit: 3,
+        restartPolicy: "OnFailure",
+        ttlSecondsAfterFinished: 604800,
+      },
       wait: "running",
       timeout: "1h",
       labels: {},
@@ -403,12 +408,20 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "run policy mistakes",
     stack({
       jobs: {
-        granite: job({ runPolicy: { cleanPodPolicy: "Sometimes", backoffLimit: -1, activeDeadlineSeconds: 0 } }),
+        granite: job({
+          runPolicy: {
+            cleanPodPolicy: "Sometimes",
+            backoffLimit: -1,
+            activeDeadlineSeconds: 0,
+            restartPolicy: "Never",
+          },
+        }),
       },
     }),
     [
       "finetune:jobs.granite.runPolicy.cleanPodPolicy: must be None, Running or All",
       "finetune:jobs.granite.runPolicy.backoffLimit: must be at least 0",
+      "finetune:jobs.granite.runPolicy.restartPolicy: must be OnFailure or ExitCode",
       "finetune:jobs.granite.runPolicy.activeDeadlineSeconds: must be at least 1",
     ],
   ],

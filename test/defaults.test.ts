@@ -94,6 +94,7 @@ describe("the dev stack keeps the defaults its keys do not set", () => {
     assert.deepEqual(parsed.jobs.granite.runPolicy, {
       cleanPodPolicy: "Running",
       backoffLimit: 3,
+      restartPolicy: "OnFailure",
       activeDeadlineSeconds: 86400,
       ttlSecondsAfterFinished: 604800,
     });

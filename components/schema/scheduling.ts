@@ -52,6 +52,11 @@ export const DEFAULT_TTL_SECONDS = 604_800;
 export const runPolicySchema = strictObject({
   cleanPodPolicy: z.enum(["None", "Running", "All"], { error: "must be None, Running or All" }).default("Running"),
   backoffLimit: z.int().min(0).max(100).default(3),
+  // How the operator retries a failed training pod (each retry counted against backoffLimit):
+  // OnFailure restarts any failed container in place; ExitCode recreates the pod only when its exit
+  // code is 128 or more (killed by a signal: preemption, eviction, a node lost), and fails the run at
+  // once on 1 to 127 (the program's own error).
+  restartPolicy: z.enum(["OnFailure", "ExitCode"], { error: "must be OnFailure or ExitCode" }).default("OnFailure"),
   activeDeadlineSeconds: z.int().min(1).optional(),
   // null: never delete the finished job.
   ttlSecondsAfterFinished: z.int().min(0).nullable().default(DEFAULT_TTL_SECONDS),

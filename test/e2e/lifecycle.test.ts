@@ -57,14 +57,21 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
   const get = async (kind: string, name: string, ns = NS): Promise<Json> =>
     JSON.parse(await world.cluster.kubectlAsync("get", kind, name, "-n", ns, "-o", "json"));
   const pods = async (selector: string) => world.items("pods", "-n", NS, "-l", selector);
-  const deployTeam = async () => {
+  const configureTeam = () =>
     team.writeConfig({
       namespace: NS,
       cluster: { context: world.cluster.context },
       trainingOperator: { install: false, workerPodSecurity: "restricted" },
       jobs,
     });
+  const deployTeam = async () => {
+    configureTeam();
     return team.pulumi("up", "--yes");
+  };
+  /** Starts the team's `pulumi up` without waiting for it. */
+  const startTeam = () => {
+    configureTeam();
+    return team.start("up", "--yes");
   };
 
   before(async () => {
@@ -308,6 +315,105 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     // Every look read the pods: none was taken for a passing error of the cluster.
     assert.doesNotMatch(up.output, /still waiting|could not read the cluster/);
     delete jobs.pair;
+    exits(await deployTeam(), 0);
+  });
+
+  /**
+   * Ends the running container of a pod as its kubelet reports a container that exited with `code`
+   * (143: SIGTERM, as a preemption or an eviction ends it; 1: the program's own error).
+   */
+  const endContainer = async (pod: Json, code: number) => {
+    const now = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const container = pod.status.containerStatuses[0];
+    const status = {
+      phase: "Failed",
+      containerStatuses: [
+        {
+          name: container.name,
+          image: container.image,
+          imageID: container.imageID ?? "",
+          ready: false,
+          restartCount: container.restartCount ?? 0,
+          state: { terminated: { exitCode: code, reason: "Error", startedAt: now, finishedAt: now } },
+        },
+      ],
+    };
+    await world.cluster.kubectlAsync(
+      "patch",
+      "pod",
+      pod.metadata.name,
+      "-n",
+      NS,
+      "--subresource=status",
+      "--type=merge",
+      "-p",
+      JSON.stringify({ status }),
+    );
+  };
+  /** The running Master pod of job `name`, once there is one. */
+  const runningMaster = async (name: string): Promise<Json> => {
+    let found: Json | undefined;
+    await until(
+      `${name}'s Master to run`,
+      async () => {
+        found = (await pods(`training.kubeflow.org/job-name=${name},training.kubeflow.org/replica-type=master`)).find(
+          (p) => p.status?.phase === "Running" && p.metadata.deletionTimestamp === undefined,
+        );
+        return found !== undefined;
+      },
+      180_000,
+    );
+    return found as Json;
+  };
+  const restartJob = () => commandJob({ wait: "succeeded", runPolicy: { restartPolicy: "ExitCode", backoffLimit: 2 } });
+
+  it("r1. runPolicy.restartPolicy ExitCode: a Master killed by a signal (143) is recreated, the run completes, the same run", async () => {
+    await world.controllers.setHolding(["signal/master"]);
+    jobs.signal = restartJob();
+    const up = startTeam();
+    const first = await runningMaster("signal");
+    const run = (await get("pytorchjob", "signal")).metadata.uid;
+    assert.equal((await get("pytorchjob", "signal")).spec.pytorchReplicaSpecs.Master.restartPolicy, "ExitCode");
+    await endContainer(first, 143);
+    await until(
+      "the Master to be recreated",
+      async () =>
+        (await pods("training.kubeflow.org/job-name=signal")).some(
+          (p) => p.metadata.uid !== first.metadata.uid && p.metadata.deletionTimestamp === undefined,
+        ),
+      120_000,
+    );
+    await world.controllers.setHolding([]);
+    const result = await up.result;
+    exits(result, 0);
+    const job = await get("pytorchjob", "signal");
+    assert.equal(job.metadata.uid, run);
+    assert.deepEqual(conditionTypes(job).includes("Succeeded"), true, JSON.stringify(job.status));
+    const [second] = await pods("training.kubeflow.org/job-name=signal");
+    assert.notEqual(second.metadata.uid, first.metadata.uid);
+    assert.equal(second.spec.restartPolicy, "Never");
+    delete jobs.signal;
+    exits(await deployTeam(), 0);
+  });
+
+  it("r2. runPolicy.restartPolicy ExitCode: a Master that exits 1 fails the run at once, without a retry", async () => {
+    await world.controllers.setHolding(["usererr/master"]);
+    jobs.usererr = restartJob();
+    const up = startTeam();
+    const first = await runningMaster("usererr");
+    await endContainer(first, 1);
+    const result = await up.result;
+    exits(result, FAILED);
+    assert.match(result.output, /finetune:jobs\.usererr: PyTorchJob team-a\/usererr failed \(PyTorchJobFailed: /);
+    const job = await get("pytorchjob", "usererr");
+    assert.deepEqual(conditionTypes(job).includes("Failed"), true, JSON.stringify(job.status));
+    // Not retried: the one pod is the one that exited, and no other was made.
+    assert.deepEqual(
+      (await pods("training.kubeflow.org/job-name=usererr")).map((p) => p.metadata.uid),
+      [first.metadata.uid],
+    );
+    await world.controllers.setHolding([]);
+    delete jobs.usererr;
     exits(await deployTeam(), 0);
   });
 

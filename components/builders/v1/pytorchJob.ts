@@ -22,7 +22,7 @@ import { waitAnnotations } from "./status";
 /** One replica type of a PyTorchJob. */
 export interface ReplicaSpec {
   readonly replicas: number;
-  /** @default OnFailure: a crashed pod restarts in place, counted against `backoffLimit`. */
+  /** `runPolicy.restartPolicy` (default OnFailure: a crashed pod restarts in place, counted against `backoffLimit`). */
   readonly restartPolicy: "OnFailure" | "Never" | "Always" | "ExitCode";
   readonly template: PodTemplateSpec;
 }
@@ -35,8 +35,8 @@ export interface SchedulingPolicy {
   readonly priorityClass?: string;
 }
 
-/** The PyTorchJob's run policy as rendered. */
-export type RenderedRunPolicy = Omit<RunPolicy, "ttlSecondsAfterFinished"> & {
+/** The PyTorchJob's run policy as rendered (its `restartPolicy` is the replicas'). */
+export type RenderedRunPolicy = Omit<RunPolicy, "ttlSecondsAfterFinished" | "restartPolicy"> & {
   /** Absent when the config says `null`: the finished job is kept. */
   readonly ttlSecondsAfterFinished?: number;
   readonly schedulingPolicy?: SchedulingPolicy;
@@ -116,7 +116,8 @@ export function buildRunPolicy(job: Job): RenderedRunPolicy {
 export function buildPyTorchJob(inputs: TrainingPodInputs): PyTorchJobManifest {
   const { job } = inputs;
   const template = buildPodTemplate(inputs);
-  const replica = (replicas: number): ReplicaSpec => ({ replicas, restartPolicy: "OnFailure", template });
+  const { restartPolicy } = job.runPolicy;
+  const replica = (replicas: number): ReplicaSpec => ({ replicas, restartPolicy, template });
   return {
     apiVersion: "kubeflow.org/v1",
     kind: "PyTorchJob",
