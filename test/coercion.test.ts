@@ -56,6 +56,7 @@ describe("a stack written with pulumi config set (test/fixtures/config-set.sh, t
     assert.equal(granite.trainer.checkpointAtEpoch, false);
     assert.equal(granite.runPolicy.activeDeadlineSeconds, 86400);
     assert.equal(granite.runPolicy.backoffLimit, 5);
+    assert.equal(granite.runPolicy.restartPolicy, "ExitCode");
     assert.equal(granite.nodes, 2);
     assert.equal(granite.securityContext?.runAsUser, 1001);
     assert.deepEqual(granite.scheduling.tolerations, [

@@ -185,6 +185,7 @@ const job = (generation: 1 | 2) =>
             cleanPodPolicy: maybe(fc.constantFrom("None", "Running", "All")),
             backoffLimit: maybe(fc.integer({ min: 0, max: 5 })),
             ttlSecondsAfterFinished: maybe(fc.constantFrom(0, 3600, null)),
+            restartPolicy: maybe(fc.constantFrom("OnFailure", "ExitCode")),
           })
           .map(defined),
       ),
