@@ -16,6 +16,7 @@ import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { type Controller, TRAINING_OPERATOR_V1, webhookRefuses } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE } from "../../harness/paths";
 import { keepTranscript } from "../../harness/transcripts";
+import { ilabJob } from "../support/e2eJobs";
 import { restrictedViolations } from "../support/podSecurity";
 
 type Json = Record<string, any>;
@@ -30,16 +31,6 @@ const commandJob = (extra: Json = {}): Json => ({
   image: IMAGE,
   output: { size: "1Gi" },
   trainer: { type: "command", command: ["torchrun", "train.py"] },
-  ...extra,
-});
-
-const ilabJob = (extra: Json = {}): Json => ({
-  image: "registry.example.com/ml/instructlab-training:0.10.1",
-  model: { source: "hf://ibm-granite/granite-3.1-8b-base", size: "1Gi" },
-  dataset: { source: "hf://datasets/acme/granite-sft", size: "1Gi" },
-  output: { size: "1Gi" },
-  trainer: { type: "instructlab", epochs: 1 },
-  wait: "succeeded",
   ...extra,
 });
 

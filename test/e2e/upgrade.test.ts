@@ -14,20 +14,11 @@ import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { TRAINING_OPERATOR_V1 } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE, ROOT } from "../../harness/paths";
 import { keepTranscript } from "../../harness/transcripts";
+import { ilabJob } from "../support/e2eJobs";
 import { checkCommit, releases } from "../support/releases";
 
 type Json = Record<string, any>;
 const NS = "team-a";
-
-const ilabJob = (extra: Json = {}): Json => ({
-  image: "registry.example.com/ml/instructlab-training:0.10.1",
-  model: { source: "hf://ibm-granite/granite-3.1-8b-base", size: "1Gi" },
-  dataset: { source: "hf://datasets/acme/granite-sft", size: "1Gi" },
-  output: { size: "1Gi" },
-  trainer: { type: "instructlab", epochs: 1 },
-  wait: "succeeded",
-  ...extra,
-});
 
 /** The jobs of a run whose UIDs an upgrade must keep. */
 const RUN_OBJECTS: [string, string][] = [
