@@ -495,9 +495,11 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
       "nowhere-output",
       "oom-output",
       "pair-output",
+      "signal-output",
       "sweep-output",
       "tuned-output",
       "unpullable-output",
+      "usererr-output",
     ]);
     const namespace = JSON.parse(await world.cluster.kubectlAsync("get", "namespace", NS, "-o", "json"));
     assert.equal(namespace.status.phase, "Active", "the namespace that holds retained outputs is kept");
