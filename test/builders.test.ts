@@ -27,6 +27,17 @@ const commandJob = (extra: Record<string, unknown> = {}) =>
     ...extra,
   });
 
+/** An InstructLab job with `trainer` keys and job keys (`extra`) as given. */
+const ilab = (extra: Record<string, unknown>, trainer: Record<string, unknown> = {}) =>
+  jobFrom({
+    image: "quay.io/acme/ilab:1",
+    model: { existingClaim: "m" },
+    dataset: { existingClaim: "d" },
+    output: { size: "1Gi" },
+    trainer: { type: "instructlab", ...trainer },
+    ...extra,
+  });
+
 describe("buildPyTorchJob", () => {
   it("builds a one-node job: a Master only, nprocPerNode as a string, run policy defaults", () => {
     const pj = buildPyTorchJob({ name: "granite", namespace: "ml", job: commandJob(), hfToken: false });
@@ -91,6 +102,17 @@ describe("buildPyTorchJob", () => {
 });
 
 describe("buildPodTemplate", () => {
+  it("gives the pods the grace period asked for; 300 s with InstructLab's onDemandCheckpointing; none by default", () => {
+    const grace = (job: Job) =>
+      buildPodTemplate({ name: "granite", namespace: "ml", job, hfToken: false }).spec?.terminationGracePeriodSeconds;
+    assert.equal(grace(commandJob()), undefined);
+    assert.equal(grace(ilab({})), undefined);
+    assert.equal(grace(ilab({}, { onDemandCheckpointing: true })), 300);
+    assert.equal(grace(ilab({ terminationGracePeriodSeconds: 900 }, { onDemandCheckpointing: true })), 900);
+    assert.equal(grace(commandJob({ terminationGracePeriodSeconds: 120 })), 120);
+    assert.equal(grace(commandJob({ terminationGracePeriodSeconds: 0 })), 0);
+  });
+
   it("mounts /dev/shm from memory, the model and dataset read-only, the output read-write", () => {
     const job = commandJob({
       shmSize: "16Gi",
@@ -211,6 +233,18 @@ describe("trainer argv", () => {
       "q_proj",
       "v_proj",
       "--use_liger",
+    ]);
+  });
+
+  it("asks InstructLab to checkpoint on demand (on SIGTERM) only when onDemandCheckpointing is set", () => {
+    const flags = (job: Job) => trainerArgv("granite", job.trainer).filter((a) => /^--(checkpoint|on_demand)/.test(a));
+    assert.deepEqual(flags(ilab({})), ["--checkpoint_at_epoch"]);
+    assert.deepEqual(flags(ilab({}, { onDemandCheckpointing: true })), [
+      "--checkpoint_at_epoch",
+      "--on_demand_checkpointing",
+    ]);
+    assert.deepEqual(flags(ilab({}, { onDemandCheckpointing: true, checkpointAtEpoch: false })), [
+      "--on_demand_checkpointing",
     ]);
   });
 

@@ -313,7 +313,14 @@ describe("reading the cluster as kubectl does", () => {
         ),
       ),
     );
-    for (const r of results) assert.deepEqual(r.queue, { state: "admitted", reason: "Admitted", message: "ok" });
+    for (const r of results)
+      assert.deepEqual(r.queue, {
+        state: "admitted",
+        reason: "Admitted",
+        message: "ok",
+        evictions: 0,
+        preemptions: 0,
+      });
     assert.equal(runsOf(runs), 1);
     const lists = api.seen.slice(before).filter((s) => s.path.includes("/workloads"));
     assert.equal(lists.length, 5);

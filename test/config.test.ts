@@ -136,6 +136,7 @@ describe("defaults", () => {
       warmupSteps: 25,
       saveSamples: 0,
       checkpointAtEpoch: true,
+      onDemandCheckpointing: false,
       seed: 42,
       distributedBackend: "fsdp",
       isGranite: false,
@@ -218,7 +219,7 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     "unknown key with a near match",
     stack({ jobs: { granite: job({ nodse: 2 }) } }),
     [
-      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, wait, timeout, rerun, labels, annotations, securityContext, runtime, runtimeKind, queue, workloadPriorityClass',
+      'finetune:jobs.granite.nodse: unknown key; did you mean "nodes"? valid keys: image, nodes, gpusPerNode, gpuResource, resources, shmSize, env, model, dataset, output, trainer, scheduling, runPolicy, terminationGracePeriodSeconds, wait, timeout, rerun, labels, annotations, securityContext, runtime, runtimeKind, queue, workloadPriorityClass',
     ],
   ],
   [

@@ -87,6 +87,12 @@ describe("the backend follows trainingOperator.version", () => {
 });
 
 describe("what a TrainJob cannot express is refused with its key", () => {
+  it("terminationGracePeriodSeconds: the runtime's pod template holds it", () => {
+    assert.deepEqual(problemsOf(v2({ a: job({ terminationGracePeriodSeconds: 300 }) })), [
+      "finetune:jobs.a.terminationGracePeriodSeconds: cannot be set on a TrainJob in Kubeflow Trainer v2.3 (its podTemplateOverrides have no such field); set terminationGracePeriodSeconds in the pod template of the runtime the job names",
+    ]);
+  });
+
   it("run policy keys other than activeDeadlineSeconds, and scheduling keys runtimePatches cannot patch", () => {
     assert.deepEqual(
       problemsOf(

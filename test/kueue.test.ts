@@ -106,6 +106,21 @@ describe("a Workload, read", () => {
       },
     ],
     [
+      "admitted again after a preemption and a stopped ClusterQueue: its evictions counted",
+      {
+        status: {
+          conditions: [{ type: "Admitted", status: "True", reason: "Admitted", message: "The workload is admitted" }],
+          schedulingStats: {
+            evictions: [
+              { reason: "Preempted", underlyingCause: "InClusterQueue", count: 1 },
+              { reason: "ClusterQueueStopped", underlyingCause: "", count: 2 },
+            ],
+          },
+        },
+      },
+      { state: "admitted", reason: "Admitted", message: "The workload is admitted", evictions: 3, preemptions: 1 },
+    ],
+    [
       "finished",
       {
         status: {
@@ -122,8 +137,12 @@ describe("a Workload, read", () => {
       { state: "finished", reason: "Succeeded", message: "PyTorchJob first is successfully completed." },
     ],
   ];
+  // A Workload read says how often Kueue evicted it (none in these, unless said).
+  const none = { evictions: 0, preemptions: 0 };
   for (const [title, workload, expected] of table) {
-    it(title, () => assert.deepEqual(readWorkload(workload), expected));
+    it(title, () =>
+      assert.deepEqual(readWorkload(workload), workload === undefined ? expected : { ...none, ...expected }),
+    );
   }
 });
 
@@ -245,7 +264,7 @@ describe("the watch of a queued job", () => {
     const result = await watchRun(api.env, { ...request, mode: "running" });
     assert.deepEqual(result, {
       status: running.status,
-      queue: { state: "admitted", reason: "Admitted", message: "admitted" },
+      queue: { state: "admitted", reason: "Admitted", message: "admitted", evictions: 0, preemptions: 0 },
       pods: [],
       lookedAt: 5_000,
     });

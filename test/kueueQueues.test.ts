@@ -27,6 +27,7 @@ const QUEUES = {
     research: {
       cohort: "ml",
       namespaces: ["ml"],
+      preemption: { withinClusterQueue: "LowerPriority", reclaimWithinCohort: "Any" },
       flavors: {
         "h100-nodes": { "nvidia.com/gpu": 16, cpu: "128", memory: "1Ti" },
         spot: { cpu: "64", memory: "512Gi", "nvidia.com/gpu": 8 },
@@ -61,6 +62,24 @@ describe("declared queues: the config", () => {
       [
         "finetune:queues.clusterQueues.gpus.flavors.b: quotes cpu, but a quotes nvidia.com/gpu: every flavor of a ClusterQueue must quote the same resources",
         "finetune:queues.clusterQueues.Bad_Name: must be a ClusterQueue name: lowercase letters, digits, '-' and '.', starting and ending with a letter or digit",
+      ],
+    );
+  });
+
+  it("refuses a preemption policy Kueue does not have, naming the ones it has", () => {
+    assert.deepEqual(
+      problems({
+        clusterQueues: {
+          gpus: {
+            flavors: { a: { "nvidia.com/gpu": 8 } },
+            preemption: { withinClusterQueue: "Always", reclaimWithinCohort: "LowerOrNewerEqualPriority", x: 1 },
+          },
+        },
+      }),
+      [
+        "finetune:queues.clusterQueues.gpus.preemption.withinClusterQueue: must be one of Never, LowerPriority, LowerOrNewerEqualPriority",
+        "finetune:queues.clusterQueues.gpus.preemption.reclaimWithinCohort: must be one of Never, LowerPriority, Any",
+        "finetune:queues.clusterQueues.gpus.preemption.x: unknown key; valid keys: withinClusterQueue, reclaimWithinCohort",
       ],
     );
   });
@@ -103,6 +122,7 @@ describe("declared queues: the objects", () => {
     assert.deepEqual((cq.inputs as Json).spec, {
       namespaceSelector: { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: ["ml"] }] },
       cohortName: "ml",
+      preemption: { withinClusterQueue: "LowerPriority", reclaimWithinCohort: "Any" },
       resourceGroups: [
         {
           coveredResources: ["cpu", "memory", "nvidia.com/gpu"],

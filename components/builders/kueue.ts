@@ -15,6 +15,24 @@ export interface QueueStatus {
   readonly state: QueueState;
   readonly reason?: string;
   readonly message?: string;
+  /** How often Kueue evicted the job (any reason), once its Workload was read. */
+  readonly evictions?: number;
+  /** How many of those evictions were preemptions (reason `Preempted`). */
+  readonly preemptions?: number;
+}
+
+/** An eviction count of a Workload's `status.schedulingStats` (Kueue v0.19). */
+interface EvictionCount {
+  readonly reason?: string;
+  readonly count?: number;
+}
+
+/** A Workload as read here. */
+interface ObservedWorkload {
+  readonly status?: {
+    readonly conditions?: readonly JobCondition[];
+    readonly schedulingStats?: { readonly evictions?: readonly EvictionCount[] };
+  };
 }
 
 /**
@@ -48,11 +66,22 @@ function status(state: QueueState, c: JobCondition | undefined): QueueStatus {
   };
 }
 
-/** Where the job of a Workload stands in its queue; `unknown` before Kueue has made one. */
-export function readWorkload(
-  workload: { readonly status?: { readonly conditions?: readonly JobCondition[] } } | undefined,
-): QueueStatus {
+/**
+ * Where the job of a Workload stands in its queue, and how often it was evicted and preempted;
+ * `unknown` before Kueue has made one.
+ */
+export function readWorkload(workload: ObservedWorkload | undefined): QueueStatus {
   if (workload === undefined) return { state: "unknown" };
+  const evictions = workload.status?.schedulingStats?.evictions ?? [];
+  const count = (list: readonly EvictionCount[]) => list.reduce((n, e) => n + (e.count ?? 0), 0);
+  return {
+    ...queueState(workload),
+    evictions: count(evictions),
+    preemptions: count(evictions.filter((e) => e.reason === "Preempted")),
+  };
+}
+
+function queueState(workload: ObservedWorkload): QueueStatus {
   const conditions = workload.status?.conditions ?? [];
   const isTrue = (type: string) => condition(conditions, type)?.status === "True";
   if (isTrue("Finished")) return status("finished", condition(conditions, "Finished"));

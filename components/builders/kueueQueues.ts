@@ -46,6 +46,7 @@ export function buildClusterQueue(name: string, cq: ClusterQueueConfig): KueueOb
           ? {}
           : { matchExpressions: [{ key: "kubernetes.io/metadata.name", operator: "In", values: cq.namespaces }] },
       ...(cq.cohort !== undefined ? { cohortName: cq.cohort } : {}),
+      ...(cq.preemption !== undefined ? { preemption: cq.preemption } : {}),
       resourceGroups: [
         {
           coveredResources: covered,

@@ -68,6 +68,7 @@ export function instructlabArgv(name: string, trainer: InstructLabTrainer): stri
     "--log_level=INFO",
   ];
   if (trainer.checkpointAtEpoch) argv.push("--checkpoint_at_epoch");
+  if (trainer.onDemandCheckpointing) argv.push("--on_demand_checkpointing");
   if (trainer.isGranite) argv.push("--is_granite");
   if (trainer.lora) {
     argv.push(
@@ -89,6 +90,19 @@ export function trainerArgv(name: string, trainer: Trainer): string[] {
     case "command":
       return [...trainer.command];
   }
+}
+
+/** The grace period InstructLab's on-demand checkpointing asks for (instructlab/training's docs). */
+export const ON_DEMAND_GRACE_SECONDS = 300;
+
+/**
+ * The seconds a training pod has between SIGTERM and SIGKILL: the job's own, else
+ * `ON_DEMAND_GRACE_SECONDS` when its InstructLab trainer checkpoints on demand, else unset
+ * (Kubernetes' 30), as before the key existed.
+ */
+export function terminationGraceSeconds(job: Job): number | undefined {
+  if (job.terminationGracePeriodSeconds !== undefined) return job.terminationGracePeriodSeconds;
+  return job.trainer.type === "instructlab" && job.trainer.onDemandCheckpointing ? ON_DEMAND_GRACE_SECONDS : undefined;
 }
 
 /** The pod's volumes (memory-backed /dev/shm, model, dataset, output) and the container's mounts. */

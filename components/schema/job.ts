@@ -193,6 +193,9 @@ const jobSchema = strictObject({
   // `prefault`: an absent object is parsed as `{}`, so each key gets its own default, once.
   scheduling: schedulingSchema.prefault({}),
   runPolicy: runPolicySchema.prefault({}),
+  // Seconds a training pod has between SIGTERM and SIGKILL (to save a checkpoint when preempted);
+  // unset: 300 with the InstructLab trainer's onDemandCheckpointing, else Kubernetes' 30.
+  terminationGracePeriodSeconds: z.int().min(0).max(86_400).optional(),
   wait: z.enum(WAIT_MODES, { error: `must be one of ${WAIT_MODES.join(", ")}` }).default("running"),
   timeout: duration.optional(),
   rerun: text().max(1024).optional(),

@@ -23,8 +23,18 @@ const flavorSchema = strictObject({
   nodeLabels: z.record(labelKey, labelValue).optional(),
 }).prefault({});
 
+const enumOf = <const T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { error: `must be one of ${values.join(", ")}` });
+
+/** Which admitted workloads a pending one may preempt (Kueue's default: none). */
+const preemptionSchema = strictObject({
+  withinClusterQueue: enumOf(["Never", "LowerPriority", "LowerOrNewerEqualPriority"]).optional(),
+  reclaimWithinCohort: enumOf(["Never", "LowerPriority", "Any"]).optional(),
+});
+
 const clusterQueueSchema = strictObject({
   cohort: objectName("a Cohort name").optional(),
+  preemption: preemptionSchema.optional(),
   /** Namespaces whose LocalQueues may use it; all when unset. */
   namespaces: z.array(objectName("a namespace")).min(1).optional(),
   /** Flavor name -> resource name -> nominal quota. */

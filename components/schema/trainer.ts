@@ -23,6 +23,10 @@ const instructlabSchema = strictObject({
   warmupSteps: z.int().min(0).max(1_000_000).default(25),
   saveSamples: z.int().min(0).default(0),
   checkpointAtEpoch: z.boolean().default(true),
+  // Saves a full checkpoint when the pod is told to stop (preemption, eviction) and resumes from it
+  // (instructlab/training's on-demand checkpointing); off by default until runs keep a record of
+  // the defaults they were created with (README, Upgrading).
+  onDemandCheckpointing: z.boolean({ error: "must be true or false" }).default(false),
   seed: z
     .int()
     .min(0)

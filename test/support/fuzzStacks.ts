@@ -104,6 +104,7 @@ const trainer = fc.oneof(
       warmupSteps: maybe(fc.integer({ min: 0, max: 100 })),
       saveSamples: maybe(fc.integer({ min: 0, max: 1000 })),
       checkpointAtEpoch: maybe(fc.boolean()),
+      onDemandCheckpointing: maybe(fc.boolean()),
       seed: maybe(fc.integer({ min: 0, max: 2 ** 32 - 1 })),
       distributedBackend: maybe(fc.constantFrom("fsdp", "deepspeed")),
       isGranite: maybe(fc.boolean()),
@@ -189,6 +190,7 @@ const job = (generation: 1 | 2) =>
           })
           .map(defined),
       ),
+      terminationGracePeriodSeconds: maybe(fc.constantFrom(0, 300, 86_400)),
       securityContext: maybe(
         fc.constantFrom({ runAsUser: 2000, runAsGroup: 2000, fsGroup: 2000 }, { runAsUser: 0, runAsNonRoot: false }),
       ),
@@ -211,6 +213,7 @@ const job = (generation: 1 | 2) =>
         workloadPriorityClass: j.queue !== undefined ? j.workloadPriorityClass : undefined,
         runtime: generation === 2 ? j.runtime : undefined,
         runtimeKind: generation === 2 ? j.runtimeKind : undefined,
+        terminationGracePeriodSeconds: generation === 1 ? j.terminationGracePeriodSeconds : undefined,
         runPolicy:
           generation === 2 && j.runPolicy !== undefined
             ? defined({ activeDeadlineSeconds: j.runPolicy.activeDeadlineSeconds })
@@ -246,7 +249,12 @@ const operator = fc.oneof(
 const queues = fc.constant({
   resourceFlavors: { "gpu-nodes": { nodeLabels: { "nvidia.com/gpu.product": "H100" } } },
   clusterQueues: {
-    research: { cohort: "ml", namespaces: ["ml", "team-a"], flavors: { "gpu-nodes": { "nvidia.com/gpu": 16 } } },
+    research: {
+      cohort: "ml",
+      namespaces: ["ml", "team-a"],
+      preemption: { withinClusterQueue: "LowerPriority", reclaimWithinCohort: "Never" },
+      flavors: { "gpu-nodes": { "nvidia.com/gpu": 16 } },
+    },
   },
   localQueues: { "team-a": "research" },
 });

@@ -9,6 +9,7 @@ import type { Container, NamespacedMetadata, PodTemplateSpec } from "../k8sTypes
 import { containerSecurityContext, podIdentity } from "../security";
 import {
   type TrainingPodInputs,
+  terminationGraceSeconds,
   trainerArgv,
   trainingEnv,
   trainingJobMetadata,
@@ -73,6 +74,7 @@ export function buildPodTemplate(inputs: TrainingPodInputs): PodTemplateSpec {
   };
   const { nodeSelector, tolerations, affinity, priorityClassName, schedulerName } = job.scheduling;
   const annotations = trainingRunAnnotations(job);
+  const grace = terminationGraceSeconds(job);
   return {
     metadata: {
       labels: standardLabels("training", name),
@@ -87,6 +89,7 @@ export function buildPodTemplate(inputs: TrainingPodInputs): PodTemplateSpec {
       ...(affinity !== undefined ? { affinity } : {}),
       ...(priorityClassName !== undefined ? { priorityClassName } : {}),
       ...(schedulerName !== undefined ? { schedulerName } : {}),
+      ...(grace !== undefined ? { terminationGracePeriodSeconds: grace } : {}),
     },
   };
 }

@@ -62,6 +62,11 @@ export function v2UnreadJobKeys(name: string, job: Readonly<Record<string, unkno
       `${keyPath(["jobs", name, "scheduling", key])}: cannot be set on a TrainJob in Kubeflow Trainer v2.3 (its runtimePatches patch nodeSelector, affinity and tolerations only); set it in the runtime (podGroupPolicy for gang scheduling)`,
     );
   }
+  if (job.terminationGracePeriodSeconds !== undefined) {
+    problems.push(
+      `${keyPath(["jobs", name, "terminationGracePeriodSeconds"])}: cannot be set on a TrainJob in Kubeflow Trainer v2.3 (its podTemplateOverrides have no such field); set terminationGracePeriodSeconds in the pod template of the runtime the job names`,
+    );
+  }
   return problems;
 }
 
