@@ -54,6 +54,8 @@ describe("a stack written with pulumi config set (test/fixtures/config-set.sh, t
     assert.deepEqual(granite.trainer.lora, { rank: 16, alpha: 32, dropout: 0.05, targetModules: ["q_proj", "v_proj"] });
     assert.equal(granite.trainer.isGranite, true);
     assert.equal(granite.trainer.checkpointAtEpoch, false);
+    assert.equal(granite.trainer.onDemandCheckpointing, true);
+    assert.equal(granite.terminationGracePeriodSeconds, 600);
     assert.equal(granite.runPolicy.activeDeadlineSeconds, 86400);
     assert.equal(granite.runPolicy.backoffLimit, 5);
     assert.equal(granite.runPolicy.restartPolicy, "ExitCode");
