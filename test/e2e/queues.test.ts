@@ -43,10 +43,18 @@ const gpuJob = (extra: Json = {}): Json => ({
   ...extra,
 });
 
-/** One flavor, one ClusterQueue of 8 GPUs for every namespace, one LocalQueue in the team's: declared by the team stack. */
+/**
+ * One flavor, one ClusterQueue of 8 GPUs for every namespace (whose pending workloads preempt
+ * admitted ones of lower priority), one LocalQueue in the team's: declared by the team stack.
+ */
 const QUEUES = {
   resourceFlavors: { "gpu-nodes": {} },
-  clusterQueues: { gpus: { flavors: { "gpu-nodes": { cpu: "64", memory: "512Gi", "nvidia.com/gpu": 8 } } } },
+  clusterQueues: {
+    gpus: {
+      preemption: { withinClusterQueue: "LowerPriority" },
+      flavors: { "gpu-nodes": { cpu: "64", memory: "512Gi", "nvidia.com/gpu": 8 } },
+    },
+  },
   localQueues: { [QUEUE]: "gpus" },
 };
 
@@ -150,6 +158,7 @@ for (const gen of [V1, V2])
       exits(await deploy(), 0);
       const cq = JSON.parse(await world.cluster.kubectlAsync("get", "clusterqueue", "gpus", "-o", "json"));
       assert.deepEqual(cq.spec.resourceGroups[0].coveredResources, ["cpu", "memory", "nvidia.com/gpu"]);
+      assert.equal(cq.spec.preemption.withinClusterQueue, "LowerPriority");
     });
 
     after(async () => {
@@ -362,6 +371,96 @@ for (const gen of [V1, V2])
       }
     });
 
+    it("k3c. a running job preempted by a higher-priority one: its up waits through the eviction, the same job resumes with on-demand checkpointing and completes, one preemption counted", {
+      skip: gen !== V1 && "with PyTorchJobs: a TrainJob's grace period is its runtime's",
+    }, async () => {
+      // The quota is free: every job before this one has ended.
+      await until(
+        "the earlier jobs to end",
+        async () =>
+          (await world.items(`${gen.resource}s`, "-n", NS)).every(
+            (j) => condition(j, gen.succeeded)?.status === "True" || condition(j, "Failed")?.status === "True",
+          ),
+        120_000,
+      );
+      // The platform's priorities, as a cluster admin declares them.
+      const priorities = path.join(world.cluster.dir, "priorities.yaml");
+      fs.writeFileSync(
+        priorities,
+        [
+          ["batch-low", 100],
+          ["interactive-high", 1000],
+        ]
+          .map(
+            ([name, value]) =>
+              `---\n${stringify({ apiVersion: "kueue.x-k8s.io/v1beta2", kind: "WorkloadPriorityClass", metadata: { name }, value })}`,
+          )
+          .join(""),
+      );
+      await world.cluster.kubectlAsync("apply", "-f", priorities);
+      await world.controllers.setHolding([gen.firstPod("low"), gen.firstPod("high")]);
+      jobs.low = {
+        ...gpuJob({ wait: "succeeded", workloadPriorityClass: "batch-low" }),
+        model: { size: "1Gi" },
+        dataset: { size: "1Gi" },
+        trainer: { type: "instructlab", processData: false, onDemandCheckpointing: true },
+      };
+      team.writeConfig({
+        namespace: NS,
+        cluster: { context: world.cluster.context },
+        trainingOperator: gen.team,
+        queues: QUEUES,
+        jobs,
+      });
+      const up = team.start("up", "--yes");
+      const runningPod = async () =>
+        (await world.items("pods", "-n", NS, "-l", gen.pods("low"))).find(
+          (p) => p.status.phase === "Running" && p.metadata.deletionTimestamp === undefined,
+        );
+      await until("the low-priority job to run", async () => (await runningPod()) !== undefined, 180_000);
+      const first = (await runningPod()) as Json;
+      const uid = (await get(gen.resource, "low")).metadata.uid;
+
+      // Another team's stack submits a higher-priority job to the same ClusterQueue.
+      const rival = await createProject(world.cluster, bin, "rival-q", "rival-q");
+      rival.writeConfig({
+        namespace: "rival-q",
+        cluster: { context: world.cluster.context },
+        trainingOperator: gen.team,
+        queues: { localQueues: { urgent: "gpus" } },
+        jobs: { high: gpuJob({ queue: "urgent", workloadPriorityClass: "interactive-high", wait: "running" }) },
+      });
+      exits(await rival.pulumi("up", "--yes"), 0);
+      const evicted = condition(await workloadOf("low"), "Evicted");
+      assert.equal(evicted?.reason, "Preempted", JSON.stringify(evicted));
+      await until("the preempted job's pods to go", async () => (await runningPod()) === undefined, 60_000);
+      assert.equal(gen.suspended(await get(gen.resource, "low")), true, "Kueue suspended it");
+
+      // The high-priority job ends; the low one is admitted again and its pods are made again.
+      await world.controllers.setHolding([gen.firstPod("low")]);
+      await until("the low-priority job to run again", async () => (await runningPod()) !== undefined, 180_000);
+      const again = (await runningPod()) as Json;
+      assert.notEqual(again.metadata.uid, first.metadata.uid);
+      for (const pod of [first, again]) {
+        assert.equal(pod.spec.terminationGracePeriodSeconds, 300);
+        assert.equal(pod.spec.containers[0].command.includes("--on_demand_checkpointing"), true);
+      }
+      await world.controllers.setHolding([]);
+      const result = await up.result;
+      exits(result, 0);
+      assert.match(result.output, /PyTorchJob team-q\/low: Kueue: evicted \(Preempted: /);
+      const done = await get(gen.resource, "low");
+      assert.equal(done.metadata.uid, uid, "the same job, resumed");
+      assert.equal(condition(done, gen.succeeded)?.status, "True");
+      const outputs = JSON.parse((await team.pulumi("stack", "output", "--json")).stdout);
+      const { name, state, evictions, preemptions } = outputs.jobs.low.queue;
+      assert.deepEqual(
+        { name, state, evictions, preemptions },
+        { name: QUEUE, state: "finished", evictions: 1, preemptions: 1 },
+      );
+      exits(await rival.pulumi("destroy", "--run-program", "--yes"), 0);
+    });
+
     it("k4. destroy removes the jobs, Kueue's Workloads with them, and the queue objects; it keeps the outputs", async () => {
       // A job Kueue can never admit is in the stack: the destroy does not wait for it, nor fail on it.
       jobs.stuck = gpuJob({ gpusPerNode: 16, wait: "running" });
@@ -383,6 +482,7 @@ for (const gen of [V1, V2])
         ...(gen === V1 ? ["fifth-output"] : []),
         "first-output",
         "huge-output",
+        ...(gen === V1 ? ["low-output"] : []),
         "second-output",
         "stuck-output",
       ]);
