@@ -9,11 +9,12 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Backend, TrainingJobStatus } from "./builders/backend";
 import type { BatchJobManifest } from "./builders/dataJobs";
 import { KEPT_SPEC } from "./builders/keptJobs";
+import { keptRunWarning } from "./builders/keptRuns";
 import type { QueueStatus } from "./builders/kueue";
 import { planRun, programWaits } from "./builders/plan";
 import type { JobCondition } from "./builders/run";
 import { type PulumiCommand, runningCommand } from "./cluster/command";
-import type { HeldJobs } from "./cluster/heldJobs";
+import type { HeldRuns } from "./cluster/heldJobs";
 import { watchJobPods } from "./cluster/jobPods";
 import { judgeRun } from "./cluster/judge";
 import type { ClusterReader } from "./cluster/reader";
@@ -98,11 +99,15 @@ export interface FineTuneJobArgs {
    */
   readonly cluster: () => Promise<ClusterReader>;
   /**
-   * The staging and preparation Jobs the cluster held when the program started: one that completed
-   * or is running keeps its spec until its sources or tokens change (builders/keptJobs.ts).
-   * @default none (every data Job is declared as the program writes it now)
+   * The jobs of the runs the cluster held when the program started: a staging or preparation Job
+   * that completed or is running keeps its spec until its sources or tokens change
+   * (builders/keptJobs.ts); a training job, until the config it was made from changes
+   * (builders/keptRuns.ts).
+   * @default none (every job is declared as the program writes it now)
    */
-  readonly held?: HeldJobs;
+  readonly held?: HeldRuns;
+  /** The record of what the config says of the run (builders/keptRuns.ts). @default none: not recorded */
+  readonly runConfig?: string;
   /** The stack's identity, as its objects record it (`finetune/stack`). @default none (nothing is kept) */
   readonly owner?: string;
   /** The stack's secret values, which no line or error about the run may show. @default none */
@@ -225,9 +230,20 @@ export class FineTuneJob extends pulumi.ComponentResource {
       imagePullSecrets: args.imagePullSecrets ?? false,
       networkPolicy: args.networkPolicy ?? false,
       programWaits: waits,
-      ...(args.held !== undefined ? { held: args.held } : {}),
+      ...(args.held !== undefined ? { held: args.held.data } : {}),
+      ...(args.held?.training.has(name) ? { heldRun: args.held.training.get(name) } : {}),
       ...(args.owner !== undefined ? { owner: args.owner } : {}),
+      ...(args.runConfig !== undefined ? { runConfig: args.runConfig } : {}),
     });
+    // A kept run is said, when there is anything to say of it: made before records, or written
+    // differently by this release.
+    const keptNote = keptRunWarning(
+      args.configKey ?? name,
+      `${backend.kind} ${args.held?.training.get(name)?.metadata?.namespace ?? ""}/${name}`,
+      plan.keptRun,
+      plan.trainingSpec,
+    );
+    if (keptNote !== undefined && !destroy) pulumi.log.warn(keptNote, this);
 
     for (const { child, manifest } of plan.networkPolicies) {
       new k8s.networking.v1.NetworkPolicy(childResourceName(name, child), manifest, { parent: this });
@@ -310,6 +326,7 @@ export class FineTuneJob extends pulumi.ComponentResource {
           ...prerequisites,
         ],
         ...runOptions(),
+        ...(plan.keptRun !== undefined ? { ignoreChanges: [...KEPT_SPEC] } : {}),
         ...(hooks !== undefined ? { hooks } : {}),
       },
     ) as TrainingJobResource;

@@ -5,11 +5,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { backendOf } from "./builders/backends";
 import { stackOwner } from "./builders/ownership";
-import { hasDataJobs } from "./builders/plan";
 import type { JobCondition } from "./builders/run";
 import { podSecurityLevel } from "./builders/security";
 import { runningCommand } from "./cluster/command";
-import { type HeldJobs, readHeldJobs } from "./cluster/heldJobs";
+import { type HeldRuns, NONE_HELD, readHeldJobs } from "./cluster/heldJobs";
 import { type KubeconfigSnapshot, snapshotKubeconfig } from "./cluster/kubeconfig";
 import { type ClusterReader, clusterReader } from "./cluster/reader";
 import { type Config, keyPath } from "./config";
@@ -54,8 +53,8 @@ export interface StackOutputs {
 export interface StackOptions {
   /** The cluster the program reads (a test's). @default the one the stack's kubeconfig names */
   readonly cluster?: ClusterReader | (() => Promise<ClusterReader>);
-  /** The data Jobs the cluster held when the program started (`readHeldJobs`). @default none */
-  readonly held?: HeldJobs;
+  /** The jobs of the runs the cluster held when the program started (`readHeldJobs`). @default none */
+  readonly held?: HeldRuns;
 }
 
 /**
@@ -79,19 +78,21 @@ export function stackReader(config: Config, cluster?: ClusterReader): () => Prom
 }
 
 /**
- * The staging and preparation Jobs the cluster holds in the stack's namespace, read before anything
- * is declared (none are read when no job has any, or in a destroy, which keeps nothing). A cluster
- * that cannot be read fails the program: declared without them, every data Job whose spec the
- * program now writes differently would be replaced, fetching its data again.
+ * The jobs of the stack's runs the cluster holds in its namespace (training, staging and
+ * preparation), read before anything is declared (none in a destroy, which keeps nothing, or for a
+ * stack without jobs). A cluster that cannot be read fails the program: declared without them,
+ * every run and data Job whose spec the program now writes differently would be replaced, training
+ * again or fetching its data again.
  */
-export async function readStackJobs(config: Config, reader: () => Promise<ClusterReader>): Promise<HeldJobs> {
-  if (!Object.values(config.jobs).some(hasDataJobs) || runningCommand() === "destroy") return new Map();
+export async function readStackJobs(config: Config, reader: () => Promise<ClusterReader>): Promise<HeldRuns> {
+  if (Object.keys(config.jobs).length === 0 || runningCommand() === "destroy") return NONE_HELD;
+  const backend = backendOf(config.trainingOperator.generation);
   try {
-    return await readHeldJobs(await reader(), config.namespace);
+    return await readHeldJobs(await reader(), config.namespace, backend);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     throw new pulumi.RunError(
-      `could not read the staging and preparation Jobs in namespace ${config.namespace}, which say which of them have completed and keep their spec (${why}); nothing was changed`,
+      `could not read the training, staging and preparation jobs in namespace ${config.namespace}, which say which runs keep their spec (${why}); nothing was changed`,
     );
   }
 }
@@ -199,7 +200,8 @@ function declareResources(config: Config, options: StackOptions): StackOutputs {
         configKey: keyPath(["jobs", name]),
         context: config.cluster.context,
         cluster: reader,
-        held: options.held ?? new Map(),
+        held: options.held ?? NONE_HELD,
+        runConfig: config.runConfigs[name] as string,
         owner,
         secrets: () => secretValues,
       },

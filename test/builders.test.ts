@@ -102,12 +102,12 @@ describe("buildPyTorchJob", () => {
 });
 
 describe("buildPodTemplate", () => {
-  it("gives the pods the grace period asked for; 300 s with InstructLab's onDemandCheckpointing; none by default", () => {
+  it("gives the pods the grace period asked for; 300 s with InstructLab's onDemandCheckpointing (its default); else none", () => {
     const grace = (job: Job) =>
       buildPodTemplate({ name: "granite", namespace: "ml", job, hfToken: false }).spec?.terminationGracePeriodSeconds;
     assert.equal(grace(commandJob()), undefined);
-    assert.equal(grace(ilab({})), undefined);
-    assert.equal(grace(ilab({}, { onDemandCheckpointing: true })), 300);
+    assert.equal(grace(ilab({})), 300);
+    assert.equal(grace(ilab({}, { onDemandCheckpointing: false })), undefined);
     assert.equal(grace(ilab({ terminationGracePeriodSeconds: 900 }, { onDemandCheckpointing: true })), 900);
     assert.equal(grace(commandJob({ terminationGracePeriodSeconds: 120 })), 120);
     assert.equal(grace(commandJob({ terminationGracePeriodSeconds: 0 })), 0);
@@ -225,6 +225,7 @@ describe("trainer argv", () => {
       "--distributed_training_framework=fsdp",
       "--log_level=INFO",
       "--checkpoint_at_epoch",
+      "--on_demand_checkpointing",
       "--is_granite",
       "--lora_r=8",
       "--lora_alpha=32",
@@ -236,16 +237,11 @@ describe("trainer argv", () => {
     ]);
   });
 
-  it("asks InstructLab to checkpoint on demand (on SIGTERM) only when onDemandCheckpointing is set", () => {
+  it("asks InstructLab to checkpoint on demand (on SIGTERM) unless onDemandCheckpointing is false", () => {
     const flags = (job: Job) => trainerArgv("granite", job.trainer).filter((a) => /^--(checkpoint|on_demand)/.test(a));
-    assert.deepEqual(flags(ilab({})), ["--checkpoint_at_epoch"]);
-    assert.deepEqual(flags(ilab({}, { onDemandCheckpointing: true })), [
-      "--checkpoint_at_epoch",
-      "--on_demand_checkpointing",
-    ]);
-    assert.deepEqual(flags(ilab({}, { onDemandCheckpointing: true, checkpointAtEpoch: false })), [
-      "--on_demand_checkpointing",
-    ]);
+    assert.deepEqual(flags(ilab({})), ["--checkpoint_at_epoch", "--on_demand_checkpointing"]);
+    assert.deepEqual(flags(ilab({}, { onDemandCheckpointing: false })), ["--checkpoint_at_epoch"]);
+    assert.deepEqual(flags(ilab({}, { checkpointAtEpoch: false })), ["--on_demand_checkpointing"]);
   });
 
   it("keeps hostile strings as single arguments", () => {

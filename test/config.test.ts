@@ -136,7 +136,7 @@ describe("defaults", () => {
       warmupSteps: 25,
       saveSamples: 0,
       checkpointAtEpoch: true,
-      onDemandCheckpointing: false,
+      onDemandCheckpointing: true,
       seed: 42,
       distributedBackend: "fsdp",
       isGranite: false,

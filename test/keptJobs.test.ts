@@ -80,7 +80,7 @@ describe("keepsSpec", () => {
 });
 
 describe("readHeldJobs", () => {
-  it("lists the program's staging and preparation Jobs of the namespace, by name", async () => {
+  it("lists the program's staging, preparation and training jobs of the namespace, by name", async () => {
     const asked: string[] = [];
     const reader = {
       list: async (apiVersion: string, kind: string, namespace?: string, selector?: string) => {
@@ -89,12 +89,14 @@ describe("readHeldJobs", () => {
         return [{ apiVersion, kind, metadata: { name: `granite-${component}` } }];
       },
     } as unknown as ClusterReader;
-    const jobs = await readHeldJobs(reader, "ml");
+    const jobs = await readHeldJobs(reader, "ml", { apiVersion: "kubeflow.org/v1", kind: "PyTorchJob" });
     assert.deepEqual(asked, [
       "batch/v1 Job ml app.kubernetes.io/part-of=finetune,app.kubernetes.io/component=staging",
       "batch/v1 Job ml app.kubernetes.io/part-of=finetune,app.kubernetes.io/component=data-preparation",
+      "kubeflow.org/v1 PyTorchJob ml app.kubernetes.io/part-of=finetune,app.kubernetes.io/component=training",
     ]);
-    assert.deepEqual([...jobs.keys()], ["granite-staging", "granite-data-preparation"]);
+    assert.deepEqual([...jobs.data.keys()], ["granite-staging", "granite-data-preparation"]);
+    assert.deepEqual([...jobs.training.keys()], ["granite-training"]);
   });
 });
 
@@ -114,15 +116,17 @@ describe("the program keeps a held data Job's spec", () => {
     },
   });
   /** The Jobs of a run as the cluster would hold them, each with these conditions. */
-  const heldFrom = (run: ProgramRun, conditions: { type: string; status: string }[]) =>
-    new Map(
+  const heldFrom = (run: ProgramRun, conditions: { type: string; status: string }[]) => ({
+    data: new Map(
       run.resources
         .filter((r) => r.type === JOB)
         .map((r) => {
           const inputs = r.inputs as Json;
           return [inputs.metadata.name as string, { ...inputs, status: { conditions } } as ClusterObject];
         }),
-    );
+    ),
+    training: new Map<string, ClusterObject>(),
+  });
 
   it("declares ignoreChanges on spec for each completed one, and nothing for a new stack", async () => {
     const first = await runStack(ilab());

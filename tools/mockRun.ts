@@ -2,7 +2,7 @@
 // mock runtime, with no engine and no cluster, and records every resource it registers with its
 // inputs and lifecycle options. The offline render and the unit tests both use it.
 import * as pulumi from "@pulumi/pulumi";
-import type { HeldJobs } from "../components/cluster/heldJobs";
+import type { HeldRuns } from "../components/cluster/heldJobs";
 import type { ClusterReader } from "../components/cluster/reader";
 import { loadConfig, verifyConfigSecrets } from "../components/config";
 import { declareStack } from "../components/stack";
@@ -161,8 +161,8 @@ export interface RunOptions {
   readonly maxJobs?: number;
   /** The cluster the program reads. @default the stack's kubeconfig's, as under the CLI */
   readonly cluster?: ClusterReader;
-  /** The data Jobs the cluster holds, as index.ts reads them first. @default none: a new stack */
-  readonly held?: HeldJobs;
+  /** The jobs of the runs the cluster holds, as index.ts reads them first. @default none: a new stack */
+  readonly held?: HeldRuns;
 }
 
 /**

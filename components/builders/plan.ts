@@ -11,6 +11,8 @@ import { fetchOf, type StackCredentials, type StagingImages } from "../sources";
 import type { Backend, TrainingJobManifest } from "./backend";
 import { type BatchJobManifest, buildPrepareJob, buildStagingJob } from "./dataJobs";
 import { type HeldJobs, keepsSpec } from "./keptJobs";
+import { type KeptRun, keptRun, recordAnnotations, runSpecRecord } from "./keptRuns";
+import type { ClusterObject } from "./ownership";
 import { buildStagingPolicy, buildTrainingPolicy, type NetworkPolicyManifest } from "./security";
 import { buildPersistentVolumeClaim, type PersistentVolumeClaimManifest } from "./storage";
 
@@ -37,6 +39,10 @@ export interface RunPlanInputs {
   readonly held?: HeldJobs;
   /** The stack's identity, as its objects record it (`finetune/stack`). @default none: nothing is kept */
   readonly owner?: string;
+  /** The training job the cluster holds under the run's name (builders/keptRuns.ts). @default none */
+  readonly heldRun?: ClusterObject;
+  /** The record of what the config says of the run (`runConfigRecord`). @default none: not recorded, nothing kept */
+  readonly runConfig?: string;
 }
 
 /** A run's children, in the order they are declared. */
@@ -61,8 +67,12 @@ export interface RunPlan {
   }[];
   /** The data preparation Job of an InstructLab run that processes its data. */
   readonly prepare?: BatchJobManifest;
-  /** The training job, as the backend spells it. */
+  /** The training job, as the backend spells it, with its record annotations (builders/keptRuns.ts). */
   readonly training: TrainingJobManifest;
+  /** Whether the training job the cluster holds keeps its spec (`KEPT_SPEC`), and how. */
+  readonly keptRun?: KeptRun;
+  /** The digest of the training job's spec as the program writes it now. */
+  readonly trainingSpec: string;
   /** The names of the staging and preparation Jobs that keep the spec the cluster holds (`KEPT_SPEC`). */
   readonly kept: ReadonlySet<string>;
 }
@@ -143,7 +153,7 @@ export function planRun(inputs: RunPlanInputs): RunPlan {
           imagePullSecrets,
         })
       : undefined;
-  const training = inputs.backend.build({
+  const built = inputs.backend.build({
     name,
     namespace,
     job,
@@ -151,11 +161,32 @@ export function planRun(inputs: RunPlanInputs): RunPlan {
     imagePullSecrets,
     programWaits: inputs.programWaits,
   });
-  const { held, owner } = inputs;
-  const kept = new Set(
+  const { held, owner, runConfig } = inputs;
+  const trainingSpec = runSpecRecord(built.spec);
+  const kept = owner !== undefined && runConfig !== undefined ? keptRun(inputs.heldRun, runConfig, owner) : undefined;
+  const training =
+    runConfig === undefined
+      ? built
+      : ({
+          ...built,
+          metadata: {
+            ...built.metadata,
+            annotations: { ...built.metadata.annotations, ...recordAnnotations(runConfig, trainingSpec, kept) },
+          },
+        } as TrainingJobManifest);
+  const keptData = new Set(
     [...stagingJobs.map((s) => s.manifest), ...(prepare ? [prepare] : [])]
       .filter((m) => held !== undefined && owner !== undefined && keepsSpec(held.get(m.metadata.name), m, owner))
       .map((m) => m.metadata.name),
   );
-  return { networkPolicies, claims, staging: stagingJobs, ...(prepare ? { prepare } : {}), training, kept };
+  return {
+    networkPolicies,
+    claims,
+    staging: stagingJobs,
+    ...(prepare ? { prepare } : {}),
+    training,
+    ...(kept !== undefined ? { keptRun: kept } : {}),
+    trainingSpec,
+    kept: keptData,
+  };
 }

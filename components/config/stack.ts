@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import type { Generation } from "../builders/backend";
 import { backendOf } from "../builders/backends";
+import { runConfigRecord } from "../builders/keptRuns";
 import { isPlainObject, strictObject, text } from "../schema/base";
 import { coerceToSchema, inputSchemaOf } from "../schema/coerce";
 import { ConfigError, formatIssues, keyPath } from "../schema/errors";
@@ -172,6 +173,8 @@ export interface Config {
   readonly jobs: Readonly<Record<string, Job>>;
   /** Kueue's queue objects the stack declares; none when unset. */
   readonly queues?: QueuesConfig;
+  /** Per job, the record of what its config says of its run (builders/keptRuns.ts). */
+  readonly runConfigs: Readonly<Record<string, string>>;
 }
 
 /**
@@ -215,9 +218,8 @@ export function parseConfig(
   // Bounded for the same reason as jobs: each queue object is a resource the engine tracks.
   const queueCounts = queueCountProblems(raw.queues);
   if (queueCounts.length > 0) throw new ConfigError([...problems, ...queueCounts]);
-  const result = stackSchemaFor(rawGeneration(raw)).safeParse(coerceToSchema(raw, stackInputSchema()), {
-    reportInput: true,
-  });
+  const coerced = coerceToSchema(raw, stackInputSchema());
+  const result = stackSchemaFor(rawGeneration(raw)).safeParse(coerced, { reportInput: true });
   // A key refused above for holding a secret is not validated again: its value was never read.
   const misplaced = [...secretKeys].filter((k) => !(SECRET_KEYS as readonly string[]).includes(k));
   if (!result.success) {
@@ -272,7 +274,24 @@ export function parseConfig(
     ),
     ...kubeconfigWarnings(stack.cluster.kubeconfig),
   ];
+  // What each run is made of, as the user wrote it: defaults are the program's, and left out.
+  const written = isPlainObject(coerced) ? coerced : {};
+  const writtenJobs = isPlainObject(written.jobs) ? written.jobs : {};
+  const writtenOperator = isPlainObject(written.trainingOperator) ? written.trainingOperator : {};
+  const runConfigs = Object.fromEntries(
+    Object.keys(jobs).map((name) => [
+      name,
+      runConfigRecord({
+        job: writtenJobs[name],
+        queue: written.queue,
+        version: writtenOperator.version,
+        hfToken: stack.hfToken !== undefined,
+        imagePullSecrets: stack.imagePullSecrets !== undefined,
+      }),
+    ]),
+  );
   return {
+    runConfigs,
     namespace: stack.namespace,
     createNamespace: stack.createNamespace,
     cluster: stack.cluster,

@@ -24,9 +24,9 @@ const instructlabSchema = strictObject({
   saveSamples: z.int().min(0).default(0),
   checkpointAtEpoch: z.boolean().default(true),
   // Saves a full checkpoint when the pod is told to stop (preemption, eviction) and resumes from it
-  // (instructlab/training's on-demand checkpointing); off by default until runs keep a record of
-  // the defaults they were created with (README, Upgrading).
-  onDemandCheckpointing: z.boolean({ error: "must be true or false" }).default(false),
+  // (instructlab/training's on-demand checkpointing). A run created before it was the default keeps
+  // its spec until its next rerun (builders/keptRuns.ts).
+  onDemandCheckpointing: z.boolean({ error: "must be true or false" }).default(true),
   seed: z
     .int()
     .min(0)

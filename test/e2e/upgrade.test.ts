@@ -82,6 +82,11 @@ describe("end to end: a stack deployed by the previous release, upgraded to this
       .filter((s) => ["replace", "create-replacement", "delete-replaced", "delete", "create"].includes(s.op))
       .map((s) => `${s.op} ${s.urn.split("::").pop()}`);
     assert.deepEqual(replaced, []);
+    // This tree writes InstructLab jobs with on-demand checkpointing; 0.1.0 recorded nothing of the
+    // config its run was made from, so the run is kept as it is, and the preview says so.
+    const kept =
+      "finetune:jobs.tuned: PyTorchJob team-a/tuned was created by a release of the program that recorded nothing of the config it was made from (0.1.0 or earlier): it is kept as it runs, and this update leaves its spec as it is. What a newer release writes differently applies at its next run; if you changed finetune:jobs.tuned in this update, set finetune:jobs.tuned.rerun to a new value to run it with the change.";
+    assert.equal(preview.output.includes(kept), true, preview.output.slice(-3000));
 
     const up = await team.pulumi("up", "--yes");
     keepTranscript("upgrade-up", up.output);
@@ -93,6 +98,22 @@ describe("end to end: a stack deployed by the previous release, upgraded to this
     // What the previous release wrote is what the Jobs still hold: no requests on the staging pod.
     const stage = await get("job", "tuned-stage-model");
     assert.deepEqual(stage.spec.template.spec.containers[0].resources, {});
+    // The training job too: no on-demand checkpointing, the default grace period; now recorded.
+    const run = await get("pytorchjob", "tuned");
+    const pod = run.spec.pytorchReplicaSpecs.Master.template.spec;
+    assert.equal(pod.containers[0].command.includes("--on_demand_checkpointing"), false);
+    assert.equal(pod.terminationGracePeriodSeconds, undefined);
+    assert.match(run.metadata.annotations["finetune/run-config"], /^[0-9a-f]{32}$/);
+    assert.equal(run.metadata.annotations["finetune/run-spec"], undefined, "what 0.1.0 wrote is not known");
+    assert.equal(up.output.includes(kept), true, up.output.slice(-3000));
+    // Recorded: the next preview plans nothing and says nothing of it.
+    const next = await team.pulumi("preview", "--json");
+    exits(next, 0);
+    assert.deepEqual(
+      ((JSON.parse(next.stdout).steps ?? []) as Json[]).filter((s) => s.op !== "same").map((s) => s.op),
+      [],
+    );
+    assert.equal(next.output.includes("recorded nothing"), false);
   });
 
   it("v2. the next run of a kept Job is written as this tree writes it: a restage fetches with staging.resources", async () => {
@@ -110,5 +131,11 @@ describe("end to end: a stack deployed by the previous release, upgraded to this
       requests: { cpu: "1", memory: "2Gi" },
       limits: { memory: "8Gi" },
     });
+    // The new run is written as this tree writes it, and recorded.
+    const run = await get("pytorchjob", "tuned");
+    const pod = run.spec.pytorchReplicaSpecs.Master.template.spec;
+    assert.equal(pod.containers[0].command.includes("--on_demand_checkpointing"), true);
+    assert.equal(pod.terminationGracePeriodSeconds, 300);
+    assert.match(run.metadata.annotations["finetune/run-spec"], /^[0-9a-f]{32}$/);
   });
 });

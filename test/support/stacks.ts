@@ -117,3 +117,13 @@ export const T = {
 
 /** The annotation every object of a test stack carries: the stack that created it (builders/ownership.ts). */
 export const OWNED = { "finetune/stack": "organization/finetune/test" } as const;
+
+/**
+ * Annotations without a training job's run record, whose digests test/keptRuns.test.ts checks
+ * (builders/keptRuns.ts); every other annotation as it is.
+ */
+export function withoutRecord(annotations: Record<string, string> | undefined): Record<string, string> | undefined {
+  if (annotations === undefined) return undefined;
+  const { "finetune/run-config": _config, "finetune/run-spec": _spec, ...rest } = annotations;
+  return rest;
+}
