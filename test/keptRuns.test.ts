@@ -57,18 +57,23 @@ describe("the record of a run's config", () => {
     assert.notEqual(recordOf(stack(commandJob({ nodes: 2, gpusPerNode: 8, wait: "running" }))), base);
   });
 
-  it("changes with the job's rerun token, its sources, the stack's queue, operator version and credentials", () => {
+  it("changes with the job's rerun token, its sources, the stack's queue, operator generation and credentials", () => {
     const base = recordOf(stack(commandJob()));
     const others = [
       recordOf(stack(commandJob({ rerun: "1" }))),
       recordOf(stack(commandJob({ model: { source: "hf://ibm-granite/granite-3.1-8b-base", size: "1Gi" } }))),
       recordOf(stack(commandJob(), { queue: "team-a" })),
-      recordOf(stack(commandJob(), { trainingOperator: { version: "v1.9.4" } })),
-      runConfigRecord({ job: commandJob(), hfToken: true, imagePullSecrets: false }),
-      runConfigRecord({ job: commandJob(), hfToken: false, imagePullSecrets: true }),
+      recordOf(stack(commandJob(), { trainingOperator: { version: "v2.3.0" } })),
+      runConfigRecord({ job: commandJob(), generation: 1, hfToken: true, imagePullSecrets: false }),
+      runConfigRecord({ job: commandJob(), generation: 1, hfToken: false, imagePullSecrets: true }),
     ];
     assert.equal(new Set([base, ...others]).size, others.length + 1);
-    assert.equal(runConfigRecord({ job: commandJob(), hfToken: false, imagePullSecrets: false }), base);
+    assert.equal(runConfigRecord({ job: commandJob(), generation: 1, hfToken: false, imagePullSecrets: false }), base);
+  });
+
+  it("stays when trainingOperator.version names another release of the same generation", () => {
+    const base = recordOf(stack(commandJob()));
+    assert.equal(recordOf(stack(commandJob(), { trainingOperator: { version: "v1.9.4", install: false } })), base);
   });
 });
 

@@ -9,6 +9,7 @@
 // its keys) is a new run, as before. A job written by a release that recorded nothing (0.1.0) is
 // kept too, and a warning says what that means.
 import { createHash } from "node:crypto";
+import type { Generation } from "./backend";
 import type { ClusterObject } from "./ownership";
 import { ownerOf } from "./ownership";
 
@@ -21,8 +22,11 @@ export interface RunConfigInputs {
   readonly job: unknown;
   /** The stack's `queue`, which a job without its own takes. */
   readonly queue?: unknown;
-  /** `trainingOperator.version` as written. */
-  readonly version?: unknown;
+  /**
+   * The operator generation (1, 2), not its release: moving `trainingOperator.version` to another
+   * release of the same generation is no new run.
+   */
+  readonly generation: Generation;
   /** Whether the stack has a Hugging Face token (the pods read it) and registry credentials. */
   readonly hfToken: boolean;
   readonly imagePullSecrets: boolean;
@@ -49,7 +53,7 @@ export function runConfigRecord(inputs: RunConfigInputs): string {
   return digest({
     job: inputs.job,
     queue: inputs.queue ?? null,
-    version: inputs.version ?? null,
+    generation: inputs.generation,
     hfToken: inputs.hfToken,
     imagePullSecrets: inputs.imagePullSecrets,
   });

@@ -277,14 +277,13 @@ export function parseConfig(
   // What each run is made of, as the user wrote it: defaults are the program's, and left out.
   const written = isPlainObject(coerced) ? coerced : {};
   const writtenJobs = isPlainObject(written.jobs) ? written.jobs : {};
-  const writtenOperator = isPlainObject(written.trainingOperator) ? written.trainingOperator : {};
   const runConfigs = Object.fromEntries(
     Object.keys(jobs).map((name) => [
       name,
       runConfigRecord({
         job: writtenJobs[name],
         queue: written.queue,
-        version: writtenOperator.version,
+        generation: operator.generation,
         hfToken: stack.hfToken !== undefined,
         imagePullSecrets: stack.imagePullSecrets !== undefined,
       }),
