@@ -9,7 +9,8 @@ import * as path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { exits } from "../../harness/assertions";
 import { createProject, type Project } from "../../harness/cli";
-import { buildToolchain } from "../../harness/cluster";
+import { buildToolchain, until } from "../../harness/cluster";
+import { OPERATOR_READY_ANNOTATION } from "../../harness/controllers";
 import { type FullCluster, startFullCluster } from "../../harness/fullCluster";
 import { TRAINING_OPERATOR_V1 } from "../../harness/operators";
 import { OPERATOR_V1_BUNDLE, ROOT } from "../../harness/paths";
@@ -36,24 +37,25 @@ const skip = !check.held && check.shallow && check.why;
 describe("end to end: a stack deployed by the previous release, upgraded to this tree", { skip }, () => {
   let world: FullCluster;
   let team: Project;
+  let platform: Project;
   const get = async (kind: string, name: string): Promise<Json> =>
     JSON.parse(await world.cluster.kubectlAsync("get", kind, name, "-n", NS, "-o", "json"));
   const uids = async () =>
     Object.fromEntries(
       await Promise.all(RUN_OBJECTS.map(async ([kind, name]) => [name, (await get(kind, name)).metadata.uid])),
     );
-  const config = (job: Json) => ({
+  const config = (job: Json, more: Json = {}, version?: string) => ({
     namespace: NS,
     cluster: { context: world.cluster.context },
-    trainingOperator: { install: false },
-    jobs: { tuned: job },
+    trainingOperator: { install: false, ...(version !== undefined ? { version } : {}) },
+    jobs: { tuned: job, ...more },
   });
 
   before(async () => {
     const bin = buildToolchain();
     world = await startFullCluster(bin);
     world.supervise(TRAINING_OPERATOR_V1);
-    const platform = await createProject(world.cluster, bin, "platform", "platform");
+    platform = await createProject(world.cluster, bin, "platform", "platform");
     platform.writeConfig({
       namespace: "platform",
       cluster: { context: world.cluster.context },
@@ -137,5 +139,89 @@ describe("end to end: a stack deployed by the previous release, upgraded to this
     assert.equal(pod.containers[0].command.includes("--on_demand_checkpointing"), true);
     assert.equal(pod.terminationGracePeriodSeconds, 300);
     assert.match(run.metadata.annotations["finetune/run-spec"], /^[0-9a-f]{32}$/);
+  });
+
+  it("o. the platform's operator moved to another release while a run runs: only the install's Deployment is updated, and the run is untouched", async () => {
+    // A run in progress, held running by the simulated nodes.
+    await world.controllers.setHolding(["live/master"]);
+    const live = {
+      image: "registry.example.com/ml/trainer:1.0",
+      resources: { cpu: "1", memory: "4Gi" },
+      output: { size: "1Gi" },
+      trainer: { type: "command", command: ["torchrun", "train.py"] },
+      wait: "running",
+    };
+    const tuned = ilabJob({ model: { ...ilabJob().model, restage: "2026-12-05" } });
+    team.writeConfig(config(tuned, { live }));
+    exits(await team.pulumi("up", "--yes"), 0);
+    const run = await get("pytorchjob", "live");
+    const [pod] = await world.items("pods", "-n", NS, "-l", "training.kubeflow.org/job-name=live");
+
+    // Another release of the operator, as a platform would move to it: here 1.9.4's objects with
+    // another manager image (the one release this machine has), named v1.9.5.
+    const bundle = path.join(world.cluster.dir, "training-operator-next.yaml");
+    const text = fs.readFileSync(OPERATOR_V1_BUNDLE, "utf8");
+    assert.equal(text.includes("training-operator:v1-93c5489"), true);
+    fs.writeFileSync(bundle, text.replace("training-operator:v1-93c5489", "training-operator:v1-next"));
+    platform.writeConfig({
+      namespace: "platform",
+      cluster: { context: world.cluster.context },
+      trainingOperator: { version: "v1.9.5", source: bundle },
+      jobs: {},
+    });
+    const preview = await platform.pulumi("preview", "--json");
+    keepTranscript("operator-move-preview", preview.output);
+    exits(preview, 0);
+    // `op type name` of each step that is not `same`.
+    const changed = ((JSON.parse(preview.stdout).steps ?? []) as Json[])
+      .filter((s) => s.op !== "same")
+      .map((s) => {
+        const [, , type, name] = (s.urn as string).split("::");
+        return `${s.op} ${type.split("$").pop()} ${name}`;
+      });
+    // The ConfigGroup (a component: the install's manifests) and, of the objects, the Deployment only.
+    assert.deepEqual(changed, [
+      "update kubernetes:yaml:ConfigGroup training-operator",
+      "update kubernetes:apps/v1:Deployment kubeflow/training-operator",
+    ]);
+    // The new manager's pod becomes Ready as the old one's did (the operator itself is the suite's process).
+    const up = platform.start("up", "--yes");
+    const ready = setInterval(() => {
+      world.cluster
+        .kubectlAsync("annotate", "pod", "-n", "kubeflow", "--all", `${OPERATOR_READY_ANNOTATION}=true`, "--overwrite")
+        .catch(() => undefined);
+    }, 2000);
+    try {
+      exits(await up.result, 0);
+    } finally {
+      clearInterval(ready);
+    }
+    const image = JSON.parse(
+      await world.cluster.kubectlAsync("get", "deployment", "training-operator", "-n", "kubeflow", "-o", "json"),
+    ).spec.template.spec.containers[0].image;
+    assert.equal(image, "ghcr.io/kubeflow/training-v1/training-operator:v1-next");
+
+    // The run: the same job and pod, still running. The team's stack names the new release too: its
+    // runs are of the same generation, so it plans nothing.
+    const after = await get("pytorchjob", "live");
+    assert.equal(after.metadata.uid, run.metadata.uid);
+    const [still] = await world.items("pods", "-n", NS, "-l", "training.kubeflow.org/job-name=live");
+    assert.deepEqual([still.metadata.uid, still.status.phase], [pod.metadata.uid, "Running"]);
+    team.writeConfig(config(tuned, { live }, "v1.9.5"));
+    const teamPreview = await team.pulumi("preview", "--json");
+    exits(teamPreview, 0);
+    assert.deepEqual(
+      ((JSON.parse(teamPreview.stdout).steps ?? []) as Json[]).filter((s) => s.op !== "same").map((s) => s.op),
+      [],
+    );
+    await world.controllers.setHolding([]);
+    await until(
+      "the run to end",
+      async () =>
+        ((await get("pytorchjob", "live")).status?.conditions ?? []).some(
+          (c: Json) => c.type === "Succeeded" && c.status === "True",
+        ),
+      120_000,
+    );
   });
 });
