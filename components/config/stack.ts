@@ -127,6 +127,11 @@ function stackSchemaFor(generation: Generation): ReturnType<typeof buildStackSch
   return schema;
 }
 
+/** The stack's schema (its keys' shapes are the same for every generation), for the stack file's JSON Schema (tools/stackSchema.ts). */
+export function stackConfigSchema(): z.ZodType {
+  return stackSchemaFor(1);
+}
+
 type StackInput = z.output<ReturnType<typeof buildStackSchema>>;
 
 let inputSchema: ReturnType<typeof inputSchemaOf> | undefined;
