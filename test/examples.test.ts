@@ -59,6 +59,7 @@ describe("the CI pipeline example", () => {
         policyPacks: "policy",
         "comment-on-pr": true,
         "github-token": gh("secrets.GITHUB_TOKEN"),
+        "pulumi-version": "3.274.1",
       },
     });
     assert.equal(preview.permissions["pull-requests"], "write");
@@ -76,6 +77,7 @@ describe("the CI pipeline example", () => {
       command: "up",
       "stack-name": gh("matrix.stack"),
       policyPacks: "policy",
+      "pulumi-version": "3.274.1",
     });
   });
 
@@ -87,7 +89,25 @@ describe("the CI pipeline example", () => {
       "stack-name": gh("matrix.stack"),
       refresh: true,
       "expect-no-changes": true,
+      "pulumi-version": "3.274.1",
     });
+  });
+
+  it("pins the Pulumi CLI to the version the end-to-end suite runs, and bounds every job's time", () => {
+    const pinned = /^PULUMI_VERSION=v(\S+)$/m.exec(
+      fs.readFileSync(path.join(__dirname, "e2e", "toolchain", "build.sh"), "utf8"),
+    )?.[1];
+    assert.equal(pinned, "3.274.1");
+    const jobs = workflow.jobs as Record<string, Json>;
+    assert.deepEqual(
+      Object.fromEntries(
+        Object.entries(jobs).map(([name, job]) => [
+          name,
+          [job["timeout-minutes"], job.steps.at(-1).with["pulumi-version"]],
+        ]),
+      ),
+      { preview: [30, pinned], deploy: [350, pinned], drift: [30, pinned] },
+    );
   });
 
   it("runs the program on Node.js 22 and keeps the kubeconfig out of the logs and the repository", () => {

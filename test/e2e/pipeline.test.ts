@@ -27,6 +27,10 @@ const BUNDLE = OPERATOR_V1_BUNDLE;
 const NS = "pipeline";
 
 const workflow = parse(fs.readFileSync(path.join(ROOT, "examples", "ci", "finetune.yml"), "utf8")) as Json;
+/** The Pulumi CLI version the toolchain builds, and so the one these steps run. */
+const CLI_VERSION = /^PULUMI_VERSION=v(\S+)$/m.exec(
+  fs.readFileSync(path.join(ROOT, "test", "e2e", "toolchain", "build.sh"), "utf8"),
+)?.[1];
 
 /** The step of a workflow job that runs pulumi/actions, and its `run:` step named `name`. */
 const actionStep = (job: string): Json => workflow.jobs[job].steps.find((s: Json) => s.uses === "pulumi/actions@v7");
@@ -39,7 +43,8 @@ const expand = (value: unknown, stack: string) =>
 /**
  * The Automation API call pulumi/actions v7 makes for a step's inputs (its src/config.ts and
  * src/main.ts): `command` picks the call, `stack-name` the stack, the rest become options.
- * `comment-on-pr` and `github-token` only post the output to GitHub. Any other input fails the
+ * `comment-on-pr` and `github-token` only post the output to GitHub; `pulumi-version` installs the
+ * CLI, which must be the one the toolchain builds (the one run here). Any other input fails the
  * test, so the workflow cannot gain one this harness does not run.
  */
 function actionCall(step: Json, stack: string): { command: "preview" | "up"; stackName: string; options: Json } {
@@ -51,6 +56,9 @@ function actionCall(step: Json, stack: string): { command: "preview" | "up"; sta
       case "stack-name":
       case "comment-on-pr":
       case "github-token":
+        break;
+      case "pulumi-version":
+        assert.equal(String(value), CLI_VERSION, "the workflow's CLI is the one the suite runs");
         break;
       case "diff":
       case "refresh":
