@@ -9,7 +9,6 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Backend, TrainingJobStatus } from "./builders/backend";
 import type { BatchJobManifest } from "./builders/dataJobs";
 import { KEPT_SPEC } from "./builders/keptJobs";
-import { keptRunWarning } from "./builders/keptRuns";
 import type { QueueStatus } from "./builders/kueue";
 import { planRun, programWaits } from "./builders/plan";
 import type { JobCondition } from "./builders/run";
@@ -234,16 +233,10 @@ export class FineTuneJob extends pulumi.ComponentResource {
       ...(args.held?.training.has(name) ? { heldRun: args.held.training.get(name) } : {}),
       ...(args.owner !== undefined ? { owner: args.owner } : {}),
       ...(args.runConfig !== undefined ? { runConfig: args.runConfig } : {}),
+      ...(args.configKey !== undefined ? { configKey: args.configKey } : {}),
     });
-    // A kept run is said, when there is anything to say of it: made before records, or written
-    // differently by this release.
-    const keptNote = keptRunWarning(
-      args.configKey ?? name,
-      `${backend.kind} ${args.held?.training.get(name)?.metadata?.namespace ?? ""}/${name}`,
-      plan.keptRun,
-      plan.trainingSpec,
-    );
-    if (keptNote !== undefined && !destroy) pulumi.log.warn(keptNote, this);
+    // A kept run made before records, or written differently by this release, is said.
+    if (plan.keptNote !== undefined && !destroy) pulumi.log.warn(plan.keptNote, this);
 
     for (const { child, manifest } of plan.networkPolicies) {
       new k8s.networking.v1.NetworkPolicy(childResourceName(name, child), manifest, { parent: this });

@@ -11,7 +11,7 @@ import { fetchOf, type StackCredentials, type StagingImages } from "../sources";
 import type { Backend, TrainingJobManifest } from "./backend";
 import { type BatchJobManifest, buildPrepareJob, buildStagingJob } from "./dataJobs";
 import { type HeldJobs, keepsSpec } from "./keptJobs";
-import { type KeptRun, keptRun, recordAnnotations, runSpecRecord } from "./keptRuns";
+import { type KeptRun, keptRun, keptRunWarning, recordAnnotations, runSpecRecord } from "./keptRuns";
 import type { ClusterObject } from "./ownership";
 import { buildStagingPolicy, buildTrainingPolicy, type NetworkPolicyManifest } from "./security";
 import { buildPersistentVolumeClaim, type PersistentVolumeClaimManifest } from "./storage";
@@ -43,6 +43,8 @@ export interface RunPlanInputs {
   readonly heldRun?: ClusterObject;
   /** The record of what the config says of the run (`runConfigRecord`). @default none: not recorded, nothing kept */
   readonly runConfig?: string;
+  /** The job's config key, which the warning of a kept run names. @default the job name */
+  readonly configKey?: string;
 }
 
 /** A run's children, in the order they are declared. */
@@ -71,8 +73,8 @@ export interface RunPlan {
   readonly training: TrainingJobManifest;
   /** Whether the training job the cluster holds keeps its spec (`KEPT_SPEC`), and how. */
   readonly keptRun?: KeptRun;
-  /** The digest of the training job's spec as the program writes it now. */
-  readonly trainingSpec: string;
+  /** What the user is told of a kept training job, when anything (`keptRunWarning`). */
+  readonly keptNote?: string;
   /** The names of the staging and preparation Jobs that keep the spec the cluster holds (`KEPT_SPEC`). */
   readonly kept: ReadonlySet<string>;
 }
@@ -179,6 +181,12 @@ export function planRun(inputs: RunPlanInputs): RunPlan {
       .filter((m) => held !== undefined && owner !== undefined && keepsSpec(held.get(m.metadata.name), m, owner))
       .map((m) => m.metadata.name),
   );
+  const keptNote = keptRunWarning(
+    inputs.configKey ?? name,
+    `${built.kind} ${inputs.heldRun?.metadata?.namespace ?? ""}/${name}`,
+    kept,
+    trainingSpec,
+  );
   return {
     networkPolicies,
     claims,
@@ -186,7 +194,7 @@ export function planRun(inputs: RunPlanInputs): RunPlan {
     ...(prepare ? { prepare } : {}),
     training,
     ...(kept !== undefined ? { keptRun: kept } : {}),
-    trainingSpec,
+    ...(keptNote !== undefined ? { keptNote } : {}),
     kept: keptData,
   };
 }
