@@ -1,17 +1,17 @@
-// The JSON Schema of a stack file (Pulumi.<stack>.yaml), generated from the program's config schema,
-// so that an editor with the YAML language server completes and checks the keys (README, Config
-// reference). It accepts what the program accepts: values as `pulumi config set` stores them (text
-// for a float, say: schema/coerce.ts reads it as meant), secrets as `secure:` ciphertext, dotted keys
-// as `pulumi config set` without `--path` writes them, and other namespaces' keys. test/stackSchema.test.ts
-// checks that schema/stack.schema.json is what this writes, and validates stack files against it.
+// The JSON Schema of a stack file (Pulumi.<stack>.yaml), generated from the program's config schema
+// with each key's description (tools/configKeys.ts), so that an editor with the YAML language server
+// completes, checks and explains the keys (docs/stack-files.md). It accepts what the program accepts:
+// values as `pulumi config set` stores them (text for a float, say: schema/coerce.ts reads it as
+// meant), secrets as `secure:` ciphertext, dotted keys as `pulumi config set` without `--path` writes
+// them, and other namespaces' keys. test/stackSchema.test.ts checks that schema/stack.schema.json is
+// what this writes, and validates stack files against it.
 //
 //   npm run schema      writes schema/stack.schema.json
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { z } from "zod";
 import { CONFIG_NAMESPACE } from "../components/config";
-import { stackConfigSchema } from "../components/config/stack";
 import { SECRET_KEYS } from "../components/schema/secrets";
+import { describedSchema } from "./configReference";
 
 type Node = Record<string, unknown>;
 
@@ -62,13 +62,14 @@ const SECURE = {
 
 /** The JSON Schema of a stack file. */
 export function stackFileSchema(): Node {
-  const config = relax(
-    z.toJSONSchema(stackConfigSchema(), { io: "input", unrepresentable: "any", target: "draft-7" }),
-  ) as Node;
+  const config = relax(describedSchema()) as Node;
   const keys = (config.properties ?? {}) as Record<string, unknown>;
   const secret = new Set<string>(SECRET_KEYS);
   const properties = Object.fromEntries(
-    Object.entries(keys).map(([key, schema]) => [`${CONFIG_NAMESPACE}:${key}`, secret.has(key) ? SECURE : schema]),
+    Object.entries(keys).map(([key, schema]) => [
+      `${CONFIG_NAMESPACE}:${key}`,
+      secret.has(key) ? { ...SECURE, description: (schema as Node).description } : schema,
+    ]),
   );
   const required = ((config.required ?? []) as string[]).map((key) => `${CONFIG_NAMESPACE}:${key}`);
   return {
