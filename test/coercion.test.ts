@@ -71,7 +71,7 @@ describe("a stack written with pulumi config set (test/fixtures/config-set.sh, t
   });
 });
 
-describe("every key of the README's config reference, set with pulumi config set", () => {
+describe("every key of the config reference (docs/config.md), set with pulumi config set", () => {
   const { config, secretKeys } = readStackFile(FIXTURE);
   /** Dotted paths of every value in the fixtures, without the `finetune:` prefix. */
   const paths: string[] = [];
@@ -85,11 +85,13 @@ describe("every key of the README's config reference, set with pulumi config set
     for (const [k, v] of Object.entries(raw)) walk(v, k.slice("finetune:".length));
   }
 
-  /** A README key as a pattern over those paths. */
+  /** A reference key as a pattern over those paths. */
   const pattern = (key: string) =>
     new RegExp(
       `^${key
         .replace(/[.[\]]/g, (c) => `\\${c}`)
+        // A volume's keys are one schema: set for one volume, they are read alike for the others.
+        .replace(/^jobs\\\.<job>\\\.(model|dataset|output)\\\./, "jobs\\.[^.]+\\.(model|dataset|output)\\.")
         .replace(/^jobs\\\.<job>/, "jobs\\.[^.]+")
         .replace(/^trainer/, "jobs\\.[^.]+\\.trainer")
         .replace(/^<source volume>/, "jobs\\.[^.]+\\.(model|dataset)")
@@ -97,8 +99,7 @@ describe("every key of the README's config reference, set with pulumi config set
         .replace(/^(model|dataset|output)\\\./, "jobs\\.[^.]+\\.$1\\.")
         .replace(/<[a-z]+>/g, "[^.]+")}($|[.[])`,
     );
-  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-  const table = readme.slice(readme.indexOf("## Config reference"), readme.indexOf("## Security"));
+  const table = fs.readFileSync(path.join(__dirname, "..", "docs", "config.md"), "utf8");
   const keys = [...table.matchAll(/^\| `([^`]+)`/gm)].map((m) => m[1]);
 
   it("the fixture sets each of them", () => {

@@ -1,4 +1,4 @@
-// The README's config table is the user's manual: every default it states must be what the program
+// The config reference (docs/config.md) is the user's manual: every default it states must be what the program
 // uses, also when the user writes the parent object and leaves the key out (`runPolicy: {}`).
 import assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -10,11 +10,10 @@ import { readStackFile } from "../tools/render";
 
 type Json = Record<string, any>;
 
-/** The config-reference rows: key, default and notes cells, pipes escaped as `\|` kept inside cells. */
+/** The config reference's rows: key, default and notes cells, pipes escaped as `\|` kept inside cells. */
 function readmeDefaults(): [string, string, string][] {
-  const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
-  const table = readme.slice(readme.indexOf("## Config reference"), readme.indexOf("## Security"));
-  return table
+  return fs
+    .readFileSync(path.join(__dirname, "..", "docs", "config.md"), "utf8")
     .split("\n")
     .filter((line) => line.startsWith("| `"))
     .map((line) => line.split(/(?<!\\)\|/).map((cell) => cell.trim()))
@@ -27,6 +26,7 @@ const EMPTY_PARENTS = {
   cluster: {},
   trainingOperator: {},
   staging: {},
+  queues: {},
   jobs: {
     j: {
       image: "registry.example.com/ml/trainer:1.0",
@@ -45,7 +45,7 @@ const EMPTY_PARENTS = {
   },
 };
 
-/** Where the value a README key describes is found, in the parsed config or the pods' identity. */
+/** Where the value a reference key describes is found, in the parsed config or the pods' identity. */
 function documentedValue(key: string, config: Json): unknown {
   const at = (obj: Json, dotted: string) => dotted.split(".").reduce<any>((o, k) => o?.[k], obj);
   const job = config.jobs.j;
@@ -57,16 +57,16 @@ function documentedValue(key: string, config: Json): unknown {
     [/^trainer\.(.+)$/, (m) => at(job.trainer, m[1])],
     [/^output\.(.+)$/, (m) => at(job.output, m[1])],
     [/^<volume>\.(.+)$/, (m) => at(job.output, m[1])],
-    [/^(cluster|trainingOperator|staging|networkPolicy|createNamespace)(\..+)?$/, (m) => at(config, m[0])],
+    [/^(cluster|trainingOperator|staging|networkPolicy|createNamespace|queues)(\..+)?$/, (m) => at(config, m[0])],
   ];
   for (const [pattern, read] of rules) {
     const m = pattern.exec(key);
     if (m) return read(m);
   }
-  throw new Error(`no rule says where README key ${key} lives`);
+  throw new Error(`no rule says where reference key ${key} lives`);
 }
 
-describe("README config table: every stated default holds, parents written empty", () => {
+describe("the config reference: every stated default holds, parents written empty", () => {
   const config = parseConfig(EMPTY_PARENTS, new Set()) as unknown as Json;
   // Keys only Kubeflow Trainer v2 reads have their defaults in a v2 stack.
   const v2 = parseConfig({ ...EMPTY_PARENTS, trainingOperator: { version: "v2.3.0" } }, new Set()) as unknown as Json;

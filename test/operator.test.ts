@@ -156,8 +156,8 @@ describe("the operator's Worker init container", () => {
     assert.deepEqual(withRestrictedInitContainer(patched), patched, "applying it twice changes nothing");
   });
 
-  it("is printed in the README as it is, for clusters whose operator the stack does not install", () => {
-    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+  it("is printed in docs/security.md as it is, for clusters whose operator the stack does not install", () => {
+    const readme = fs.readFileSync(path.join(__dirname, "..", "docs", "security.md"), "utf8");
     const block = /```yaml\n(- name: init-pytorch\n[\s\S]*?)```/.exec(readme);
     assert.equal(block?.[1], restrictedInitContainerTemplate());
   });

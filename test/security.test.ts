@@ -135,7 +135,7 @@ describe("Worker pods under the namespace's Pod Security level", () => {
   const warningFor = (jobs: string) =>
     `finetune:trainingOperator.workerPodSecurity: namespace ml enforces baseline, not restricted: the jobs ${jobs} ` +
     "run Workers, and a training operator this stack does not install adds its init container init-pytorch to " +
-    "each Worker without a securityContext unless it is configured otherwise (README: Pod Security). If the " +
+    "each Worker without a securityContext unless it is configured otherwise (docs/security.md, Pod Security). If the " +
     "cluster's operator runs the restricted template, set trainingOperator.workerPodSecurity: restricted; " +
     "set it to baseline to keep this level without this warning.";
 

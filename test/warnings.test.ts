@@ -76,7 +76,7 @@ describe("limits", () => {
       (e: Error) => {
         assert.ok(e instanceof ConfigError);
         assert.deepEqual(e.problems, [
-          `finetune:jobs: has ${MAX_JOBS + 1} jobs; at most ${MAX_JOBS} fit in one stack (see README, Limits): split them across stacks`,
+          `finetune:jobs: has ${MAX_JOBS + 1} jobs; at most ${MAX_JOBS} fit in one stack (see docs/stack-files.md, Limits): split them across stacks`,
         ]);
         return true;
       },

@@ -29,7 +29,7 @@ import {
 /**
  * The most jobs one stack may hold: what the program holds per job, under the SDK's mock runtime
  * and the engine's own per-resource cost, must stay well inside Node.js's default heap on a CI
- * runner. The numbers are measured by `npm run bench` and kept in the README (Limits, Performance).
+ * runner. The numbers are measured by `npm run bench` and kept in docs/stack-files.md (Limits) and docs/performance.md.
  */
 export const MAX_JOBS = 500;
 
@@ -217,7 +217,7 @@ export function parseConfig(
   const jobCount = isPlainObject(raw.jobs) ? Object.keys(raw.jobs).length : 0;
   if (jobCount > maxJobs) {
     throw new ConfigError([
-      `${keyPath(["jobs"])}: has ${jobCount} jobs; at most ${maxJobs} fit in one stack (see README, Limits): split them across stacks`,
+      `${keyPath(["jobs"])}: has ${jobCount} jobs; at most ${maxJobs} fit in one stack (see docs/stack-files.md, Limits): split them across stacks`,
     ]);
   }
   // Bounded for the same reason as jobs: each queue object is a resource the engine tracks.

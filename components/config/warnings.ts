@@ -66,7 +66,7 @@ export function workerWarnings(
   const withWorkers = Object.keys(jobs).filter((name) => jobs[name].nodes > 1);
   if (explicit || level !== "baseline" || withWorkers.length === 0) return [];
   return [
-    `${keyPath(["trainingOperator", "workerPodSecurity"])}: namespace ${namespace} enforces baseline, not restricted: the jobs ${withWorkers.join(", ")} run Workers, and a training operator this stack does not install adds its init container init-pytorch to each Worker without a securityContext unless it is configured otherwise (README: Pod Security). If the cluster's operator runs the restricted template, set trainingOperator.workerPodSecurity: restricted; set it to baseline to keep this level without this warning.`,
+    `${keyPath(["trainingOperator", "workerPodSecurity"])}: namespace ${namespace} enforces baseline, not restricted: the jobs ${withWorkers.join(", ")} run Workers, and a training operator this stack does not install adds its init container init-pytorch to each Worker without a securityContext unless it is configured otherwise (docs/security.md, Pod Security). If the cluster's operator runs the restricted template, set trainingOperator.workerPodSecurity: restricted; set it to baseline to keep this level without this warning.`,
   ];
 }
 
