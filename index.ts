@@ -1,6 +1,6 @@
 // The Pulumi program: load and validate the stack config (its secrets' shape included, before
 // anything is declared), then declare the stack. Everything else lives in components/ (see
-// README.md). An async default export: the Node.js runtime awaits it, and a rejection (bad
+// docs/architecture.md). An async default export: the Node.js runtime awaits it, and a rejection (bad
 // config, a failed run) fails `pulumi preview` and `pulumi up` with a non-zero exit.
 import { loadConfig, verifyConfigSecrets } from "./components/config";
 import { declareStack, readStackJobs, stackReader } from "./components/stack";
@@ -14,7 +14,7 @@ export = async () => {
   const held = await readStackJobs(config, reader);
   const stack = declareStack(config, { cluster: reader, held });
   return {
-    /** The version of this program that deployed the stack last (package.json; README, Upgrading). */
+    /** The version of this program that deployed the stack last (package.json; docs/upgrading.md). */
     version: programVersion(),
     /** The jobs' namespace. */
     namespace: stack.namespace,

@@ -99,7 +99,7 @@ export async function readStackJobs(config: Config, reader: () => Promise<Cluste
 
 /**
  * Declares every resource of the stack from its validated config, without V8's stack capture (see
- * stackTraces.ts: it lowers the time and peak memory of a large stack; README, Performance).
+ * stackTraces.ts: it lowers the time and peak memory of a large stack; docs/performance.md).
  */
 export function declareStack(config: Config, options: StackOptions = {}): StackOutputs {
   return withoutStackCapture(() => declareResources(config, options));

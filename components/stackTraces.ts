@@ -2,8 +2,8 @@
 // every promise it tracks (`debuggablePromise`: four per output property of every resource), and
 // formatting it maps each frame through the source maps of the program and of the SDKs. It keeps
 // those traces only to print leaked promises under PULUMI_DEBUG_PROMISE_LEAKS. For large stacks
-// under the mock runtime they took a large share of the program's time and peak memory (README,
-// Performance, has the numbers). The SDK's record of where each resource is declared is taken apart, with its own
+// under the mock runtime they took a large share of the program's time and peak memory (docs/performance.md
+// has the numbers). The SDK's record of where each resource is declared is taken apart, with its own
 // limit, and is not affected.
 
 /** V8's default `Error.stackTraceLimit`. */

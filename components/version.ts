@@ -1,6 +1,6 @@
 // The program's own version, as the stack outputs give it: package.json's `version`, which is a
 // release's version (CHANGELOG.md: `## 0.1.0 (...)`) at a release's commit, and the next release's
-// with `-dev` between releases (README, Upgrading).
+// with `-dev` between releases (docs/upgrading.md).
 import * as fs from "node:fs";
 import * as path from "node:path";
 

@@ -1,4 +1,4 @@
-// The CLI output of the cases the README shows, kept as files when E2E_TRANSCRIPTS names a folder
+// The CLI output of the cases the manual (docs/) shows, kept as files when E2E_TRANSCRIPTS names a folder
 // (`E2E_TRANSCRIPTS=/tmp/t node --import tsx --test test/e2e/lifecycle.test.ts`); else nothing.
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";

@@ -188,7 +188,7 @@ describe("real-engine benchmark", () => {
       "by default:",
       "  up at 100 jobs: 156.7 s (kubectl apply: 22.9 s, ratio 6.8)",
       "  preview at 100 jobs: 40.8 s (kubectl dry-run: 19.9 s, ratio 2.1)",
-      "with the README's recommended setting, PULUMI_SKIP_CHECKPOINTS=true:",
+      "with the recommended setting (docs/performance.md), PULUMI_SKIP_CHECKPOINTS=true:",
       "up at 100 jobs: 21.4 s (kubectl apply: 22.9 s, ratio 0.9)",
       "preview at 100 jobs: 20.1 s (kubectl dry-run: 19.9 s, ratio 1.0)",
     ]);

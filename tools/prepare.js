@@ -2,8 +2,7 @@
 // package.json's "prepare", which `npm ci` and `npm install` run once the packages are in place:
 // loads the offline render (the whole program with it) through tools/run.js, without running it,
 // so that the compile caches run.js reads (ts-node's and Node.js's, in node_modules/.cache/finetune)
-// already hold its modules when `npm run render` first runs on a fresh CI runner (README,
-// Performance). Both caches are keyed by content: an edited file is compiled afresh, never read
+// already hold its modules when `npm run render` first runs on a fresh CI runner (docs/performance.md). Both caches are keyed by content: an edited file is compiled afresh, never read
 // stale. Never fails the install: a cache folder that cannot be written is named and not used.
 try {
   const unused = require("./run.js").register();

@@ -1,8 +1,7 @@
 "use strict";
 // Runs one of the project's TypeScript tools as Pulumi.yaml runs the program (main.js): through
 // loader.js (the Pulumi SDK's own ts-node, transpile only, and Node.js's on-disk compile cache, both
-// kept in the project's node_modules/.cache/finetune). It starts faster than tsx (README,
-// Performance). `npm run render` is `node tools/run.js tools/render.ts`; tools/prepare.js uses
+// kept in the project's node_modules/.cache/finetune). It starts faster than tsx (docs/performance.md). `npm run render` is `node tools/run.js tools/render.ts`; tools/prepare.js uses
 // `register()` to fill both caches at install.
 //
 //   node tools/run.js TOOL.ts [ARGS...]

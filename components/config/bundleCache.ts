@@ -1,7 +1,7 @@
 // A local operator bundle, parsed once per content: later runs read the parse back as JSON.
 // Parsing the v1 operator's bundle (mostly CRD schemas) took a noticeable part of every render,
-// preview and up; reading its parse back is far cheaper (README, The training operator install,
-// has the numbers). An entry is named by the SHA-256 of the
+// preview and up; reading its parse back is far cheaper (docs/sharing-a-cluster.md,
+// The training operator install, has the numbers). An entry is named by the SHA-256 of the
 // bundle's text, the YAML parser's version and the entries' format, so an edited file, a new parser
 // or a new format is parsed afresh; a bundle that JSON cannot hold exactly (`.inf`, `.nan`) is never
 // kept.

@@ -24,8 +24,8 @@ export class ConfigError extends pulumi.RunError {
  * Drops the stack frames of an error whose stack the CLI never shows. The CLI's Node.js runtime
  * still formats the whole error with `util.inspect` for its trace, and on Node.js 20 and 22 that
  * loops on the SDK's source-mapped frames (`node_modules/@pulumi/output.ts`) for a long time and
- * gigabytes of memory, or until the heap runs out (nodejs/node#64011, fixed in 24.x; README,
- * Performance, has what was measured).
+ * gigabytes of memory, or until the heap runs out (nodejs/node#64011, fixed in 24.x;
+ * docs/performance.md has what was measured).
  */
 export function withoutFrames<E extends Error>(error: E): E {
   error.stack = `${error.name}: ${error.message}`;

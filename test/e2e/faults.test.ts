@@ -141,7 +141,7 @@ describe("end to end: faults during deploys, through the CLI", () => {
     operator = world.supervise(TRAINING_OPERATOR_V1);
     // The operator is a platform stack's install, which the team's stack uses (install: false): the
     // faults are the team's runs, and its state stays small (the install's CRDs are megabytes, which
-    // every command of the team's would read and write; README, End-to-end suite).
+    // every command of the team's would read and write; docs/testing.md, End-to-end suite).
     platform = await createProject(world.cluster, bin, "faults-platform", "platform");
     platform.writeConfig({
       namespace: `${NS}-platform`,

@@ -227,7 +227,7 @@ describe("end to end: the CI workflow's steps and the policy pack, through the C
     const deploy = await runAction(project, actionEnv, "deploy", "dev");
     assert.ok(deploy.ok, deploy.error.slice(-4000));
     assert.equal(await serviceAccounts(), 0);
-    // The README's repair, run after reading the drift check's plan: the deploy with a refresh first
+    // The repair docs/ci.md gives, run after reading the drift check's plan: the deploy with a refresh first
     // (`pulumi up --refresh`), from the same kubeconfig path as the workflow.
     const ws = await LocalWorkspace.selectStack({ stackName: "dev", workDir: project.dir }, { envVars: actionEnv });
     const repair = await ws.up({ refresh: true, onOutput: () => {} });

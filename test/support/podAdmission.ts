@@ -59,7 +59,7 @@ function podsOf(object: Json, runtimes: Map<string, Json>): [string, Json][] {
 /**
  * The violations of the level namespace `namespace` enforces, pod by pod: the level the program
  * writes on the Namespace it creates; for a namespace it does not create, restricted unless a pod
- * asks for user 0 (which only a `baseline` namespace admits, as the README says).
+ * asks for user 0 (which only a `baseline` namespace admits, as docs/security.md says).
  */
 export function podSecurityViolations(objects: readonly Json[], namespace: string): string[] {
   const runtimes = builtInRuntimes();

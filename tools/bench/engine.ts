@@ -164,7 +164,7 @@ export interface SizeRun {
 
 const STEPS = ["first preview", "up", "no-change preview", "destroy"] as const;
 
-/** The setting the README recommends for large stacks, measured as a peer of its own. */
+/** The setting docs/performance.md recommends for large stacks, measured as a peer of its own. */
 export const RECOMMENDED = "program, PULUMI_SKIP_CHECKPOINTS=true";
 
 /** This program's runs: as users run it by default, and with each setting measured. */
@@ -328,7 +328,7 @@ export function summary(run: SizeRun): string[] {
   return [
     "by default:",
     ...lines("program").map((l) => `  ${l}`),
-    "with the README's recommended setting, PULUMI_SKIP_CHECKPOINTS=true:",
+    "with the recommended setting (docs/performance.md), PULUMI_SKIP_CHECKPOINTS=true:",
     ...lines(RECOMMENDED),
   ];
 }

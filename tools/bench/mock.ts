@@ -55,7 +55,7 @@ export async function mockBench(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-bench-"));
   try {
     for (const n of MOCK_SIZES) {
-      // Peak RSS moves with the garbage collector's timing (README, Performance, says by how much):
+      // Peak RSS moves with the garbage collector's timing (docs/performance.md says by how much):
       // the median of three runs, each number on its own.
       const r = medianOf<SizeResult>(3, () =>
         runChild(["--import", "tsx", "tools/bench/main.ts", "--size", String(n)]),
