@@ -110,7 +110,7 @@ describe("the YAML examples of the README and docs/", () => {
         "docs/stack-files.md schema line",
         "docs/stack-files.md ESC environment",
         "docs/stack-files.md stack",
-      ].map((s) => s),
+      ],
     );
   });
 
