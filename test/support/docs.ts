@@ -2,9 +2,9 @@
 // examples, their links and the anchors their headings make.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { ROOT } from "../../harness/paths";
 
-/** The repository's root. */
-export const ROOT = path.join(__dirname, "..", "..");
+export { ROOT };
 
 /** The README and every page of docs/, as paths from the root. */
 export function docPages(): string[] {
@@ -51,12 +51,14 @@ export function fences(page: string): Fence[] {
   return out;
 }
 
-/** A page's text outside its fenced blocks and inline code, where links and headings are. */
+/** A page's text outside its fenced blocks, where headings are. */
+function outsideFences(page: string): string {
+  return fs.readFileSync(path.join(ROOT, page), "utf8").replace(/^```[\s\S]*?^```/gm, "");
+}
+
+/** A page's text outside its fenced blocks and inline code, where links are. */
 function prose(page: string): string {
-  return fs
-    .readFileSync(path.join(ROOT, page), "utf8")
-    .replace(/^```[\s\S]*?^```/gm, "")
-    .replace(/`[^`\n]*`/g, "``");
+  return outsideFences(page).replace(/`[^`\n]*`/g, "``");
 }
 
 /** The relative links of a page: its Markdown links that name no scheme. */
@@ -74,6 +76,5 @@ export function slug(heading: string): string {
 
 /** The anchors a page's headings make. */
 export function anchors(page: string): Set<string> {
-  const text = fs.readFileSync(path.join(ROOT, page), "utf8").replace(/^```[\s\S]*?^```/gm, "");
-  return new Set([...text.matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1].trim())));
+  return new Set([...outsideFences(page).matchAll(/^#{1,6} (.+)$/gm)].map((m) => slug(m[1].trim())));
 }
