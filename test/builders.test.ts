@@ -176,7 +176,15 @@ describe("buildPodTemplate", () => {
     const scheduling = {
       nodeSelector: { "nvidia.com/gpu.product": "H100" },
       tolerations: [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }],
-      affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [] } } },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: "nvidia.com/gpu.memory", operator: "Gt", values: ["40000"] }] },
+            ],
+          },
+        },
+      },
       priorityClassName: "training-high",
       schedulerName: "volcano",
     };

@@ -406,6 +406,71 @@ const REJECTED: [string, Record<string, unknown>, string[]][] = [
     ],
   ],
   [
+    "affinity that is not a pod spec's (the fuzz counterexample; the operator would fail to create the pods)",
+    stack({
+      jobs: {
+        granite: job({
+          scheduling: {
+            affinity: {
+              nodeAffinity: { granite: "'; rm -rf / #" },
+              podAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: [
+                  { labelSelector: { matchLabels: { app: "x y" } }, topologyKey: "" },
+                ],
+              },
+              podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [
+                  { weight: 0, podAffinityTerm: { topologyKey: "kubernetes.io/hostname" } },
+                ],
+              },
+            },
+          },
+        }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.scheduling.affinity.nodeAffinity.granite: unknown key; valid keys: requiredDuringSchedulingIgnoredDuringExecution, preferredDuringSchedulingIgnoredDuringExecution",
+      "finetune:jobs.granite.scheduling.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].labelSelector.matchLabels.app: must be a label value: letters, digits, '-', '_' and '.'",
+      "finetune:jobs.granite.scheduling.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey: must be a label key such as 'kubernetes.io/hostname' or 'topology.kubernetes.io/zone'",
+      "finetune:jobs.granite.scheduling.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight: must be an integer from 1 to 100",
+    ],
+  ],
+  [
+    "node selector requirements the API server refuses",
+    stack({
+      jobs: {
+        granite: job({
+          scheduling: {
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [
+                    {
+                      matchExpressions: [
+                        { key: "gpu", operator: "In" },
+                        { key: "gpu", operator: "Exists", values: ["a"] },
+                        { key: "mem", operator: "Gt", values: ["lots"] },
+                        { key: "gpu", operator: "Near", values: ["a"] },
+                      ],
+                      matchFields: [{ key: "metadata.labels", operator: "In", values: ["n1"] }],
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        }),
+      },
+    }),
+    [
+      "finetune:jobs.granite.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].values: must list at least one value when operator is In or NotIn",
+      "finetune:jobs.granite.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[1].values: must be empty when operator is Exists or DoesNotExist",
+      "finetune:jobs.granite.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[2].values: must be one integer when operator is Gt or Lt",
+      "finetune:jobs.granite.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[3].operator: must be In, NotIn, Exists, DoesNotExist, Gt or Lt",
+      "finetune:jobs.granite.scheduling.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchFields[0].key: must be metadata.name (the only field a node selector matches)",
+    ],
+  ],
+  [
     "run policy mistakes",
     stack({
       jobs: {

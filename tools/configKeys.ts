@@ -224,7 +224,9 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
     text: "`key`, `operator` (`Exists`/`Equal`), `value`, `effect`, `tolerationSeconds`.",
     type: "list of tolerations",
   },
-  "jobs.<job>.scheduling.affinity": { text: "`nodeAffinity`, `podAffinity`, `podAntiAffinity`, as in a pod spec." },
+  "jobs.<job>.scheduling.affinity": {
+    text: "`nodeAffinity`, `podAffinity`, `podAntiAffinity`, as in a pod spec, checked as the API server checks a pod's.",
+  },
   "jobs.<job>.scheduling.priorityClassName": { text: "PriorityClass of the pods." },
   "jobs.<job>.scheduling.schedulerName": { text: "E.g. `volcano`.", default: "default scheduler" },
   "jobs.<job>.scheduling.gang": {

@@ -1,6 +1,7 @@
 // Where a job's pods may run (node selection, tolerations, affinity, priority, gang scheduling)
 // and the PyTorchJob's run policy.
 import { z } from "zod";
+import { affinitySchema } from "./affinity";
 import { dns1123Subdomain, isPlainObject, labelKey, labelValue, strictObject } from "./base";
 
 const tolerationSchema = strictObject({
@@ -25,17 +26,11 @@ const tolerationSchema = strictObject({
   { when: (payload) => isPlainObject(payload.value) },
 );
 
-const affinityTerm = z.record(z.string(), z.unknown());
-
 /** `jobs.<name>.scheduling`. */
 export const schedulingSchema = strictObject({
   nodeSelector: z.record(labelKey, labelValue).optional(),
   tolerations: z.array(tolerationSchema).optional(),
-  affinity: strictObject({
-    nodeAffinity: affinityTerm.optional(),
-    podAffinity: affinityTerm.optional(),
-    podAntiAffinity: affinityTerm.optional(),
-  }).optional(),
+  affinity: affinitySchema.optional(),
   priorityClassName: dns1123Subdomain("a PriorityClass name").optional(),
   schedulerName: dns1123Subdomain("a scheduler name").optional(),
   gang: z.boolean({ error: "must be true or false" }).default(false),

@@ -123,6 +123,31 @@ const trainer = fc.oneof(
     .map(defined),
 );
 
+/** A pod affinity term that sets every key (`topologyKey` on a zone or a node). */
+const podAffinityTerm = (topology: "zone" | "hostname") => ({
+  labelSelector: {
+    matchLabels: { team: "a" },
+    matchExpressions: [
+      { key: "tier", operator: "Exists" },
+      { key: "stage", operator: "In", values: ["train"] },
+    ],
+  },
+  namespaceSelector: {
+    matchLabels: { "kubernetes.io/metadata.name": "ml" },
+    matchExpressions: [{ key: "team", operator: "NotIn", values: ["b"] }],
+  },
+  namespaces: ["ml"],
+  topologyKey: topology === "zone" ? "topology.kubernetes.io/zone" : "kubernetes.io/hostname",
+  matchLabelKeys: ["finetune/run"],
+  mismatchLabelKeys: ["tenant"],
+});
+
+/** A pod affinity (or anti-affinity) with every key. */
+const podAffinity = (topology: "zone" | "hostname") => ({
+  requiredDuringSchedulingIgnoredDuringExecution: [podAffinityTerm(topology)],
+  preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: podAffinityTerm(topology) }],
+});
+
 /** Scheduling keys: a TrainJob's runtimePatches take nodeSelector, tolerations and affinity only. */
 const scheduling = (generation: 1 | 2) =>
   fc
@@ -134,11 +159,36 @@ const scheduling = (generation: 1 | 2) =>
         ]),
       ),
       affinity: maybe(
-        fc.constant({
-          nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] },
-          podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] },
-          podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] },
-        }),
+        fc.constantFrom(
+          {
+            nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] },
+            podAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] },
+            podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [] },
+          },
+          {
+            nodeAffinity: {
+              requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: [
+                  {
+                    matchExpressions: [{ key: "nvidia.com/gpu.memory", operator: "Gt", values: ["40000"] }],
+                    matchFields: [{ key: "metadata.name", operator: "NotIn", values: ["node-1"] }],
+                  },
+                ],
+              },
+              preferredDuringSchedulingIgnoredDuringExecution: [
+                {
+                  weight: 50,
+                  preference: {
+                    matchExpressions: [{ key: "nvidia.com/gpu.product", operator: "In", values: ["H100", "A100"] }],
+                    matchFields: [{ key: "metadata.name", operator: "In", values: ["node-2"] }],
+                  },
+                },
+              ],
+            },
+            podAffinity: podAffinity("zone"),
+            podAntiAffinity: podAffinity("hostname"),
+          },
+        ),
       ),
       priorityClassName: maybe(fc.constantFrom("high")),
       schedulerName: maybe(fc.constantFrom("volcano")),

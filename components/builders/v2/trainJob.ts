@@ -113,7 +113,7 @@ export function buildTrainerPodPatch(inputs: TrainingPodInputs, target: RuntimeJ
     volumes,
     containers: [{ name: target.container, volumeMounts: mounts, securityContext: containerSecurityContext() }],
     ...(nodeSelector !== undefined ? { nodeSelector } : {}),
-    ...(affinity !== undefined ? { affinity: affinity as Affinity } : {}),
+    ...(affinity !== undefined ? { affinity } : {}),
     ...(tolerations !== undefined ? { tolerations } : {}),
   };
 }
