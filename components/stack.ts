@@ -153,9 +153,13 @@ function declareResources(config: Config, options: StackOptions): StackOutputs {
   );
 
   // A source is resolved exactly when the stack installs the operator.
-  const { version, source, runtimesSource, generation, trainJobStatus } = config.trainingOperator;
+  const { version, source, runtimesSource, generation, trainJobStatus, images } = config.trainingOperator;
   const operator = source
-    ? new TrainingOperator(INSTALL, { version, source, runtimesSource, options: { trainJobStatus } }, opts(true))
+    ? new TrainingOperator(
+        INSTALL,
+        { version, source, runtimesSource, options: { trainJobStatus, images } },
+        opts(true),
+      )
     : undefined;
   const queues = config.queues
     ? new KueueQueues("queues", { queues: config.queues, namespace: namespace.name }, opts())

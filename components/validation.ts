@@ -20,17 +20,23 @@ export const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
 /** A container environment variable name, as the API server validates it. */
 export const ENV_VAR_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 
+/** An image name: `[registry[:port]/]path`, after the grammar of the distribution reference package. */
+const IMAGE_NAME_SOURCE =
+  // optional registry host[:port]
+  "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?" +
+  // path components
+  "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*";
+
+/** An image name without a tag or digest (`registry.example.com/team/trainer`, `alpine`). */
+export const IMAGE_NAME = new RegExp(`^${IMAGE_NAME_SOURCE}$`);
+
 /**
  * A container image reference (`[registry[:port]/]path[:tag][@digest]`), after the grammar of
  * the distribution reference package. Anything else (spaces, shell metacharacters, uppercase in the
  * path) is refused.
  */
 export const IMAGE_REFERENCE = new RegExp(
-  "^" +
-    // optional registry host[:port]
-    "(?:(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/)?" +
-    // path components
-    "[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*" +
+  `^${IMAGE_NAME_SOURCE}` +
     // optional tag
     "(?::[\\w][\\w.-]{0,127})?" +
     // optional digest

@@ -49,6 +49,7 @@ describe("defaults", () => {
       source: { kind: "remote", location: upstreamOperatorSource("v1.9.4") },
       workerPodSecurity: "restricted",
       trainJobStatus: false,
+      images: {},
     });
     assert.equal(config.hasHfToken, false);
     assert.equal(config.hasS3Credentials, false);

@@ -10,6 +10,7 @@ import * as path from "node:path";
 import { describe, it } from "node:test";
 import { parse, parseAllDocuments, stringify } from "yaml";
 import { restrictedInitContainerTemplate } from "../components/builders/v1/operatorInitContainer";
+import { KUBEFLOW } from "../harness/paths";
 import { readStackFile, renderStack } from "../tools/render";
 import { docPages, type Fence, fences, ROOT } from "./support/docs";
 
@@ -50,7 +51,24 @@ function asStackFile(example: Json): Json {
         value !== null && typeof value === "object" && "fn::secret" in value ? { secure: "v1:x" } : value;
     }
   }
-  return { config: { ...fromEnvironments, ...example.config } };
+  return { config: withLocalBundles({ ...fromEnvironments, ...example.config }) };
+}
+
+/**
+ * The config with a local operator source that names a bundle by its file name (`./training-operator-v1.9.4.yaml`,
+ * the rendered upstream overlay a user copies in) read from ../shared/kubeflow's copy of it.
+ */
+function withLocalBundles(config: Json): Json {
+  const op = config["finetune:trainingOperator"];
+  if (op === null || typeof op !== "object") return config;
+  const local = (source: unknown) => {
+    if (typeof source !== "string" || !source.startsWith("./")) return source;
+    const copy = path.join(KUBEFLOW, path.basename(source));
+    assert.ok(fs.existsSync(copy), `${source}: ../shared/kubeflow has no such bundle`);
+    return copy;
+  };
+  const sources = { source: local(op.source), runtimesSource: local(op.runtimesSource) };
+  return { ...config, "finetune:trainingOperator": { ...op, ...JSON.parse(JSON.stringify(sources)) } };
 }
 
 /** What kubectl reads from a stream of manifests: each object, through a merge patch that changes nothing. */
@@ -58,6 +76,8 @@ function kubectlReads(file: string): Json[] {
   const r = spawnSync("kubectl", ["patch", "--local", "-f", file, "-p", "{}", "--type", "merge", "-o", "json"], {
     encoding: "utf8",
     env: { ...process.env, KUBECONFIG: "/dev/null" },
+    // An operator bundle's CRDs are megabytes of JSON.
+    maxBuffer: 256 * 1024 * 1024,
   });
   assert.equal(r.status, 0, r.stderr);
   return JSON.parse(`[${r.stdout.replace(/^}\n{/gm, "},\n{")}]`);
@@ -104,6 +124,7 @@ describe("the YAML examples of the README and docs/", () => {
       EXAMPLES.map((f) => `${f.page} ${kindOf(f)}`),
       [
         "README.md schema line",
+        "docs/air-gapped.md stack",
         "docs/air-gapped.md kustomization",
         "docs/kueue.md stack",
         "docs/security.md init container template",

@@ -316,7 +316,7 @@ describe("the training operator", () => {
   });
 });
 
-const NO_OPTIONS: InstallOptions = { trainJobStatus: false };
+const NO_OPTIONS: InstallOptions = { trainJobStatus: false, images: {} };
 
 describe("operatorTransform", () => {
   const base = { name: "x", custom: true, opts: {} } as const;

@@ -272,7 +272,7 @@ describe("a v2 stack under the program", () => {
   it("with trainJobStatus: true, runs the manager with the TrainJobStatus feature gate on", {
     skip: !fs.existsSync(RUNTIMES_BUNDLE) && "no v2 bundles",
   }, async () => {
-    const run = await installing({ trainJobStatus: true });
+    const run = await installing({ trainJobStatus: true, images: {} });
     assert.deepEqual(managerArgs(run), [
       "--config=/controller_manager_config.yaml",
       "--zap-log-level=2",
@@ -361,7 +361,7 @@ describe("patchTrainerInstall", () => {
     o.spec.template.spec.containers.map((c) => (c as { args?: string[] }).args);
 
   it("adds the gate to the manager container only, to its own --feature-gates flag when it has one", () => {
-    const on = { trainJobStatus: true };
+    const on = { trainJobStatus: true, images: {} };
     assert.deepEqual(argsOf(patchTrainerInstall(deployment(["--config=/c.yaml"]), undefined, on)), [
       ["--config=/c.yaml", "--feature-gates=TrainJobStatus=true"],
       ["--x"],
@@ -378,10 +378,10 @@ describe("patchTrainerInstall", () => {
 
   it("leaves everything as it is when not asked, and every other object", () => {
     const d = deployment(["--config=/c.yaml"]);
-    assert.equal(patchTrainerInstall(d, undefined, { trainJobStatus: false }), d);
+    assert.equal(patchTrainerInstall(d, undefined, { trainJobStatus: false, images: {} }), d);
     const other = { ...d, metadata: { name: "jobset-controller-manager" } };
-    assert.equal(patchTrainerInstall(other, undefined, { trainJobStatus: true }), other);
+    assert.equal(patchTrainerInstall(other, undefined, { trainJobStatus: true, images: {} }), other);
     const service = { kind: "Service", metadata: { name: "kubeflow-trainer-controller-manager" } };
-    assert.equal(patchTrainerInstall(service, undefined, { trainJobStatus: true }), service);
+    assert.equal(patchTrainerInstall(service, undefined, { trainJobStatus: true, images: {} }), service);
   });
 });

@@ -89,6 +89,9 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
     text: "v2 only, with `install: true`: runs the Trainer v2 manager with the `TrainJobStatus` feature gate (alpha in v2.3) on (`--feature-gates=TrainJobStatus=true`), so that trainers can post their progress to its status server (see [What `pulumi up` says while it waits](runs.md#waiting)). Changing it rolls the manager's Deployment.",
     default: "`false`",
   },
+  "trainingOperator.images": {
+    text: "With `install: true`: images of the install pulled from a mirror, as kustomize's `images: newName` does (see [Air-gapped clusters](air-gapped.md)). Each key is an image name as the manifests write it, without tag or digest; each value the mirror's name, also without: the manifests' tag and digest are kept. `alpine` (v1) names the operator's Worker init container image (`alpine:3.10`), set through the operator's `--pytorch-init-container-image` flag. With a local rendered `source`, a name that no image of the install has is refused.",
+  },
   hfToken: {
     text: "Hugging Face token. Must be set with `--secret`; stored in Secret `hf-token`, key `token`; reaches pods as `HF_TOKEN` via `secretKeyRef`.",
   },

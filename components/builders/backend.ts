@@ -6,6 +6,7 @@
 // asks which generation it is.
 import type { Job, JobNameRule, RuntimeRef, WaitMode } from "../schema/job";
 import type { NamespacedMetadata } from "./k8sTypes";
+import type { ImageMirrors } from "./operatorImages";
 import type { JobCondition, RunStatus, TrainerProgress } from "./run";
 import type { TrainingPodInputs } from "./trainingPod";
 
@@ -41,6 +42,8 @@ export interface RawOperatorKeys {
 export interface InstallOptions {
   /** Trainer v2: turn on the TrainJobStatus feature gate (`trainingOperator.trainJobStatus`). */
   readonly trainJobStatus: boolean;
+  /** Image name → the mirror's image name, for every image of the install (`trainingOperator.images`). */
+  readonly images: ImageMirrors;
 }
 
 /** The Pod Security levels a namespace of the program's jobs enforces. */
@@ -79,6 +82,11 @@ export interface Backend {
    * for provider-rendered objects.
    */
   patchInstall<T extends object>(obj: T, kind: string | undefined, options: InstallOptions): T;
+  /**
+   * Images its operator pulls that no object of its install names (the v1 operator's Worker init
+   * container), by name, each with what pulls it: `trainingOperator.images` may mirror them too.
+   */
+  readonly operatorPulledImages: Readonly<Record<string, string>>;
   /** The annotations that make the Kubernetes provider wait for its job as asked. */
   waitAnnotations(mode: WaitMode): Record<string, string>;
   /** The kind of its job object, in messages. */

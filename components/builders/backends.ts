@@ -1,6 +1,7 @@
 // The backends by generation: the one place that maps `trainingOperator.version`'s generation (the
 // major version of kubeflow/trainer) to how jobs are run. A third generation is one more entry.
 import type { Backend, Generation, InstallOptions } from "./backend";
+import { withMirroredImages } from "./operatorImages";
 import { PYTORCHJOB_BACKEND } from "./v1/backend";
 import { TRAINJOB_BACKEND } from "./v2/backend";
 
@@ -17,8 +18,9 @@ export function backendOf(generation: Generation): Backend {
 
 /**
  * An object of an operator install as the program installs it: each backend patches its own
- * operator's objects and leaves any other as it is.
+ * operator's objects and leaves any other as it is; then every image is pulled from its mirror.
  */
 export function patchInstall<T extends object>(obj: T, kind: string | undefined, options: InstallOptions): T {
-  return Object.values(BACKENDS).reduce((o, backend) => backend.patchInstall(o, kind, options), obj);
+  const patched = Object.values(BACKENDS).reduce((o, backend) => backend.patchInstall(o, kind, options), obj);
+  return withMirroredImages(patched, options.images);
 }

@@ -4,9 +4,11 @@ import * as fs from "node:fs";
 import { z } from "zod";
 import type { Generation } from "../builders/backend";
 import { backendOf } from "../builders/backends";
+import { type ImageMirrors, imageNamesOf } from "../builders/operatorImages";
 import { BundleError, type KubernetesObject } from "../bundle";
 import { isPlainObject, strictObject, text } from "../schema/base";
 import { keyPath } from "../schema/errors";
+import { IMAGE_NAME } from "../validation";
 import { parseBundleCached } from "./bundleCache";
 
 /** The default Kubeflow Training Operator release: the last of the v1 line (PyTorchJob `kubeflow.org/v1`). */
@@ -90,6 +92,18 @@ const sourceSchema = text()
       "is neither a URL nor an existing local file or folder (give a kustomize URL, a rendered YAML file, or a kustomize folder)",
   });
 
+/** `trainingOperator.images`: image name, as the install's manifests write it → the mirror's image name. */
+const imagesSchema = z.record(
+  z.string().regex(IMAGE_NAME, {
+    error:
+      "must be an image name without a tag or digest, as the install's manifests write it (e.g. ghcr.io/kubeflow/training-v1/training-operator, alpine)",
+  }),
+  z.string().regex(IMAGE_NAME, {
+    error:
+      "must be the mirror's image name without a tag or digest (the install's tag or digest is kept), e.g. registry.example.com/kubeflow/training-operator",
+  }),
+);
+
 export const operatorSchema = strictObject({
   install: z.boolean({ error: "must be true or false" }).default(true),
   version: z
@@ -103,8 +117,17 @@ export const operatorSchema = strictObject({
   runtimesSource: sourceSchema.optional(),
   workerPodSecurity: z.enum(WORKER_POD_SECURITY, { error: `must be ${WORKER_POD_SECURITY.join(" or ")}` }).optional(),
   trainJobStatus: z.boolean({ error: "must be true or false" }).optional(),
+  images: imagesSchema.default({}),
 }).superRefine(
   (op, ctx) => {
+    if (op.install === false && Object.keys(op.images ?? {}).length > 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["images"],
+        message:
+          "applies only when this stack installs the operator (install: true): it rewrites the images of the install; on a cluster whose operator another stack installs, set it there",
+      });
+    }
     const generation = typeof op.version === "string" ? generationOf(op.version) : 1;
     for (const { path, message } of backendOf(generation).operatorKeyProblems(op)) {
       ctx.addIssue({ code: "custom", path: [...path], message });
@@ -132,6 +155,8 @@ export interface OperatorConfig {
   readonly workerPodSecurity: (typeof WORKER_POD_SECURITY)[number];
   /** Trainer v2: the manager this stack installs runs with the TrainJobStatus feature gate on. */
   readonly trainJobStatus: boolean;
+  /** Image name → the mirror's image name, for every image of the install this stack makes. */
+  readonly images: ImageMirrors;
 }
 
 /**
@@ -154,6 +179,7 @@ export function resolveOperator(op: z.output<typeof operatorSchema>): OperatorCo
     op.install && backend.installsRuntimes
       ? read("runtimesSource", op.runtimesSource ?? upstreamRuntimesSource(op.version))
       : undefined;
+  problems.push(...unmatchedImageProblems(op.images, backend.operatorPulledImages, [source, runtimesSource]));
   if (problems.length > 0) return problems;
   return {
     install: op.install,
@@ -163,5 +189,29 @@ export function resolveOperator(op: z.output<typeof operatorSchema>): OperatorCo
     ...(runtimesSource ? { runtimesSource } : {}),
     workerPodSecurity: backend.workerPodSecurity(op),
     trainJobStatus: op.trainJobStatus === true,
+    images: op.images,
   };
+}
+
+/**
+ * `trainingOperator.images` names that no image of the install has, when every object of the
+ * install is known here (local rendered files; the provider renders any other source at preview):
+ * a mirror that matches nothing leaves the image to be pulled from the internet.
+ */
+function unmatchedImageProblems(
+  images: ImageMirrors,
+  operatorPulled: Readonly<Record<string, string>>,
+  sources: readonly (OperatorSource | undefined)[],
+): string[] {
+  const read = sources.filter((s): s is OperatorSource => s !== undefined);
+  if (read.length === 0 || read.some((s) => s.kind !== "file")) return [];
+  const inManifests = imageNamesOf(read.flatMap((s) => (s.kind === "file" ? s.objects : [])));
+  const known = [...new Set([...inManifests, ...Object.keys(operatorPulled)])].sort();
+  const shown = known.map((name) => (Object.hasOwn(operatorPulled, name) ? `${name} (${operatorPulled[name]})` : name));
+  return Object.keys(images)
+    .filter((name) => !known.includes(name))
+    .map(
+      (name) =>
+        `${keyPath(["trainingOperator", "images", name])}: is no image of the install (its images: ${shown.join(", ")})`,
+    );
 }

@@ -39,6 +39,13 @@ const commandJob = (extra: Json = {}): Json => ({
 const conditionTypes = (obj: Json) =>
   (obj.status?.conditions ?? []).filter((c: Json) => c.status === "True").map((c: Json) => c.type);
 
+/** The platform stack's mirror (trainingOperator.images): KWOK runs pods of any image. */
+const MIRROR = "registry.internal.example.com:5000/mirror";
+const MIRRORED = {
+  "ghcr.io/kubeflow/training-v1/training-operator": `${MIRROR}/training-operator`,
+  alpine: `${MIRROR}/alpine`,
+};
+
 describe("end to end: a run's fate reaches pulumi up, through the CLI, on a cluster with the real operator", () => {
   let world: FullCluster;
   let operator: Controller;
@@ -77,11 +84,11 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     await world?.stop();
   });
 
-  it("f. the platform stack installs the operator from the local bundle; its webhook admits and refuses; a job runs", async () => {
+  it("f. the platform stack installs the operator from the local bundle, its images from a mirror; its webhook admits and refuses; a job runs", async () => {
     platform.writeConfig({
       namespace: "platform",
       cluster: { context: world.cluster.context },
-      trainingOperator: { source: BUNDLE },
+      trainingOperator: { source: BUNDLE, images: MIRRORED },
       jobs: { smoke: commandJob({ wait: "succeeded" }) },
     });
     const up = await platform.pulumi("up", "--yes");
@@ -90,6 +97,11 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     assert.equal(
       operator.args().some((a) => a.startsWith(`${INIT_CONTAINER_FLAG}=`)),
       true,
+    );
+    const deployment = await get("deployment", "training-operator", "kubeflow");
+    assert.deepEqual(
+      deployment.spec.template.spec.containers.map((c: Json) => c.image),
+      [`${MIRROR}/training-operator:v1-93c5489`],
     );
     const twoMasters = {
       apiVersion: "kubeflow.org/v1",
@@ -133,6 +145,8 @@ describe("end to end: a run's fate reaches pulumi up, through the CLI, on a clus
     for (const worker of replicas.filter((p) => p.metadata.name.includes("worker"))) {
       const [init] = worker.spec.initContainers;
       assert.equal(init.name, "init-pytorch");
+      // The operator took the mirrored image from the flag the platform stack set (f).
+      assert.equal(init.image, `${MIRROR}/alpine:3.10`);
       assert.deepEqual(init.securityContext, {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ["ALL"] },

@@ -284,15 +284,32 @@ const operator = fc.oneof(
       { install: false, workerPodSecurity: "baseline" },
     ),
   },
-  { weight: 1, arbitrary: fc.constant({ source: OPERATOR_V1_BUNDLE, workerPodSecurity: "restricted" }) },
   {
     weight: 1,
-    arbitrary: fc.record({
-      version: fc.constant("v2.3.0"),
-      source: fc.constant(TRAINER_V2_BUNDLE),
-      runtimesSource: fc.constant(TRAINER_V2_RUNTIMES),
-      trainJobStatus: fc.boolean(),
-    }),
+    arbitrary: fc
+      .record({
+        source: fc.constant(OPERATOR_V1_BUNDLE),
+        workerPodSecurity: fc.constant("restricted"),
+        images: maybe(
+          fc.constant({
+            "ghcr.io/kubeflow/training-v1/training-operator": "registry.example.com:5000/kubeflow/training-operator",
+            alpine: "registry.example.com:5000/library/alpine",
+          }),
+        ),
+      })
+      .map(defined),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({
+        version: fc.constant("v2.3.0"),
+        source: fc.constant(TRAINER_V2_BUNDLE),
+        runtimesSource: fc.constant(TRAINER_V2_RUNTIMES),
+        trainJobStatus: fc.boolean(),
+        images: maybe(fc.constant({ "registry.k8s.io/jobset/jobset": "registry.example.com/jobset/jobset" })),
+      })
+      .map(defined),
   },
 );
 

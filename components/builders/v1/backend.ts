@@ -1,7 +1,8 @@
 // The training operator v1 as a backend: one PyTorchJob (kubeflow.org/v1) per job.
 import type { Backend } from "../backend";
+import { splitImage } from "../operatorImages";
 import { masterPodName, TRAINING_CONTAINER } from "./names";
-import { withRestrictedInitContainer } from "./operatorInitContainer";
+import { INIT_IMAGE_DEFAULT, withRestrictedInitContainer } from "./operatorInitContainer";
 import { buildPyTorchJob } from "./pytorchJob";
 import { v1JobNameProblem, v1OperatorKeyProblems, v1UnreadJobKeys, v1WorkerPodSecurity } from "./rules";
 import { readRunStatus, waitAnnotations } from "./status";
@@ -19,6 +20,7 @@ export const PYTORCHJOB_BACKEND: Backend = {
   jobNameProblem: v1JobNameProblem,
   jobProblems: () => [],
   patchInstall: withRestrictedInitContainer,
+  operatorPulledImages: { [splitImage(INIT_IMAGE_DEFAULT).name]: "the Worker init container" },
   waitAnnotations,
   kind: "PyTorchJob",
   resourceSuffix: "pytorchjob",

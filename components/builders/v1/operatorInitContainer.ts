@@ -4,7 +4,9 @@
 // the container's template from a file (`--pytorch-init-container-template-file`); these pure
 // builders give the operator Deployment a template that meets `restricted`.
 // @see pkg/controller.v1/pytorch/initcontainer.go in kubeflow/training-operator v1.9.4
+import type { InstallOptions } from "../backend";
 import type { Container, PodTemplateSpec, PodVolume } from "../k8sTypes";
+import { mirrorImage } from "../operatorImages";
 
 /** The pod template annotation that carries the template to the operator's file system. */
 export const INIT_CONTAINER_ANNOTATION = "finetune/pytorch-init-container";
@@ -18,6 +20,16 @@ export const INIT_CONTAINER_MOUNT = {
 
 /** The operator's flag that names the template file. */
 export const INIT_CONTAINER_FLAG = "--pytorch-init-container-template-file";
+
+/**
+ * The image the operator runs the init container from, unless its flag names another: the
+ * default of `--pytorch-init-container-image` (pkg/config/config.go in training-operator v1.9.4).
+ * No manifest names it, so `trainingOperator.images` mirrors it through the flag.
+ */
+export const INIT_IMAGE_DEFAULT = "alpine:3.10";
+
+/** The operator's flag that names the init container's image. */
+export const INIT_IMAGE_FLAG = "--pytorch-init-container-image";
 
 /** The unprivileged user the init container runs as (nobody): it only resolves a name. */
 export const INIT_CONTAINER_UID = 65534;
@@ -75,19 +87,28 @@ interface DeploymentLike {
  * the program declares them (a local bundle), and a template change rolls the operator. Any other
  * object is returned as it is. `kind` is given apart for provider-rendered objects.
  */
-export function withRestrictedInitContainer<T extends object>(obj: T, kind?: string): T {
+export function withRestrictedInitContainer<T extends object>(
+  obj: T,
+  kind?: string,
+  options?: Pick<InstallOptions, "images">,
+): T {
   const o = obj as DeploymentLike;
   if ((kind ?? o.kind) !== "Deployment" || o.metadata?.name !== OPERATOR) return obj;
   const template: PodTemplateSpec = o.spec?.template ?? {};
   const podSpec = template.spec ?? { containers: [] };
   const { volume, dir, file } = INIT_CONTAINER_MOUNT;
   const flag = `${INIT_CONTAINER_FLAG}=${dir}/${file}`;
+  const image = mirrorImage(INIT_IMAGE_DEFAULT, options?.images ?? {});
+  const imageFlags = image === INIT_IMAGE_DEFAULT ? [] : [`${INIT_IMAGE_FLAG}=${image}`];
+  // A source's own image flag is kept unless the stack mirrors the image.
+  const ours = (a: string) =>
+    a.startsWith(`${INIT_CONTAINER_FLAG}=`) || (imageFlags.length > 0 && a.startsWith(`${INIT_IMAGE_FLAG}=`));
   const containers: Container[] = podSpec.containers.map((c) =>
     c.name !== OPERATOR
       ? c
       : {
           ...c,
-          args: [...(c.args ?? []).filter((a) => !a.startsWith(`${INIT_CONTAINER_FLAG}=`)), flag],
+          args: [...(c.args ?? []).filter((a) => !ours(a)), flag, ...imageFlags],
           volumeMounts: [
             ...(c.volumeMounts ?? []).filter((m) => m.name !== volume),
             { name: volume, mountPath: dir, readOnly: true },

@@ -23,6 +23,7 @@ export const TRAINJOB_BACKEND: Backend = {
   jobProblems: trainJobProblems,
   // The manager's TrainJobStatus feature gate, when asked.
   patchInstall: patchTrainerInstall,
+  operatorPulledImages: {},
   waitAnnotations,
   kind: "TrainJob",
   resourceSuffix: "trainjob",
