@@ -3,29 +3,21 @@
 // not reported by `pulumi up`: the job is accepted and its pods are never created.
 import { z } from "zod";
 import { DNS1123_LABEL, DNS1123_SUBDOMAIN, isQualifiedName } from "../validation";
-import { isPlainObject, labelValue, strictObject, text } from "./base";
+import { isPlainObject, labelKey, labelValue, strictObject, text } from "./base";
 
 /** A label key, or a node label key a term matches (`kubernetes.io/hostname`). */
 const topologyKey = z.string().refine(isQualifiedName, {
   error: "must be a label key such as 'kubernetes.io/hostname' or 'topology.kubernetes.io/zone'",
 });
 
-const labelName = z.string().refine(isQualifiedName, {
-  error: "must be a label key such as 'example.com/gpu-type' or 'accelerator'",
-});
-
-const weight = z
-  .int({ error: "must be an integer from 1 to 100" })
-  .min(1, { error: "must be an integer from 1 to 100" })
-  .max(100, {
-    error: "must be an integer from 1 to 100",
-  });
+const WEIGHT = { error: "must be an integer from 1 to 100" };
+const weight = z.int(WEIGHT).min(1, WEIGHT).max(100, WEIGHT);
 
 const INTEGER = /^-?\d+$/;
 
 /** A node selector requirement on a node label (`matchExpressions`). */
 const nodeSelectorRequirement = strictObject({
-  key: labelName,
+  key: labelKey,
   operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist", "Gt", "Lt"], {
     error: "must be In, NotIn, Exists, DoesNotExist, Gt or Lt",
   }),
@@ -69,7 +61,7 @@ const nodeAffinity = strictObject({
 });
 
 const labelSelectorRequirement = strictObject({
-  key: labelName,
+  key: labelKey,
   operator: z.enum(["In", "NotIn", "Exists", "DoesNotExist"], { error: "must be In, NotIn, Exists or DoesNotExist" }),
   values: z.array(labelValue).optional(),
 }).superRefine(
@@ -93,7 +85,7 @@ const labelSelectorRequirement = strictObject({
 );
 
 const labelSelector = strictObject({
-  matchLabels: z.record(labelName, labelValue).optional(),
+  matchLabels: z.record(labelKey, labelValue).optional(),
   matchExpressions: z.array(labelSelectorRequirement).optional(),
 });
 
@@ -102,8 +94,8 @@ const podAffinityTerm = strictObject({
   namespaceSelector: labelSelector.optional(),
   namespaces: z.array(z.string().max(63).regex(DNS1123_LABEL, { error: "must be a namespace name" })).optional(),
   topologyKey,
-  matchLabelKeys: z.array(labelName).optional(),
-  mismatchLabelKeys: z.array(labelName).optional(),
+  matchLabelKeys: z.array(labelKey).optional(),
+  mismatchLabelKeys: z.array(labelKey).optional(),
 });
 
 const podAffinity = strictObject({
