@@ -176,11 +176,7 @@ describe("defaults", () => {
 
 // Each row: the config, and the exact problems it must produce.
 const REJECTED: [string, Record<string, unknown>, string[]][] = [
-  [
-    "missing namespace and jobs",
-    {},
-    ["finetune:namespace: is required (a string)", "finetune:jobs: is required (a map of keys to values)"],
-  ],
+  ["missing namespace", {}, ["finetune:namespace: is required (a string)"]],
   [
     "namespace not a DNS-1123 label",
     stack({ namespace: "ML_Team" }),
@@ -643,6 +639,12 @@ describe("rejected config", () => {
 
 it("accepts an empty job map: a stack that only installs the operator", () => {
   assert.deepEqual(parseConfig(stack({ jobs: {} }), new Set()).jobs, {});
+});
+
+it("reads a stack with no jobs key as one with no jobs (a new project's stack, as pulumi new leaves it)", () => {
+  const { jobs: _, ...withoutJobs } = stack({});
+  assert.equal("jobs" in withoutJobs, false);
+  assert.deepEqual(parseConfig(withoutJobs, new Set()).jobs, {});
 });
 
 describe("sources and lifecycle keys", () => {

@@ -50,6 +50,8 @@ function documentedValue(key: string, config: Json): unknown {
   const at = (obj: Json, dotted: string) => dotted.split(".").reduce<any>((o, k) => o?.[k], obj);
   const job = config.jobs.j;
   const rules: [RegExp, (m: RegExpExecArray) => unknown][] = [
+    // The job map's own default: a stack that leaves it out.
+    [/^jobs$/, () => parseConfig({ namespace: "ml" }, new Set()).jobs],
     [/^jobs\.<job>\.securityContext\.(\w+)$/, (m) => (podSecurityContext(undefined) as Json)[m[1]]],
     [/^jobs\.<job>\.runtime$/, () => job.runtime?.name],
     [/^jobs\.<job>\.runtimeKind$/, () => job.runtime?.kind],

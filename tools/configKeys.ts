@@ -156,8 +156,7 @@ export const KEY_DOCS: Readonly<Record<string, KeyDoc>> = {
     type: "quantity",
   },
   jobs: {
-    text: "Job name → job. Names are DNS-1035 labels short enough for the pods the operator names after them (v1: the `<job>-worker-<i>` Services; Trainer v2: JobSet's `<job>-node-0-<node>-<5 characters>` pods) and the `<job>-stage-dataset` Job (63 characters in all).",
-    default: "required (may be `{}`: a stack that only installs the operator)",
+    text: "Job name → job. Names are DNS-1035 labels short enough for the pods the operator names after them (v1: the `<job>-worker-<i>` Services; Trainer v2: JobSet's `<job>-node-0-<node>-<5 characters>` pods) and the `<job>-stage-dataset` Job (63 characters in all). None: the stack declares its namespace, and the operator when it installs it.",
   },
   "jobs.<job>.image": {
     text: "Container image; a digest pins the run: `@sha256:` and 64 lowercase hex digits (or `sha384`, `sha512`), anything else is refused, as no runtime pulls it.",

@@ -74,7 +74,8 @@ function buildStackSchema(generation: Generation) {
     // Kueue's queue objects, when the stack declares them.
     queues: queuesSchema.optional(),
     staging: stagingSchema,
-    jobs: jobsSchemaWith(backendOf(generation).jobNameProblem),
+    // None is none: a new project's stack (templates/finetune) declares the namespace and waits for its jobs.
+    jobs: jobsSchemaWith(backendOf(generation).jobNameProblem).default({}),
   }).superRefine(
     (stack, ctx) => {
       const op = stack.trainingOperator as Record<string, unknown> | undefined;
