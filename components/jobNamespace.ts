@@ -1,6 +1,7 @@
 // The namespace the jobs run in (created by the stack, or one that exists already), and what its
-// pods share: the ServiceAccount they run as, the credential Secrets (Hugging Face token, S3 keys,
-// registry credentials) and, when asked, the NetworkPolicies that deny all traffic but DNS.
+// pods share: the ServiceAccount they run as (when the stack has jobs), the credential Secrets
+// (Hugging Face token, S3 keys, registry credentials) and, when asked, the NetworkPolicies that
+// deny all traffic but DNS.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -23,6 +24,12 @@ export interface JobNamespaceArgs {
    * @default true
    */
   readonly create?: boolean;
+  /**
+   * The stack runs pods here (it has jobs): the ServiceAccount they run as is declared. A stack with
+   * no jobs declares none (nothing would use it).
+   * @default true
+   */
+  readonly pods?: boolean;
   /** The Pod Security Standard level its pods meet, enforced by admission labels. */
   readonly podSecurity: "restricted" | "baseline";
   /**
@@ -80,9 +87,10 @@ export class JobNamespace extends pulumi.ComponentResource {
     } else {
       this.name = pulumi.output(args.name);
     }
-    this.podPrerequisites = [
-      new k8s.core.v1.ServiceAccount(`${name}-service-account`, buildServiceAccount(this.name), { parent: this }),
-    ];
+    this.podPrerequisites =
+      (args.pods ?? true)
+        ? [new k8s.core.v1.ServiceAccount(`${name}-service-account`, buildServiceAccount(this.name), { parent: this })]
+        : [];
     if (args.imagePullSecrets !== undefined) {
       this.podPrerequisites.push(
         new k8s.core.v1.Secret(

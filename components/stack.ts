@@ -142,6 +142,7 @@ function declareResources(config: Config, options: StackOptions): StackOutputs {
     {
       name: config.namespace,
       create: config.createNamespace,
+      pods: jobs.length > 0,
       podSecurity: podSecurityLevel(jobs, config.trainingOperator.workerPodSecurity),
       hfToken: config.hfToken,
       s3Credentials: config.s3Credentials,

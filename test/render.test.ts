@@ -323,3 +323,28 @@ describe("render helpers", () => {
     );
   });
 });
+
+describe("render of a new project's stack (templates/finetune's answers, no jobs)", () => {
+  it("declares the namespace and nothing else, owned by the project of the Pulumi.yaml beside the stack file", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "finetune-render-"));
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: my-tuning\nruntime: nodejs\nmain: main.js\n");
+    const file = path.join(dir, "Pulumi.dev.yaml");
+    fs.writeFileSync(
+      file,
+      [
+        "config:",
+        "  finetune:cluster.context: gpu-east",
+        "  finetune:namespace: team-a",
+        '  finetune:trainingOperator.install: "false"',
+        "",
+      ].join("\n"),
+    );
+    const { code, stdout, stderr } = render("--config", file);
+    assert.equal(code, 0, stderr);
+    assert.deepEqual(
+      documents(stdout).map((d) => d.comment.split(" | ")[0]),
+      ["# kubernetes:core/v1:Namespace team-a"],
+    );
+    assert.equal(documents(stdout)[0].object?.metadata.annotations["finetune/stack"], "organization/my-tuning/dev");
+  });
+});

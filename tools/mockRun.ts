@@ -115,12 +115,13 @@ function echoed(inputs: Record<string, unknown>, echo: "inputs" | "identity"): R
 }
 
 /**
- * The SDK's mock runtime, set as the fake engine needs it: the project `finetune`, the organization
- * the CLI passes for a stack of a self-managed backend (file://, s3://), and resource hooks
- * accepted (the SDK's mock monitor says it supports them but has no method to register one).
+ * The SDK's mock runtime, set as the fake engine needs it: the project (`finetune`, this
+ * repository's, unless given), the organization the CLI passes for a stack of a self-managed
+ * backend (file://, s3://), and resource hooks accepted (the SDK's mock monitor says it supports
+ * them but has no method to register one).
  */
-export function setMocks(mocks: pulumi.runtime.Mocks, stack: string, preview: boolean): void {
-  pulumi.runtime.setMocks(mocks, "finetune", stack, preview, "organization");
+export function setMocks(mocks: pulumi.runtime.Mocks, stack: string, preview: boolean, project = "finetune"): void {
+  pulumi.runtime.setMocks(mocks, project, stack, preview, "organization");
   const monitor = pulumi.runtime.getMonitor() as unknown as Record<string, unknown>;
   monitor.registerResourceHook ??= (_request: unknown, callback: (error: null, response: object) => void) =>
     callback(null, {});
@@ -130,6 +131,8 @@ export function setMocks(mocks: pulumi.runtime.Mocks, stack: string, preview: bo
 export interface RunOptions {
   /** The stack name. @default "test" */
   readonly stack?: string;
+  /** The project name (Pulumi.yaml's `name`). @default "finetune" */
+  readonly project?: string;
   /**
    * Extra state the fake engine returns for a resource, as a provider would after creating it
    * (a PyTorchJob's `status`, say). @default none: the state is the inputs
@@ -201,6 +204,7 @@ export async function runProgram(
     },
     options.stack ?? "test",
     options.preview ?? false,
+    options.project,
   );
   pulumi.runtime.setAllConfig(config, secretKeys);
   // Validated before the stack starts, as index.ts does at load: bad config declares nothing.

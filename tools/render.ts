@@ -162,9 +162,26 @@ export async function renderStack(
   config: StackConfig,
   secretKeys: string[],
   stack: string,
+  project?: string,
 ): Promise<{ text: string; warnings: string[] }> {
-  const run = await runProgram(config, secretKeys, { stack, verifySecrets: false, echo: "identity" });
+  const run = await runProgram(config, secretKeys, { stack, project, verifySecrets: false, echo: "identity" });
   return { text: renderResources(run.resources), warnings: run.warnings };
+}
+
+/**
+ * The project of a stack file's folder, as Pulumi reads it: the `name` of the Pulumi.yaml there;
+ * undefined (this repository's, `finetune`) when there is none or it has no name.
+ */
+export function projectOf(folder: string): string | undefined {
+  const file = ["Pulumi.yaml", "Pulumi.yml"].map((f) => path.join(folder, f)).find((f) => fs.existsSync(f));
+  if (file === undefined) return undefined;
+  try {
+    const name = (parseDocument(fs.readFileSync(file, "utf8")).toJS() as { name?: unknown } | null)?.name;
+    return typeof name === "string" && name !== "" ? name : undefined;
+  } catch {
+    // Unreadable: Pulumi would refuse it; the render keeps this repository's project.
+    return undefined;
+  }
 }
 
 /** The usage line, and the help text of `--help`. */
@@ -244,7 +261,7 @@ export async function main(argv: string[]): Promise<number> {
     if (out !== undefined) return fail(1, `render: ${out}`);
     const stackName = args.stack ?? path.basename(file).replace(/^Pulumi\.|\.ya?ml$/g, "");
     const { config, secretKeys } = readStackFile(file);
-    const { text, warnings } = await renderStack(config, secretKeys, stackName);
+    const { text, warnings } = await renderStack(config, secretKeys, stackName, projectOf(path.dirname(file)));
     for (const warning of warnings) process.stderr.write(`warning: ${warning}\n`);
     if (outFile !== undefined) fs.writeFileSync(outFile, text);
     else process.stdout.write(text);
