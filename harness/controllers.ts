@@ -8,7 +8,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments, stringify } from "yaml";
 import { type Cluster, freePort, httpStatus, sleep } from "./cluster";
-import { KWOK_STAGES } from "./paths";
 
 type Json = Record<string, any>;
 
@@ -105,6 +104,31 @@ phase: Pending
 `;
 
 /**
+ * The stages the e2e cluster starts from, made from KWOK's own (`upstream`: the toolchain's
+ * kwok-stages file, its module's kustomize/stage): as they are, but for `pod-complete`, which
+ * becomes `e2e-pod-complete`: for the pods of PyTorchJobs too, not only Jobs', and 5 seconds after
+ * the pod runs, so that a test sees it Running first.
+ */
+export function e2eStages(upstream: string): Json[] {
+  const stages = parseAllDocuments(upstream).map((d) => d.toJS() as Json);
+  for (const stage of stages.filter((s) => s.metadata.name === "pod-complete")) {
+    stage.metadata.name = "e2e-pod-complete";
+    const owners = (stage.spec.selector.matchExpressions as Json[]).find(
+      (e) => e.key === ".metadata.ownerReferences.[].kind",
+    );
+    if (owners === undefined) throw new Error("KWOK's pod-complete stage no longer selects pods by their owner's kind");
+    owners.values.push("PyTorchJob");
+    stage.spec.delay = { durationMilliseconds: 5000 };
+  }
+  return stages;
+}
+
+/** KWOK's stages as the toolchain writes them (build.sh), beside its bin folder. */
+export function upstreamStagesFile(bin: string): string {
+  return path.join(bin, "..", "manifests", "kwok-stages-v0.8.0.yaml");
+}
+
+/**
  * The stages KWOK runs: upstream's node and pod lifecycles, with (1) the controllers' pods (in the
  * kubeflow, kubeflow-system and kueue-system namespaces) kept un-Ready until the harness annotates
  * them (else jobs could reach a webhook before it serves), (2) completion for pods of Jobs and
@@ -113,12 +137,12 @@ phase: Pending
  * the pod restarts containers (crash loop), the pod Failed when it does not (restartPolicy Never).
  */
 export function buildStages(
-  shared: string,
+  upstream: string,
   failing: readonly string[],
   holding: readonly string[] = [],
   logsFile?: string,
 ): string {
-  const stages = parseAllDocuments(shared).map((d) => d.toJS() as Json);
+  const stages = e2eStages(upstream);
   const out: Json[] = [];
   const doomed = { key: IDENTITY, operator: "In", values: [...failing] };
   const restartPolicy = (operator: "In" | "NotIn") => ({
@@ -138,10 +162,9 @@ export function buildStages(
         });
         break;
       case "e2e-pod-complete":
-        stage.spec.selector.matchExpressions = expressions.filter((e) => !String(e.key).includes("e2e.finetune/fail"));
-        stage.spec.selector.matchExpressions.push(imageIs(E2E_IMAGES.oomKilled, "NotIn"));
+        expressions.push(imageIs(E2E_IMAGES.oomKilled, "NotIn"));
         if (failing.length + holding.length > 0) {
-          stage.spec.selector.matchExpressions.push({
+          expressions.push({
             key: IDENTITY,
             operator: "NotIn",
             values: [...failing, ...holding],
@@ -333,7 +356,7 @@ export async function startControllers(
     `--secure-port=${await freePort()}`,
   ]);
 
-  const shared = fs.readFileSync(KWOK_STAGES, "utf8");
+  const upstream = fs.readFileSync(upstreamStagesFile(bin), "utf8");
   const stagesFile = path.join(dir, "kwok-stages.yaml");
   const logsFile = path.join(dir, "container.log");
   fs.writeFileSync(logsFile, containerLog(CONTAINER_LOG));
@@ -341,7 +364,7 @@ export async function startControllers(
   let failing: readonly string[] = [];
   let holding: readonly string[] = [];
   const startKwok = () => {
-    fs.writeFileSync(stagesFile, buildStages(shared, failing, holding, logsFile));
+    fs.writeFileSync(stagesFile, buildStages(upstream, failing, holding, logsFile));
     processes.start("kwok", path.join(bin, "kwok"), [
       `--kubeconfig=${kubeconfig}`,
       `--config=${stagesFile}`,

@@ -1,5 +1,5 @@
 // Where things are, for the harness, the tests and the tools: the repository, the shared folder
-// beside it (../shared: the operators' rendered bundles, KWOK's stages) and the e2e toolchain.
+// beside it (../shared: the operators' rendered bundles) and the e2e toolchain.
 import * as path from "node:path";
 
 /** The repository root. */
@@ -17,9 +17,6 @@ export const OPERATOR_V1_BUNDLE = path.join(KUBEFLOW, "training-operator-v1.9.4.
 /** Kubeflow Trainer v2.3.0's rendered bundle (with JobSet v0.12.0), and its built-in runtimes. */
 export const TRAINER_V2_BUNDLE = path.join(KUBEFLOW, "trainer-v2.3.0.yaml");
 export const TRAINER_V2_RUNTIMES = path.join(KUBEFLOW, "trainer-v2.3.0-runtimes.yaml");
-
-/** KWOK v0.8.0's stages. */
-export const KWOK_STAGES = path.join(SHARED, "kwok", "stages-v0.8.0.yaml");
 
 /** The e2e toolchain's build scripts (build.sh, node.sh). */
 export const TOOLCHAIN = path.join(ROOT, "test", "e2e", "toolchain");

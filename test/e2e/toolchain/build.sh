@@ -2,8 +2,8 @@
 # Builds the end-to-end toolchain from the Go module proxy (and Node.js 22 from the npm registry):
 # the Pulumi CLI and its Node.js language host, the Kubernetes provider plugin, etcd,
 # kube-apiserver, kube-controller-manager, kube-scheduler, KWOK, the Kubeflow training operator
-# v1, Kubeflow Trainer v2's controller manager with JobSet, Kueue (with its rendered install), and
-# actionlint.
+# v1, Kubeflow Trainer v2's controller manager with JobSet, Kueue (with its rendered install), KWOK's
+# stages, and actionlint.
 # Each binary is cached outside the repository under its name and module version, so only the
 # first run pays for the build (30 to 45 minutes on 2 cores), and a version bump rebuilds only
 # what changed. Prints the bin folder to put first on PATH: hard links to the cached binaries,
@@ -12,8 +12,11 @@
 # Runs are serialized by a lock in the cache folder, so two at once on one cache (two CI jobs on one
 # runner, a bench beside a test run) both succeed: the second waits, then finds the binaries built.
 #   build.sh             build what is missing, print the bin folder
-#   build.sh --sources   print the files and folders it reads from module sources, downloading them
+#   build.sh --sources   print the files it reads from module sources, downloading them
 #                        if needed, and build nothing (the guard in test/toolchain.test.ts)
+#   build.sh --playground  build only what `npm run playground` runs besides the Pulumi CLI (the
+#                        cluster, KWOK, the training operator v1 and its rendered install, the
+#                        provider plugin); the CLI and its language host are the user's
 #   FINETUNE_E2E_CACHE   cache root (default: ~/.cache/finetune-e2e)
 #   FINETUNE_SHARED      the shared reference folder beside the project (default: ../shared)
 set -euo pipefail
@@ -50,19 +53,31 @@ module_dir() { # go.mod folder, module path
   [ -n "$dir" ] && [ -d "$dir" ] || { echo "no source folder for $2 after downloading it" >&2; return 1; }
   printf '%s\n' "$dir"
 }
-# The sources read as files, not only built: the provider's schema files, Kueue's install.
+# The sources read as files, not only built: the provider's schema files, Kueue's install, KWOK's stages.
 provider_schema_dir() { local d; d="$(module_dir "$here/provider" github.com/pulumi/pulumi-kubernetes/provider/v4)" && printf '%s\n' "$d/cmd/pulumi-resource-kubernetes"; }
 kueue_install_dir() { local d; d="$(module_dir "$here/kueue" sigs.k8s.io/kueue)" && printf '%s\n' "$d/config/default"; }
+operator_install_dir() { local d; d="$(module_dir "$here/controllers" github.com/kubeflow/training-operator)" && printf '%s\n' "$d/manifests/overlays/standalone"; }
+kwok_stage_dir() { local d; d="$(module_dir "$here/controllers" sigs.k8s.io/kwok)" && printf '%s\n' "$d/kustomize/stage"; }
+# KWOK's own stages that the e2e cluster starts from, in the order it applies them
+# (harness/controllers.ts makes its own from these).
+KWOK_STAGE_FILES="node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml pod/fast/pod-ready.yaml pod/fast/pod-delete.yaml pod/fast/pod-complete.yaml pod/chaos/pod-container-running-failed.yaml"
 
 if [ "${1:-}" = "--sources" ]; then
   schema_dir="$(provider_schema_dir)"
   install_dir="$(kueue_install_dir)"
-  for file in "$schema_dir/schema.json" "$schema_dir/terraform-mapping.json" "$install_dir/kustomization.yaml"; do
+  operator_dir="$(operator_install_dir)"
+  stage_dir="$(kwok_stage_dir)"
+  stage_files=()
+  for stage in $KWOK_STAGE_FILES; do stage_files+=("$stage_dir/$stage"); done
+  for file in "$schema_dir/schema.json" "$schema_dir/terraform-mapping.json" "$install_dir/kustomization.yaml" "$operator_dir/kustomization.yaml" "${stage_files[@]}"; do
     [ -f "$file" ] || { echo "missing: $file" >&2; exit 1; }
     printf '%s\n' "$file"
   done
   exit 0
 fi
+
+full=true
+[ "${1:-}" = "--playground" ] && full=false
 
 mkdir -p "$store" "$bin"
 exec 9>"$cache/build.lock"
@@ -90,20 +105,23 @@ build() { # name, version, module dir, package, extra flags...
   link "$name" "$version"
 }
 
-build pulumi "$PULUMI_VERSION" "$here/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
-  -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
+# The Pulumi CLI and its language host (the playground uses the user's).
+if $full; then
+  build pulumi "$PULUMI_VERSION" "$here/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
+    -ldflags "-X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION"
 
-# The Node.js language host is not served by the proxy: its source is kept in the shared folder
-# and built from a scratch copy, so nothing is written there.
-if [ ! -x "$store/pulumi-language-nodejs-$LANGHOST_VERSION" ]; then
-  src="$shared/toolchain/pulumi-language-nodejs"
-  [ -f "$src/main.go" ] || { echo "the language host's source is missing: $src" >&2; exit 1; }
-  scratch="$(mktemp -d)"
-  cp -r "$src/." "$scratch/"
-  build pulumi-language-nodejs "$LANGHOST_VERSION" "$scratch" .
-  rm -rf "$scratch"
+  # The Node.js language host is not served by the proxy: its source is kept in the shared folder
+  # and built from a scratch copy, so nothing is written there.
+  if [ ! -x "$store/pulumi-language-nodejs-$LANGHOST_VERSION" ]; then
+    src="$shared/toolchain/pulumi-language-nodejs"
+    [ -f "$src/main.go" ] || { echo "the language host's source is missing: $src" >&2; exit 1; }
+    scratch="$(mktemp -d)"
+    cp -r "$src/." "$scratch/"
+    build pulumi-language-nodejs "$LANGHOST_VERSION" "$scratch" .
+    rm -rf "$scratch"
+  fi
+  link pulumi-language-nodejs "$LANGHOST_VERSION"
 fi
-link pulumi-language-nodejs "$LANGHOST_VERSION"
 
 # The provider's schema files come from its module; they are embedded by main.go.
 if [ ! -x "$store/pulumi-resource-kubernetes-$PROVIDER_RELEASE" ]; then
@@ -126,6 +144,32 @@ build kube-apiserver "$KUBERNETES_VERSION-stamped" "$here/kubernetes" k8s.io/kub
   -ldflags "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
 build training-operator "$OPERATOR_VERSION" "$here/controllers" github.com/kubeflow/training-operator/cmd/training-operator.v1
 build kwok "$KWOK_VERSION" "$here/controllers" sigs.k8s.io/kwok/cmd/kwok
+mkdir -p "$cache/manifests"
+# The training operator v1's install, as its release renders it: manifests/overlays/standalone of
+# the same module (kubectl's kustomize, offline), for the playground's stack.
+if [ ! -s "$cache/manifests/training-operator-$OPERATOR_VERSION.yaml" ]; then
+  operator_dir="$(operator_install_dir)"
+  rendered="$(mktemp "$cache/manifests/.training-operator-XXXXXX")"
+  kubectl kustomize "$operator_dir" > "$rendered"
+  chmod 0644 "$rendered"
+  mv "$rendered" "$cache/manifests/training-operator-$OPERATOR_VERSION.yaml"
+fi
+# KWOK's stages (its module's kustomize/stage), one file beside the binaries.
+if [ ! -s "$cache/manifests/kwok-stages-$KWOK_VERSION.yaml" ]; then
+  stage_dir="$(kwok_stage_dir)"
+  rendered="$(mktemp "$cache/manifests/.kwok-XXXXXX")"
+  for stage in $KWOK_STAGE_FILES; do
+    printf -- '---\n'
+    cat "$stage_dir/$stage"
+  done > "$rendered"
+  chmod 0644 "$rendered"
+  mv "$rendered" "$cache/manifests/kwok-stages-$KWOK_VERSION.yaml"
+fi
+if ! $full; then
+  echo "$bin"
+  exit 0
+fi
+
 build trainer-controller-manager "$TRAINER_VERSION" "$here/trainer" github.com/kubeflow/trainer/v2/cmd/trainer-controller-manager
 build jobset "$JOBSET_VERSION" "$here/trainer" sigs.k8s.io/jobset
 build kueue "$KUEUE_VERSION" "$here/kueue" sigs.k8s.io/kueue/cmd/kueue
@@ -133,7 +177,6 @@ build kueue "$KUEUE_VERSION" "$here/kueue" sigs.k8s.io/kueue/cmd/kueue
 build actionlint "$ACTIONLINT_VERSION" "$here/actionlint" github.com/rhysd/actionlint/cmd/actionlint
 # Kueue's install, as its release renders it: config/default of the same module (kubectl's
 # kustomize, offline), beside the binaries.
-mkdir -p "$cache/manifests"
 if [ ! -s "$cache/manifests/kueue-$KUEUE_VERSION.yaml" ]; then
   install_dir="$(kueue_install_dir)"
   rendered="$(mktemp "$cache/manifests/.kueue-XXXXXX")"
