@@ -53,7 +53,8 @@ module_dir() { # go.mod folder, module path
   [ -n "$dir" ] && [ -d "$dir" ] || { echo "no source folder for $2 after downloading it" >&2; return 1; }
   printf '%s\n' "$dir"
 }
-# The sources read as files, not only built: the provider's schema files, Kueue's install, KWOK's stages.
+# The sources read as files, not only built: the provider's schema files, the Kueue and training
+# operator installs, KWOK's stages.
 provider_schema_dir() { local d; d="$(module_dir "$here/provider" github.com/pulumi/pulumi-kubernetes/provider/v4)" && printf '%s\n' "$d/cmd/pulumi-resource-kubernetes"; }
 kueue_install_dir() { local d; d="$(module_dir "$here/kueue" sigs.k8s.io/kueue)" && printf '%s\n' "$d/config/default"; }
 operator_install_dir() { local d; d="$(module_dir "$here/controllers" github.com/kubeflow/training-operator)" && printf '%s\n' "$d/manifests/overlays/standalone"; }
@@ -85,6 +86,19 @@ if ! flock -n 9; then
   echo "waiting for another build.sh on $cache ..." >&2
   flock 9
 fi
+
+# Writes manifests/NAME beside the bin folder once, from what the command prints: under a name of
+# its own, then renamed into place, so a half-written file is never found.
+manifest() { # file name, command...
+  local file="$cache/manifests/$1" rendered
+  shift
+  [ -s "$file" ] && return 0
+  mkdir -p "$cache/manifests"
+  rendered="$(mktemp "$cache/manifests/.$(basename "$file")-XXXXXX")"
+  "$@" > "$rendered" || { rm -f "$rendered"; return 1; }
+  chmod 0644 "$rendered"
+  mv "$rendered" "$file"
+}
 
 # Links a cached file into the bin folder under its plain name.
 link() { ln -f "$store/$1-$2" "$bin/$1"; }
@@ -144,27 +158,20 @@ build kube-apiserver "$KUBERNETES_VERSION-stamped" "$here/kubernetes" k8s.io/kub
   -ldflags "-X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean"
 build training-operator "$OPERATOR_VERSION" "$here/controllers" github.com/kubeflow/training-operator/cmd/training-operator.v1
 build kwok "$KWOK_VERSION" "$here/controllers" sigs.k8s.io/kwok/cmd/kwok
-mkdir -p "$cache/manifests"
 # The training operator v1's install, as its release renders it: manifests/overlays/standalone of
 # the same module (kubectl's kustomize, offline), for the playground's stack.
-if [ ! -s "$cache/manifests/training-operator-$OPERATOR_VERSION.yaml" ]; then
-  operator_dir="$(operator_install_dir)"
-  rendered="$(mktemp "$cache/manifests/.training-operator-XXXXXX")"
-  kubectl kustomize "$operator_dir" > "$rendered"
-  chmod 0644 "$rendered"
-  mv "$rendered" "$cache/manifests/training-operator-$OPERATOR_VERSION.yaml"
-fi
-# KWOK's stages (its module's kustomize/stage), one file beside the binaries.
-if [ ! -s "$cache/manifests/kwok-stages-$KWOK_VERSION.yaml" ]; then
-  stage_dir="$(kwok_stage_dir)"
-  rendered="$(mktemp "$cache/manifests/.kwok-XXXXXX")"
+render_operator() { local d; d="$(operator_install_dir)" || return 1; kubectl kustomize "$d"; }
+manifest "training-operator-$OPERATOR_VERSION.yaml" render_operator
+# KWOK's stages (its module's kustomize/stage), in one file.
+concat_stages() {
+  local d stage
+  d="$(kwok_stage_dir)" || return 1
   for stage in $KWOK_STAGE_FILES; do
     printf -- '---\n'
-    cat "$stage_dir/$stage"
-  done > "$rendered"
-  chmod 0644 "$rendered"
-  mv "$rendered" "$cache/manifests/kwok-stages-$KWOK_VERSION.yaml"
-fi
+    cat "$d/$stage"
+  done
+}
+manifest "kwok-stages-$KWOK_VERSION.yaml" concat_stages
 if ! $full; then
   echo "$bin"
   exit 0
@@ -177,13 +184,8 @@ build kueue "$KUEUE_VERSION" "$here/kueue" sigs.k8s.io/kueue/cmd/kueue
 build actionlint "$ACTIONLINT_VERSION" "$here/actionlint" github.com/rhysd/actionlint/cmd/actionlint
 # Kueue's install, as its release renders it: config/default of the same module (kubectl's
 # kustomize, offline), beside the binaries.
-if [ ! -s "$cache/manifests/kueue-$KUEUE_VERSION.yaml" ]; then
-  install_dir="$(kueue_install_dir)"
-  rendered="$(mktemp "$cache/manifests/.kueue-XXXXXX")"
-  kubectl kustomize "$install_dir" > "$rendered"
-  chmod 0644 "$rendered"
-  mv "$rendered" "$cache/manifests/kueue-$KUEUE_VERSION.yaml"
-fi
+render_kueue() { local d; d="$(kueue_install_dir)" || return 1; kubectl kustomize "$d"; }
+manifest "kueue-$KUEUE_VERSION.yaml" render_kueue
 
 # Node.js 22, the oldest release line @pulumi/pulumi supports, for the CLI's runs of the program.
 bash "$here/node.sh" "$NODE_VERSION" >/dev/null
